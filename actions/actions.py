@@ -1,0 +1,154 @@
+"""Thin rasa_sdk adapters: read the tracker, call bot.conversation, return slot events.
+
+No eligibility rule lives here; see bot/screening.py and the protocol files.
+"""
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import conversation, store
+from bot.conversation import State, Turn
+from bot.protocol import Protocol, ProtocolError, default_trial_id, load_protocol
+from bot.screening import RecordedAnswer
+
+logger = logging.getLogger(__name__)
+
+SAVE_FAILED = ("Sorry, something went wrong on our side and I could not save that answer. "
+               "Nothing was lost: please send it again in a moment.")
+
+
+def state_from_tracker(tracker: Tracker) -> State:
+    answers = tracker.get_slot("screening_answers") or {}
+    return State(
+        trial_id=tracker.get_slot("trial_id"),
+        consent=tracker.get_slot("screening_consent"),
+        current=tracker.get_slot("current_criterion"),
+        answers={cid: RecordedAnswer.from_dict(value) for cid, value in answers.items()},
+        verdict=tracker.get_slot("screening_verdict"),
+    )
+
+
+def slot_events(state: State) -> List[EventType]:
+    return [
+        SlotSet("trial_id", state.trial_id),
+        SlotSet("screening_consent", state.consent),
+        SlotSet("current_criterion", state.current),
+        SlotSet("screening_answers", {cid: a.to_dict() for cid, a in state.answers.items()}),
+        SlotSet("screening_verdict", state.verdict),
+    ]
+
+
+def protocol_for(tracker: Tracker) -> Protocol:
+    """The trial of this conversation: its slot, else one named by the opening message, else the default."""
+    trial_id = tracker.get_slot("trial_id") or next(tracker.get_latest_entity_values("trial_id"), None)
+    try:
+        return load_protocol(trial_id or default_trial_id())
+    except ProtocolError:
+        logger.warning("unknown trial requested; using the default trial")
+        return load_protocol(default_trial_id())
+
+
+def intent_of(tracker: Tracker) -> Optional[str]:
+    """The NLU intent of the latest message, or None when NLU was not confident (nlu_fallback)."""
+    name = (tracker.latest_message.get("intent") or {}).get("name")
+    return None if name in (None, "nlu_fallback") else name
+
+
+class ConversationAction(Action, ABC):
+    """Runs one bot.conversation handler on the tracker's state.
+
+    The screening is saved before the slots change, so a failed write leaves
+    the conversation where it was instead of moving on with answers that were
+    not stored (Rasa would otherwise drop a failed action with a log line).
+    """
+
+    @abstractmethod
+    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
+        """The conversation's next step for this kind of message."""
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        protocol = protocol_for(tracker)
+        before = state_from_tracker(tracker)
+        turn = self.turn(protocol, before, tracker)
+        if turn.state.consent and turn.state != before:
+            try:
+                store.save_screening(tracker.sender_id, protocol, turn.state)
+            except SQLAlchemyError:
+                logger.exception("could not save the screening; the conversation stays where it was")
+                dispatcher.utter_message(text=SAVE_FAILED)
+                return []
+        for reply in turn.replies:
+            dispatcher.utter_message(text=reply.text,
+                                     buttons=[{"title": t, "payload": p} for t, p in reply.buttons])
+        return slot_events(turn.state)
+
+
+class ActionStart(ConversationAction):
+    def name(self) -> Text:
+        return "action_start"
+
+    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
+        return conversation.start(protocol, state)
+
+
+class ActionReply(ConversationAction):
+    def name(self) -> Text:
+        return "action_reply"
+
+    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
+        return conversation.reply(protocol, state, tracker.latest_message.get("text") or "", intent_of(tracker))
+
+
+class ActionWhy(ConversationAction):
+    def name(self) -> Text:
+        return "action_why"
+
+    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
+        return conversation.why(protocol, state)
+
+
+class ActionExplain(ConversationAction):
+    def name(self) -> Text:
+        return "action_explain"
+
+    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
+        return conversation.explain(protocol, state)
+
+
+class ActionGoBack(ConversationAction):
+    def name(self) -> Text:
+        return "action_go_back"
+
+    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
+        return conversation.go_back(protocol, state)
+
+
+class ActionStartOver(ConversationAction):
+    def name(self) -> Text:
+        return "action_start_over"
+
+    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
+        return conversation.start_over(protocol, state)
+
+
+class ActionStop(ConversationAction):
+    def name(self) -> Text:
+        return "action_stop"
+
+    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
+        return conversation.stop(protocol, state)
+
+
+class ActionTrialInfo(ConversationAction):
+    def name(self) -> Text:
+        return "action_trial_info"
+
+    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
+        return conversation.trial_info(protocol, state, intent_of(tracker))

@@ -1,0 +1,1 @@
+"""The framework-free core of the prescreening chatbot: no Rasa imports here."""

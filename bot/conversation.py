@@ -1,0 +1,277 @@
+"""The prescreening conversation as pure functions: (protocol, state, event) -> turn.
+
+Rasa actions (actions/) read the tracker into a `State`, call one of the
+functions below, and turn the resulting `Turn` back into slot events and
+messages. Every eligibility decision is made here or in `bot.screening`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import wraps
+from typing import Mapping, Optional, Tuple
+
+from bot import screening
+from bot.answers import MAX_ANSWER_CHARS, interpret
+from bot.protocol import Criterion, Protocol
+from bot.screening import RecordedAnswer
+
+YES = ("Yes", "/affirm")
+NO = ("No", "/deny")
+NOT_SURE = ("Not sure", "/not_sure")
+GO_BACK = ("Go back and change it", "/go_back")
+START_OVER = ("Start over", "/start_over")
+CONTINUE = ("Continue", "/affirm")
+
+# What a button click is recorded as: the words the volunteer saw on the button.
+BUTTON_WORDS = {"/affirm": "Yes", "/deny": "No", "/not_sure": "Not sure"}
+
+INFO_TOPICS = {
+    "ask_trial_about": "about",
+    "ask_treatment": "treatment",
+    "ask_sponsor": "sponsor",
+    "ask_size": "size",
+    "ask_what_happens": "what_happens",
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: Tuple[Tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class State:
+    """The slots of ARCHITECTURE.md, as one value."""
+
+    trial_id: Optional[str] = None
+    consent: Optional[bool] = None
+    current: Optional[str] = None
+    answers: Mapping[str, RecordedAnswer] = field(default_factory=dict)
+    verdict: Optional[str] = None
+
+    @property
+    def stopped(self) -> bool:
+        return bool(self.consent) and self.current is None and self.verdict is None
+
+
+@dataclass(frozen=True)
+class Turn:
+    state: State
+    replies: Tuple[Reply, ...]
+
+
+def own_words(text: str) -> str:
+    return BUTTON_WORDS.get((text or "").strip(), text or "")
+
+
+# ----------------------------------------------------------------------------- prompts
+
+
+def ask(protocol: Protocol, criterion: Criterion, lead: str = "") -> Reply:
+    number = screening.question_number(protocol, criterion.id)
+    text = f"{lead}Question {number} of {len(protocol.criteria)}: {criterion.question}"
+    buttons = (NOT_SURE,) if criterion.answer_type == "number" else (YES, NO, NOT_SURE)
+    return Reply(text, buttons)
+
+
+def consent_prompt(protocol: Protocol) -> Reply:
+    return Reply(protocol.consent_question, (("Yes, let's start", "/affirm"), ("No, thanks", "/deny")))
+
+
+def prompt(protocol: Protocol, state: State, lead: str = "") -> Tuple[Reply, ...]:
+    """Where the conversation stands, asked again: so every side-question returns to it."""
+    if not state.consent:
+        return (consent_prompt(protocol),)
+    if state.current:
+        return (ask(protocol, protocol.by_id[state.current], lead),)
+    if state.verdict:
+        return (Reply("The questions are finished. You can go back to change your last answer, or start over.",
+                      (GO_BACK, START_OVER)),)
+    return (Reply("Your answers so far are saved. Would you like to carry on with the questions?",
+                  (CONTINUE, START_OVER)),)
+
+
+def verdict_replies(protocol: Protocol, state: State) -> Tuple[Reply, ...]:
+    result = screening.evaluate(protocol, state.answers)
+    if result.verdict == screening.LIKELY_INELIGIBLE:
+        criterion = protocol.by_id[result.ruled_out_by]
+        return (Reply(
+            f"Thank you for your honest answers. Because of your answer about {criterion.short}, "
+            f"it is likely that you would not qualify for this trial. {criterion.ruled_out} "
+            "This is only a prescreen: the study team makes all final decisions. "
+            "If that answer was not right, you can go back and change it.",
+            (GO_BACK, START_OVER),
+        ),)
+    if result.verdict == screening.NEEDS_REVIEW:
+        checks = "\n".join(f"- {protocol.by_id[c].short}: {protocol.by_id[c].doctor_check}" for c in result.not_sure)
+        return (Reply(
+            "Thank you, that was the last question. From your answers, you may qualify for this trial. "
+            f"You answered \"Not sure\" to {len(result.not_sure)} question(s), and that is fine: the study team "
+            "would check these with you. Things you could ask your doctor about:\n"
+            f"{checks}\n"
+            "This is not a final decision: the study team decides who can take part, after further screening.",
+        ),)
+    return (Reply(
+        "Thank you, that was the last question. From your answers, you may qualify for this trial. "
+        "This is not a final decision: the study team decides who can take part, after further screening "
+        "and only with your written consent.",
+    ),)
+
+
+# ----------------------------------------------------------------------------- events
+
+
+def _opening(handler):
+    """Before the intro, any side-question first gets the intro, then its own answer."""
+    @wraps(handler)
+    def wrapped(protocol: Protocol, state: State, *args) -> Turn:
+        if state.trial_id is not None:
+            return handler(protocol, state, *args)
+        opened = start(protocol, state)
+        turn = handler(protocol, opened.state, *args)
+        return Turn(turn.state, opened.replies[:1] + turn.replies)
+    return wrapped
+
+
+def start(protocol: Protocol, state: State) -> Turn:
+    """The intro and consent question, or a friendly return to where the volunteer was."""
+    if state.trial_id == protocol.trial_id and state.consent:
+        return Turn(state, (Reply("Hello again!"),) + prompt(protocol, state))
+    fresh = State(trial_id=protocol.trial_id)
+    return Turn(fresh, (Reply(protocol.intro), consent_prompt(protocol)))
+
+
+def reply(protocol: Protocol, state: State, text: str, intent: Optional[str]) -> Turn:
+    """A reply that may answer the open question. `intent` is None when NLU was unsure."""
+    if state.trial_id is None:
+        return start(protocol, state)
+    if not state.consent:
+        return _consent(protocol, state, intent)
+    if state.current is None:
+        if state.stopped and intent == "affirm":
+            return _advance(protocol, state, "Welcome back. ")
+        return Turn(state, prompt(protocol, state))
+
+    criterion = protocol.by_id[state.current]
+    if len(text) > MAX_ANSWER_CHARS:
+        return Turn(state, (Reply("That message is too long for me to read as an answer, so I haven't recorded "
+                                  "anything. Please answer in a few words."),) + prompt(protocol, state))
+    answer = interpret(criterion, text, intent)
+    if answer is None:
+        return Turn(state, (_not_understood(criterion),) + prompt(protocol, state))
+    if criterion.answer_type == "number" and answer != "not_sure" and answer not in criterion.plausible:
+        return Turn(state, (Reply(f"Sorry, {answer} does not look like an age in years. Please type a number, "
+                                  "for example 45."),) + prompt(protocol, state))
+    answers = {**state.answers, criterion.id: RecordedAnswer(answer, own_words(text))}
+    lead = ""
+    if answer == "not_sure":
+        lead = ("That's completely normal, most people don't know this. " if criterion.not_sure_is_normal
+                else "") + "I've noted \"Not sure\": it won't rule you out, the study team can check it. "
+    return _advance(protocol, replace(state, answers=answers), lead)
+
+
+@_opening
+def why(protocol: Protocol, state: State) -> Turn:
+    criterion = _criterion_in_focus(protocol, state)
+    if criterion is None:
+        text = ("I ask a few questions about your health and treatment so the study team can see whether "
+                "this trial might suit you, before anyone contacts you.")
+    else:
+        text = f"{criterion.why}\nThe study's own words: \u201c{criterion.text}\u201d"
+    return Turn(state, (Reply(text),) + prompt(protocol, state))
+
+
+@_opening
+def explain(protocol: Protocol, state: State) -> Turn:
+    criterion = _criterion_in_focus(protocol, state)
+    if criterion is None:
+        text = (f"This is a short prescreen for the trial \u201c{protocol.title}\u201d. "
+                "I ask one question per entry requirement; the study team then decides who can take part.")
+    else:
+        text = criterion.explanation
+    return Turn(state, (Reply(text),) + prompt(protocol, state))
+
+
+@_opening
+def go_back(protocol: Protocol, state: State) -> Turn:
+    if not state.consent:
+        return Turn(state, prompt(protocol, state))
+    previous = screening.previous_criterion(protocol, state.answers, state.current)
+    if previous is None:
+        return Turn(state, (Reply("This is the first question, so there is nothing before it."),)
+                    + prompt(protocol, state))
+    recorded = state.answers.get(previous)
+    lead = f"Let's go back. You answered \u201c{recorded.text}\u201d. " if recorded else "Let's go back. "
+    back = replace(state, current=previous, verdict=None)
+    return Turn(back, prompt(protocol, back, lead))
+
+
+@_opening
+def start_over(protocol: Protocol, state: State) -> Turn:
+    if not state.consent:
+        return Turn(state, prompt(protocol, state))
+    return _advance(protocol, replace(state, answers={}, verdict=None, current=None),
+                    "I've cleared all your answers. Let's start again. ")
+
+
+def stop(protocol: Protocol, state: State) -> Turn:
+    if not state.consent:
+        return Turn(state, (Reply("No problem. Thank you for your interest in the trial. Goodbye!"),))
+    stopped = replace(state, current=None)
+    return Turn(stopped, (Reply(
+        "Okay, we'll stop here. Thank you for your time. Your answers so far are kept so you can carry on later: "
+        "just send a message and say \u201ccontinue\u201d, or \u201cstart over\u201d to begin again.",
+        (CONTINUE, START_OVER)),))
+
+
+@_opening
+def trial_info(protocol: Protocol, state: State, intent: str) -> Turn:
+    text = getattr(protocol.info, INFO_TOPICS[intent])
+    return Turn(state, (Reply(text),) + prompt(protocol, state, "Back to where we were. "))
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _consent(protocol: Protocol, state: State, intent: Optional[str]) -> Turn:
+    if intent == "affirm":
+        return _advance(protocol, replace(state, consent=True), "Thank you. ")
+    if intent == "deny":
+        return Turn(replace(state, consent=False), (Reply(
+            "That's fine, thank you for your interest. Nothing about your health has been stored. "
+            "If you change your mind, just say \u201cstart\u201d."),))
+    if intent == "not_sure":
+        return Turn(state, (Reply("Take your time. You can ask me about the trial first, for example "
+                                  "\u201cwhat is this trial about?\u201d or \u201cwhat will happen to me?\u201d."),
+                            consent_prompt(protocol)))
+    return Turn(state, (Reply("Sorry, I didn't catch that."), consent_prompt(protocol)))
+
+
+def _advance(protocol: Protocol, state: State, lead: str = "") -> Turn:
+    """Ask the next question, or give the verdict when the answers decide it."""
+    result = screening.evaluate(protocol, state.answers)
+    if result.verdict is None:
+        moved = replace(state, current=result.next_criterion, verdict=None)
+        return Turn(moved, (ask(protocol, protocol.by_id[result.next_criterion], lead),))
+    done = replace(state, current=None, verdict=result.verdict)
+    replies = verdict_replies(protocol, done)
+    if lead:
+        replies = (Reply(lead.strip()),) + replies
+    return Turn(done, replies)
+
+
+def _criterion_in_focus(protocol: Protocol, state: State) -> Optional[Criterion]:
+    if state.current:
+        return protocol.by_id[state.current]
+    if state.verdict == screening.LIKELY_INELIGIBLE:
+        return protocol.by_id[screening.evaluate(protocol, state.answers).ruled_out_by]
+    return None
+
+
+def _not_understood(criterion: Criterion) -> Reply:
+    if criterion.answer_type == "number":
+        return Reply("Sorry, I didn't understand that. Please type your age as a number, for example 45, "
+                     "or choose \"Not sure\".")
+    return Reply("Sorry, I didn't understand that, so I haven't recorded an answer. "
+                 "Please answer Yes, No or Not sure, or ask \u201cwhat does that mean?\u201d.")

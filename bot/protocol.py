@@ -1,0 +1,204 @@
+"""A trial's screening protocol: loaded from data/trials/<NCT id>.yml and validated.
+
+The protocol file is the single source of truth for criteria, questions,
+explanations and the rules that map answers to met / not met. Loading fails
+loudly, naming the file, the criterion and the field, so a broken file stops
+start-up instead of mis-screening volunteers.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Dict, Literal, Optional, Tuple, Union
+
+import yaml
+from pydantic import BaseModel, ValidationError, root_validator, validator
+
+TRIALS_DIR = Path(__file__).resolve().parent.parent / "data" / "trials"
+DEFAULT_TRIAL_ID = "NCT04143984"
+
+YesNo = Literal["yes", "no"]
+Answer = Union[Literal["yes", "no", "not_sure"], int]
+
+
+class ProtocolError(ValueError):
+    """A protocol file is missing or invalid; the message names file, criterion and field."""
+
+
+class _Frozen(BaseModel):
+    class Config:
+        frozen = True
+        extra = "forbid"
+        anystr_strip_whitespace = True
+        min_anystr_length = 1
+
+
+class Range(_Frozen):
+    min: int
+    max: int
+
+    @root_validator(skip_on_failure=True)
+    def _ordered(cls, values):
+        if values["min"] > values["max"]:
+            raise ValueError("min must not be greater than max")
+        return values
+
+    def __contains__(self, number: object) -> bool:
+        return isinstance(number, int) and self.min <= number <= self.max
+
+
+class Measure(_Frozen):
+    """A quantity a volunteer may type instead of yes/no, e.g. "I had 70 Gy"."""
+
+    unit: str
+    met_at_least: float
+
+
+class Criterion(_Frozen):
+    id: str
+    kind: Literal["inclusion", "exclusion"]
+    text: str
+    short: str
+    question: str
+    why: str
+    explanation: str
+    ruled_out: str
+    doctor_check: str
+    answer_type: Literal["yes_no", "number"] = "yes_no"
+    met_when: Optional[YesNo] = None
+    unit: Optional[str] = None
+    plausible: Optional[Range] = None
+    met: Optional[Range] = None
+    measure: Optional[Measure] = None
+    not_sure_is_normal: bool = False
+
+    @validator("met_when", pre=True)
+    def _no_yaml_booleans(cls, value):
+        if isinstance(value, bool):
+            raise ValueError('write "yes" or "no" in quotes; YAML read it as a boolean')
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _rule_matches_type(cls, values):
+        if values["answer_type"] == "yes_no":
+            if values["met_when"] is None:
+                raise ValueError("met_when is required for a yes_no criterion")
+            # The polarity contract: "yes" means the statement is true of the volunteer.
+            expected = "yes" if values["kind"] == "inclusion" else "no"
+            if values["met_when"] != expected:
+                raise ValueError(f"met_when of an {values['kind']} criterion must be {expected!r}")
+            if values["met"] or values["plausible"]:
+                raise ValueError("met/plausible ranges only apply to number criteria")
+        else:
+            missing = [f for f in ("unit", "plausible", "met") if values[f] is None]
+            if missing:
+                raise ValueError(f"a number criterion needs {', '.join(missing)}")
+            if values["met_when"] is not None or values["measure"] is not None:
+                raise ValueError("met_when/measure only apply to yes_no criteria")
+        return values
+
+    def rules_out(self, answer: Answer) -> bool:
+        """True when this answer means the volunteer probably does not qualify."""
+        if answer == "not_sure":
+            return False
+        if self.answer_type == "number":
+            return isinstance(answer, int) and answer not in self.met
+        return answer != self.met_when
+
+
+class TrialInfo(_Frozen):
+    about: str
+    treatment: str
+    sponsor: str
+    size: str
+    what_happens: str
+
+
+class Protocol(_Frozen):
+    trial_id: str
+    version: int
+    title: str
+    short_title: str
+    sponsor: str
+    source: str
+    summary: str
+    intro: str
+    consent_question: str
+    info: TrialInfo
+    order_rationale: str
+    order: Tuple[str, ...]
+    criteria: Tuple[Criterion, ...]
+
+    @root_validator(skip_on_failure=True)
+    def _order_is_permutation(cls, values):
+        ids = [c.id for c in values["criteria"]]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate criterion ids: {', '.join(duplicates)}")
+        if sorted(values["order"]) != sorted(ids):
+            missing = sorted(set(ids) - set(values["order"]))
+            unknown = sorted(set(values["order"]) - set(ids))
+            raise ValueError(f"order must list every criterion once (missing: {missing}, unknown: {unknown})")
+        return values
+
+    @property
+    def questions(self) -> Tuple[Criterion, ...]:
+        """Criteria in the order they are asked."""
+        by_id = self.by_id
+        return tuple(by_id[i] for i in self.order)
+
+    @property
+    def by_id(self) -> Dict[str, Criterion]:
+        return {c.id: c for c in self.criteria}
+
+
+def _describe(error: dict, raw: dict) -> str:
+    loc = list(error["loc"])
+    where = []
+    if len(loc) >= 2 and loc[0] == "criteria" and isinstance(loc[1], int):
+        index = loc[1]
+        items = raw.get("criteria") or []
+        cid = items[index].get("id") if index < len(items) and isinstance(items[index], dict) else None
+        where.append(f"criterion {cid or '#' + str(index + 1)}")
+        loc = loc[2:]
+    fields = [str(part) for part in loc if part != "__root__"]
+    if fields:
+        where.append("field " + ".".join(fields))
+    return f"{', '.join(where) or 'top level'}: {error['msg']}"
+
+
+def load_protocol_file(path: Union[str, Path]) -> Protocol:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ProtocolError(f"{path}: cannot read protocol file ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise ProtocolError(f"{path}: not valid YAML ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise ProtocolError(f"{path}: a protocol file must be a mapping of fields")
+    try:
+        protocol = Protocol.parse_obj(raw)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e, raw) for e in exc.errors())
+        raise ProtocolError(f"{path}: {problems}") from exc
+    if protocol.trial_id != path.stem:
+        raise ProtocolError(f"{path}: field trial_id is {protocol.trial_id!r} but the file is named for {path.stem!r}")
+    return protocol
+
+
+_cache: Dict[Path, Protocol] = {}
+
+
+def load_protocol(trial_id: str) -> Protocol:
+    """The protocol of one trial, from BOT_TRIALS_DIR (default data/trials/), cached per process."""
+    if not trial_id or not trial_id.replace("_", "").isalnum():
+        raise ProtocolError(f"not a trial id: {trial_id!r}")
+    path = Path(os.environ.get("BOT_TRIALS_DIR", TRIALS_DIR)) / f"{trial_id}.yml"
+    if path not in _cache:
+        _cache[path] = load_protocol_file(path)
+    return _cache[path]
+
+
+def default_trial_id() -> str:
+    return os.environ.get("BOT_TRIAL_ID", DEFAULT_TRIAL_ID)

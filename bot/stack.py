@@ -1,0 +1,186 @@
+"""Start the whole stack the way `make run` does: action server + Rasa server.
+
+Used by `python -m bot run` (and `--shell`), and by the end-to-end tests, so
+the tests run exactly what a volunteer talks to. Children run in their own
+process groups and are stopped together on Ctrl-C / SIGTERM.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+from bot import config
+from bot.protocol import load_protocol_file
+
+MODELS_DIR = config.PROJECT_DIR / "models"
+
+
+class StackError(RuntimeError):
+    pass
+
+
+def auth_token() -> str:
+    """RASA_AUTH_TOKEN, or one generated once into var/ and kept private."""
+    if os.environ.get("RASA_AUTH_TOKEN"):
+        return os.environ["RASA_AUTH_TOKEN"]
+    path = config.VAR_DIR / "rasa_auth_token"
+    if not path.exists():
+        config.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def validate_trials() -> List[str]:
+    """Load every protocol file; a broken one stops start-up with a message naming it."""
+    trials_dir = Path(os.environ.get("BOT_TRIALS_DIR", config.PROJECT_DIR / "data" / "trials"))
+    files = sorted(trials_dir.glob("*.yml"))
+    if not files:
+        raise StackError(f"no protocol files in {trials_dir}")
+    return [load_protocol_file(f).trial_id for f in files]
+
+
+@dataclass
+class Settings:
+    rasa_port: int
+    actions_port: int
+    database_url: str
+    token: str
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        return cls(config.port("RASA_PORT", 5005), config.port("ACTIONS_PORT", 5055),
+                   config.database_url(), auth_token())
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def child_env(self) -> Dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "BOT_DATABASE_URL": self.database_url,
+            "BOT_ACTIONS_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+            "SANIC_HOST": "127.0.0.1",  # the action server binds loopback only
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "PYTHONPATH": str(config.PROJECT_DIR),
+        })
+        return env
+
+
+class Stack:
+    """The running action server and Rasa server."""
+
+    def __init__(self, settings: Settings, log_dir: Path):
+        self.settings = settings
+        self.log_dir = log_dir
+        self.children: Dict[str, subprocess.Popen] = {}
+
+    def _spawn(self, name: str, args: List[str]) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self.children[name] = subprocess.Popen(
+            args, cwd=config.PROJECT_DIR, env=self.settings.child_env(), stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def start_actions(self) -> None:
+        self._spawn("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                                "--port", str(self.settings.actions_port)])
+
+    def start_rasa(self) -> None:
+        if not any(MODELS_DIR.glob("*.tar.gz")):
+            raise StackError("no trained model in models/: run `make train` (or `make run`, which trains)")
+        self._spawn("rasa", [sys.executable, "-m", "rasa", "run", "--enable-api",
+                             "--auth-token", self.settings.token, "--interface", "127.0.0.1",
+                             "--port", str(self.settings.rasa_port), "--model", str(MODELS_DIR),
+                             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"])
+
+    def wait_ready(self, timeout: float = 240) -> None:
+        s = self.settings
+        checks = {
+            "actions": (f"http://127.0.0.1:{s.actions_port}/health", lambda r: r.ok),
+            "rasa": (f"{s.rasa_url}/status?token={s.token}", lambda r: r.ok and bool(r.json().get("model_file"))),
+        }
+        pending = {name: checks[name] for name in self.children}
+        deadline = time.monotonic() + timeout
+        while pending:
+            for name, (url, ready) in list(pending.items()):
+                if self.children[name].poll() is not None:
+                    raise StackError(f"the {name} server exited during start-up:\n{self.log_tail(name)}")
+                try:
+                    if ready(requests.get(url, timeout=2)):
+                        del pending[name]
+                except requests.RequestException:
+                    pass
+            if time.monotonic() > deadline:
+                raise StackError(f"not ready after {timeout:.0f}s: {', '.join(pending)}")
+            if pending:
+                time.sleep(0.5)
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        path = self.log_dir / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def stop(self) -> None:
+        for child in self.children.values():
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+        for child in self.children.values():
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+
+
+def run(shell: bool = False) -> int:
+    trials = validate_trials()
+    settings = Settings.from_env()
+    stack = Stack(settings, config.VAR_DIR / "log")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        stack.start_actions()
+        if shell:
+            stack.wait_ready()
+            print("Chat in the terminal; type /stop or press Ctrl-C to leave.", flush=True)
+            return subprocess.call([sys.executable, "-m", "rasa", "shell", "--model", str(MODELS_DIR),
+                                    "--endpoints", "endpoints.yml", "--port", str(settings.rasa_port)],
+                                   cwd=config.PROJECT_DIR, env=settings.child_env())
+        stack.start_rasa()
+        print(f"Starting the action server and the Rasa server for {', '.join(trials)} ...", flush=True)
+        stack.wait_ready()
+        print(_banner(settings), flush=True)
+        while all(child.poll() is None for child in stack.children.values()):
+            time.sleep(1)
+        failed = [name for name, child in stack.children.items() if child.poll() is not None]
+        print(f"The {', '.join(failed)} server stopped; see {stack.log_dir}/.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("Stopping ...", flush=True)
+        stack.stop()
+
+
+def _banner(s: Settings) -> str:
+    return f"""
+The prescreening bot is running.
+  Talk to it over REST:
+    curl -s -X POST {s.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
+         -d '{{"sender": "me", "message": "hello"}}'
+  Or in the terminal, in another window: make shell RASA_PORT=5006
+  Rasa HTTP API (token in var/rasa_auth_token or RASA_AUTH_TOKEN):
+    curl -s '{s.rasa_url}/conversations/me/tracker?token=TOKEN'
+  A screening as stored:  .venv/bin/python -m bot screening me --json
+  Logs: {config.VAR_DIR / 'log'}/  ·  Database: {s.database_url}
+Press Ctrl-C to stop."""

@@ -1,0 +1,73 @@
+"""NLU on phrasings written separately from the training data (tests/nlu/heldout.yml).
+
+Checked through the running Rasa server's /model/parse, plus the answer
+parser's hedge guard that the bot applies on top of the model. Writes the
+figures to var/nlu_heldout.json for the README.
+"""
+import json
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from bot.answers import interpret
+from bot.protocol import load_protocol
+
+HELDOUT = Path(__file__).resolve().parents[1] / "nlu" / "heldout.yml"
+REPORT = Path(__file__).resolve().parents[2] / "var" / "nlu_heldout.json"
+MIN_ACCURACY = 0.95
+
+
+def heldout_examples():
+    data = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))
+    return [(block["intent"], line[2:].strip()) for block in data["nlu"]
+            for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+
+
+@pytest.fixture(scope="module")
+def parsed(stack):
+    s = stack.settings
+    results = []
+    for expected, text in heldout_examples():
+        response = requests.post(f"{s.rasa_url}/model/parse", params={"token": s.token}, json={"text": text},
+                                 timeout=10)
+        response.raise_for_status()
+        intent = response.json()["intent"]
+        results.append((expected, text, intent["name"], intent["confidence"]))
+    return results
+
+
+def test_heldout_is_large_and_covers_every_intent():
+    examples = heldout_examples()
+    domain = yaml.safe_load((HELDOUT.parents[2] / "domain.yml").read_text())
+    assert len(examples) >= 150
+    assert {intent for intent, _ in examples} == set(domain["intents"])
+
+
+def same_behaviour(expected: str, got: str) -> bool:
+    """Off-topic and low-confidence messages get the same handling, so either counts for out_of_scope."""
+    return got == expected or (expected == "out_of_scope" and got == "nlu_fallback")
+
+
+def test_heldout_accuracy(parsed):
+    wrong = [(text, expected, got, round(conf, 2)) for expected, text, got, conf in parsed
+             if not same_behaviour(expected, got)]
+    accuracy = 1 - len(wrong) / len(parsed)
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text(json.dumps({"examples": len(parsed), "accuracy": round(accuracy, 4), "errors": wrong},
+                                 indent=1))
+    print(f"\nNLU held-out accuracy: {accuracy:.1%} on {len(parsed)} phrasings")
+    assert accuracy >= MIN_ACCURACY, f"{accuracy:.1%} < {MIN_ACCURACY:.0%}; misses: {wrong}"
+
+
+def test_not_sure_phrasings_are_never_recorded_as_yes_or_no(parsed):
+    """What the bot records for each Not-sure phrasing: the model's intent plus the hedge guard."""
+    criterion = load_protocol("NCT04143984").by_id["hepatitis"]
+    firm = []
+    for expected, text, got, _ in parsed:
+        if expected == "not_sure":
+            answer = interpret(criterion, text, None if got == "nlu_fallback" else got)
+            if answer in ("yes", "no"):
+                firm.append((text, got, answer))
+    assert not firm

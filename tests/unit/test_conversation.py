@@ -1,0 +1,161 @@
+"""The conversation core, turn by turn, without any server."""
+from dataclasses import replace
+
+from bot import conversation as c
+from bot.conversation import State
+from bot.screening import LIKELY_ELIGIBLE, LIKELY_INELIGIBLE, NEEDS_REVIEW
+
+
+def consented(protocol):
+    opened = c.start(protocol, State()).state
+    return c.reply(protocol, opened, "yes", "affirm")
+
+
+def answer_all(protocol, state, override=None):
+    """Answer every remaining question as a fully eligible volunteer would, with overrides."""
+    override = override or {}
+    turn = None
+    while state.current:
+        criterion = protocol.by_id[state.current]
+        text, intent = override.get(criterion.id) or (
+            ("45", "inform_number") if criterion.answer_type == "number"
+            else ("yes", "affirm") if criterion.met_when == "yes" else ("no", "deny"))
+        turn = c.reply(protocol, state, text, intent)
+        state = turn.state
+    return turn
+
+
+def test_intro_then_consent_question_and_no_health_question_before_yes(protocol):
+    turn = c.reply(protocol, State(), "hello", "greet")
+    assert turn.state == State(trial_id="NCT04143984")
+    assert "prescreen" in turn.replies[0].text and "not enrollment" in turn.replies[0].text
+    assert turn.replies[-1].buttons == (("Yes, let's start", "/affirm"), ("No, thanks", "/deny"))
+    declined = c.reply(protocol, turn.state, "no", "deny")
+    assert declined.state.consent is False and declined.state.current is None and not declined.state.answers
+    assert "Nothing about your health has been stored" in declined.replies[0].text
+
+
+def test_consent_asks_first_question_with_buttons(protocol):
+    turn = consented(protocol)
+    assert turn.state.consent is True and turn.state.current == "age"
+    assert "Question 1 of 25" in turn.replies[0].text
+    first_yes_no = c.reply(protocol, turn.state, "45", "inform_number")
+    assert first_yes_no.replies[0].buttons == (c.YES, c.NO, c.NOT_SURE)
+
+
+def test_fully_eligible_volunteer_may_qualify(protocol):
+    turn = answer_all(protocol, consented(protocol).state)
+    assert turn.state.verdict == LIKELY_ELIGIBLE and turn.state.current is None
+    text = turn.replies[-1].text
+    assert "may qualify" in text and "is not a final decision" in text and "you are eligible" not in text
+
+
+def test_ruled_out_names_the_criterion_kindly_and_offers_go_back(protocol):
+    state = c.reply(protocol, consented(protocol).state, "72", "inform_number").state
+    assert state.verdict == LIKELY_INELIGIBLE and state.current is None
+    turn = c.reply(protocol, consented(protocol).state, "72", "inform_number")
+    assert "your age" in turn.replies[0].text and "likely that you would not qualify" in turn.replies[0].text
+    assert "study team makes all final decisions" in turn.replies[0].text
+    assert c.GO_BACK in turn.replies[0].buttons
+
+
+def test_not_sure_continues_and_ends_in_needs_review_with_doctor_checklist(protocol):
+    turn = answer_all(protocol, consented(protocol).state,
+                      {"prior_imrt": ("I don't remember", "not_sure"), "blood_counts": ("no idea", "not_sure")})
+    assert turn.state.verdict == NEEDS_REVIEW
+    assert turn.state.answers["prior_imrt"].answer == "not_sure"
+    assert turn.state.answers["prior_imrt"].text == "I don't remember"
+    text = turn.replies[-1].text
+    assert protocol.by_id["prior_imrt"].doctor_check in text and protocol.by_id["blood_counts"].doctor_check in text
+
+
+def test_lab_not_sure_is_called_normal(protocol):
+    state = replace(consented(protocol).state, current="blood_counts")
+    turn = c.reply(protocol, state, "Not sure", "not_sure")
+    assert "completely normal" in turn.replies[0].text
+
+
+def test_unclear_reply_records_nothing_and_reasks_with_buttons(protocol):
+    state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
+    for text, intent in [("asdfgh", None), ("what's the weather", "out_of_scope"), ("45", "inform_number")]:
+        turn = c.reply(protocol, state, text, intent)
+        assert turn.state == state
+        assert "didn't understand" in turn.replies[0].text and turn.replies[-1].buttons == (c.YES, c.NO, c.NOT_SURE)
+
+
+def test_implausible_age_is_asked_again(protocol):
+    state = consented(protocol).state
+    turn = c.reply(protocol, state, "450", "inform_number")
+    assert turn.state == state and "does not look like an age" in turn.replies[0].text
+
+
+def test_why_shows_purpose_and_original_text_then_reasks(protocol):
+    state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
+    criterion = protocol.by_id[state.current]
+    turn = c.why(protocol, state)
+    assert turn.state == state
+    assert criterion.why in turn.replies[0].text and criterion.text in turn.replies[0].text
+    assert criterion.question in turn.replies[-1].text
+
+
+def test_explain_then_reasks(protocol):
+    state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
+    turn = c.explain(protocol, state)
+    assert turn.replies[0].text == protocol.by_id[state.current].explanation and turn.state == state
+
+
+def test_go_back_reasks_previous_and_keeps_answers_until_changed(protocol):
+    s1 = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
+    s2 = c.reply(protocol, s1, "no", "deny").state
+    back = c.go_back(protocol, s2)
+    assert back.state.current == s1.current and back.state.answers == s2.answers
+    assert "You answered \u201cno\u201d" in back.replies[0].text
+    changed = c.reply(protocol, back.state, "Not sure", "not_sure")
+    assert changed.state.answers[s1.current].answer == "not_sure"
+    assert changed.state.current == s2.current
+
+
+def test_go_back_after_ruled_out_lets_volunteer_correct(protocol):
+    out = c.reply(protocol, consented(protocol).state, "72", "inform_number").state
+    back = c.go_back(protocol, out)
+    assert (back.state.current, back.state.verdict) == ("age", None)
+    fixed = c.reply(protocol, back.state, "62", "inform_number").state
+    assert fixed.verdict is None and fixed.answers["age"].answer == 62 and fixed.current != "age"
+
+
+def test_start_over_clears_every_answer(protocol):
+    state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
+    turn = c.start_over(protocol, state)
+    assert turn.state.answers == {} and turn.state.current == "age" and turn.state.consent is True
+    assert "cleared all your answers" in turn.replies[0].text
+
+
+def test_stop_then_continue_resumes_where_left(protocol):
+    state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
+    stopped = c.stop(protocol, state)
+    assert stopped.state.current is None and stopped.state.answers == state.answers
+    resumed = c.reply(protocol, stopped.state, "continue", "affirm")
+    assert resumed.state.current == state.current and "Welcome back" in resumed.replies[0].text
+
+
+def test_trial_questions_answer_from_the_listing_and_return(protocol):
+    state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
+    for intent, expected in [("ask_size", "146"), ("ask_sponsor", "Shanghai Proton and Heavy Ion Center"),
+                             ("ask_treatment", "63 Gy"), ("ask_trial_about", "random"),
+                             ("ask_what_happens", "next few days")]:
+        turn = c.trial_info(protocol, state, intent)
+        assert expected in turn.replies[0].text and turn.state == state
+        assert protocol.by_id[state.current].question in turn.replies[-1].text
+
+
+def test_side_question_before_intro_gets_intro_first(protocol):
+    turn = c.trial_info(protocol, State(), "ask_size")
+    assert turn.state.trial_id == "NCT04143984"
+    assert [r.text for r in turn.replies[:2]] == [protocol.intro, protocol.info.size]
+    assert turn.replies[-1].text == protocol.consent_question
+
+
+def test_button_clicks_are_recorded_in_the_words_shown(protocol):
+    state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
+    turn = c.reply(protocol, state, "/deny", "deny")
+    assert turn.state.answers["distant_metastasis"].text == "No"
