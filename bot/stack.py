@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -172,13 +173,40 @@ def run(shell: bool = False) -> int:
         stack.stop()
 
 
+READY_LINE = "The prescreening bot is running."
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def spawn_run(settings: Settings, var_dir: Path, output: Path) -> subprocess.Popen:
+    """`python -m bot run` in a child process with these settings (tests and benchmarks use it)."""
+    env = {**os.environ, "RASA_PORT": str(settings.rasa_port), "ACTIONS_PORT": str(settings.actions_port),
+           "BOT_DATABASE_URL": settings.database_url, "RASA_AUTH_TOKEN": settings.token,
+           "BOT_VAR_DIR": str(var_dir)}
+    with open(output, "wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=config.PROJECT_DIR, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def wait_running(process: subprocess.Popen, output: Path, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while READY_LINE not in output.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise StackError(f"the stack did not start:\n{output.read_text(errors='replace')}")
+        time.sleep(0.5)
+
+
 def _banner(s: Settings) -> str:
     return f"""
-The prescreening bot is running.
+{READY_LINE}
   Talk to it over REST:
     curl -s -X POST {s.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
          -d '{{"sender": "me", "message": "hello"}}'
-  Or in the terminal, in another window: make shell RASA_PORT=5006
+  Or chat in the terminal instead (stop this first): make shell
   Rasa HTTP API (token in var/rasa_auth_token or RASA_AUTH_TOKEN):
     curl -s '{s.rasa_url}/conversations/me/tracker?token=TOKEN'
   A screening as stored:  .venv/bin/python -m bot screening me --json

@@ -2,16 +2,21 @@
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
 
 from bot.protocol import load_protocol
-from bot.stack import Settings, Stack
+from bot.stack import Settings, free_port, spawn_run, wait_running
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
@@ -27,33 +32,42 @@ def database(tmp_path, monkeypatch):
     return url
 
 
-def _free_port() -> int:
+def _refuses(port: int) -> bool:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+@dataclass
+class RunningStack:
+    settings: Settings
+    process: subprocess.Popen
+    output: Path
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    """The real action server and Rasa server, started the way `make run` starts them,
-    on free ports and a fresh SQLite database; shared by every end-to-end test."""
+    """`python -m bot run` — what `make run` starts — on free ports and a fresh SQLite
+    database, shared by every end-to-end test, and stopped with Ctrl-C (SIGINT) at the end."""
     workdir = tmp_path_factory.mktemp("stack")
-    settings = Settings(rasa_port=_free_port(), actions_port=_free_port(),
+    settings = Settings(rasa_port=free_port(), actions_port=free_port(),
                         database_url=f"sqlite:///{workdir / 'bot.db'}", token=secrets.token_urlsafe(16))
-    running = Stack(settings, workdir / "log")
+    output = workdir / "run.out"
+    process = spawn_run(settings, workdir, output)
+    running = RunningStack(settings, process, output)
     try:
-        running.start_actions()
-        running.start_rasa()
-        running.wait_ready()
+        wait_running(process, output)
         yield running
     finally:
-        running.stop()
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=60)
+        assert code == 0, output.read_text(errors="replace")
+        assert _refuses(settings.rasa_port) and _refuses(settings.actions_port), "a server outlived Ctrl-C"
 
 
 class Chat:
     """One volunteer's conversation over the REST channel, and what the servers recorded of it."""
 
-    def __init__(self, stack: Stack, sender: str):
+    def __init__(self, stack: RunningStack, sender: str):
         self.stack, self.sender = stack, sender
         self.last: list = []
 
@@ -80,7 +94,10 @@ class Chat:
         env = {**os.environ, "BOT_DATABASE_URL": self.stack.settings.database_url}
         done = subprocess.run([sys.executable, "-m", "bot", "screening", self.sender, "--json"], env=env,
                               capture_output=True, text=True, timeout=60)
-        return json.loads(done.stdout) if done.returncode == 0 else None
+        if done.returncode == 1 and "no screening stored" in done.stderr:
+            return None
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
 
 
 @pytest.fixture
