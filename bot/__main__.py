@@ -5,7 +5,9 @@ import argparse
 import json
 import sys
 
-from bot import stack, store
+import logging
+
+from bot import outbox, referrals, stack, store
 from bot.protocol import ProtocolError
 
 
@@ -24,6 +26,36 @@ def _screening(args: argparse.Namespace) -> int:
     return 0
 
 
+def _referrals(args: argparse.Namespace) -> int:
+    rows = referrals.list_referrals()
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    for r in rows:
+        delivery = r["delivery"]
+        print(f"{r['reference']}  {r['created_at']}  {r['trial_id']}  {r['verdict']:17} not sure: {len(r['flags'])}  "
+              f"status={r['status']}  delivery={delivery['state']} ({delivery['attempts']} attempts"
+              f"{', ' + delivery['last_error'] if delivery['last_error'] else ''})")
+    return 0
+
+
+def _deliver(args: argparse.Namespace) -> int:
+    settings = outbox.RelaySettings.from_env()
+    if not settings.url:
+        print("REFERRAL_WEBHOOK_URL is not set: nothing to deliver to; referrals stay in the outbox.",
+              file=sys.stderr)
+        return 1
+    outcome = outbox.deliver_due(settings)
+    print(f"delivered {outcome['delivered']}, will retry {outcome['retrying']}, failed {outcome['failed']}")
+    return 0
+
+
+def _relay(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    outbox.relay_forever(outbox.RelaySettings.from_env(), interval=args.interval)
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -37,10 +69,23 @@ def main(argv=None) -> int:
     screening.add_argument("--json", action="store_true")
     screening.set_defaults(func=_screening)
 
+    listing = commands.add_parser("referrals", help="all referrals with their delivery state")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=_referrals)
+
+    deliver = commands.add_parser("deliver", help="run the referral outbox once")
+    deliver.set_defaults(func=_deliver)
+
+    relay = commands.add_parser("relay", help="run the referral outbox continuously (make run starts it)")
+    relay.add_argument("--interval", type=float, default=1.0, help="seconds between passes")
+    relay.set_defaults(func=_relay)
+
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ProtocolError, stack.StackError) as exc:
+    except KeyboardInterrupt:
+        return 0
+    except (ProtocolError, stack.StackError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from functools import wraps
 from typing import Mapping, Optional, Tuple
 
+from bot import contact as contact_fields
 from bot import screening
 from bot.answers import MAX_ANSWER_CHARS, interpret
 from bot.protocol import Criterion, Protocol
@@ -21,6 +22,12 @@ NOT_SURE = ("Not sure", "/not_sure")
 GO_BACK = ("Go back and change it", "/go_back")
 START_OVER = ("Start over", "/start_over")
 CONTINUE = ("Continue", "/affirm")
+SEND = ("Yes, send it", "/affirm")
+CHANGE = ("Change something", "/deny")
+
+# What the Rasa side must do after a turn, besides sending the replies.
+COLLECT_CONTACT = "collect_contact"  # run the contact form (it asks for the fields still missing)
+SUBMIT_REFERRAL = "submit_referral"  # store the referral and its outbox row, then call referral_sent()
 
 # What a button click is recorded as: the words the volunteer saw on the button.
 BUTTON_WORDS = {"/affirm": "Yes", "/deny": "No", "/not_sure": "Not sure"}
@@ -49,16 +56,28 @@ class State:
     current: Optional[str] = None
     answers: Mapping[str, RecordedAnswer] = field(default_factory=dict)
     verdict: Optional[str] = None
+    contact_consent: Optional[bool] = None
+    contact: Mapping[str, Optional[str]] = field(default_factory=dict)
+    referral: Optional[str] = None  # the reference number, once the referral is stored
 
     @property
     def stopped(self) -> bool:
         return bool(self.consent) and self.current is None and self.verdict is None
+
+    @property
+    def may_refer(self) -> bool:
+        return self.verdict in (screening.LIKELY_ELIGIBLE, screening.NEEDS_REVIEW) and self.referral is None
+
+    @property
+    def collecting_contact(self) -> bool:
+        return self.may_refer and bool(self.contact_consent)
 
 
 @dataclass(frozen=True)
 class Turn:
     state: State
     replies: Tuple[Reply, ...]
+    command: Optional[str] = None
 
 
 def own_words(text: str) -> str:
@@ -85,6 +104,13 @@ def prompt(protocol: Protocol, state: State, lead: str = "") -> Tuple[Reply, ...
         return (consent_prompt(protocol),)
     if state.current:
         return (ask(protocol, protocol.by_id[state.current], lead),)
+    if state.referral:
+        return (Reply(f"Your answers were sent to the study team with reference number {state.referral}. "
+                      "They will contact you in the next few days."),)
+    if state.collecting_contact and contact_fields.is_complete(state.contact):
+        return (summary(protocol, state),)
+    if state.may_refer:
+        return (contact_question(protocol),)
     if state.verdict:
         return (Reply("The questions are finished. You can go back to change your last answer, or start over.",
                       (GO_BACK, START_OVER)),)
@@ -104,19 +130,42 @@ def verdict_replies(protocol: Protocol, state: State) -> Tuple[Reply, ...]:
             (GO_BACK, START_OVER),
         ),)
     if result.verdict == screening.NEEDS_REVIEW:
-        checks = "\n".join(f"- {protocol.by_id[c].short}: {protocol.by_id[c].doctor_check}" for c in result.not_sure)
         return (Reply(
             "Thank you, that was the last question. From your answers, you may qualify for this trial. "
             f"You answered \"Not sure\" to {len(result.not_sure)} question(s), and that is fine: the study team "
             "would check these with you. Things you could ask your doctor about:\n"
-            f"{checks}\n"
+            f"{checklist_text(protocol, state)}\n"
             "This is not a final decision: the study team decides who can take part, after further screening.",
-        ),)
+        ), contact_question(protocol))
     return (Reply(
         "Thank you, that was the last question. From your answers, you may qualify for this trial. "
         "This is not a final decision: the study team decides who can take part, after further screening "
         "and only with your written consent.",
-    ),)
+    ), contact_question(protocol))
+
+
+def checklist_text(protocol: Protocol, state: State) -> str:
+    return "\n".join(f"- {item.short}: {item.check}" for item in screening.doctor_checklist(protocol, state.answers))
+
+
+def contact_question(protocol: Protocol) -> Reply:
+    return Reply(f"Would you like the study team at the {protocol.study_team.site} to contact you about this "
+                 "trial? If you say yes, I'll ask for your name and how they can reach you. If you say no, "
+                 "nothing more is collected.",
+                 (("Yes, please contact me", "/affirm"), ("No, thanks", "/deny")))
+
+
+def summary(protocol: Protocol, state: State) -> Reply:
+    return Reply("Please check your details:\n"
+                 f"{contact_fields.summary_lines(state.contact)}\n"
+                 f"Shall I send them, with your answers, to the study team at the {protocol.study_team.site}?",
+                 (SEND, CHANGE))
+
+
+def change_menu(state: State) -> Reply:
+    return Reply("What would you like to change?", tuple(
+        (f"Change {contact_fields.LABELS[f]}", f'/change_contact{{"contact_field": "{f}"}}')
+        for f in contact_fields.required_fields(state.contact)))
 
 
 # ----------------------------------------------------------------------------- events
@@ -151,6 +200,8 @@ def reply(protocol: Protocol, state: State, text: str, intent: Optional[str]) ->
     if state.current is None:
         if state.stopped and intent == "affirm":
             return _advance(protocol, state, "Welcome back. ")
+        if state.may_refer:
+            return _contact_step(protocol, state, intent)
         return Turn(state, prompt(protocol, state))
 
     criterion = protocol.by_id[state.current]
@@ -195,29 +246,36 @@ def explain(protocol: Protocol, state: State) -> Turn:
 
 @_opening
 def go_back(protocol: Protocol, state: State) -> Turn:
-    if not state.consent:
-        return Turn(state, prompt(protocol, state))
+    if not state.consent or state.referral:
+        return Turn(state, _sent_note(state) + prompt(protocol, state))
     previous = screening.previous_criterion(protocol, state.answers, state.current)
     if previous is None:
         return Turn(state, (Reply("This is the first question, so there is nothing before it."),)
                     + prompt(protocol, state))
     recorded = state.answers.get(previous)
     lead = f"Let's go back. You answered \u201c{recorded.text}\u201d. " if recorded else "Let's go back. "
-    back = replace(state, current=previous, verdict=None)
+    back = replace(state, current=previous, verdict=None, contact_consent=None, contact={})
     return Turn(back, prompt(protocol, back, lead))
 
 
 @_opening
 def start_over(protocol: Protocol, state: State) -> Turn:
-    if not state.consent:
-        return Turn(state, prompt(protocol, state))
-    return _advance(protocol, replace(state, answers={}, verdict=None, current=None),
+    if not state.consent or state.referral:
+        return Turn(state, _sent_note(state) + prompt(protocol, state))
+    return _advance(protocol, replace(state, answers={}, verdict=None, current=None, contact_consent=None,
+                                      contact={}),
                     "I've cleared all your answers. Let's start again. ")
 
 
 def stop(protocol: Protocol, state: State) -> Turn:
     if not state.consent:
         return Turn(state, (Reply("No problem. Thank you for your interest in the trial. Goodbye!"),))
+    if state.collecting_contact:
+        return Turn(replace(state, contact_consent=None, contact={}), (Reply(
+            "Okay, I haven't sent anything, and I've cleared the contact details you gave. If you'd like the "
+            "study team to contact you later, come back to this chat and say \u201cyes, contact me\u201d."),))
+    if state.verdict:
+        return Turn(state, (Reply("Thank you for your time. Goodbye!"),))
     stopped = replace(state, current=None)
     return Turn(stopped, (Reply(
         "Okay, we'll stop here. Thank you for your time. Your answers so far are kept so you can carry on later: "
@@ -231,7 +289,66 @@ def trial_info(protocol: Protocol, state: State, intent: str) -> Turn:
     return Turn(state, (Reply(text),) + prompt(protocol, state, "Back to where we were. "))
 
 
+def change_contact(protocol: Protocol, state: State, field_name: Optional[str], text: str = "") -> Turn:
+    """Correct one contact field before confirming: forget it, and let the form ask for it again."""
+    if not state.collecting_contact:
+        return Turn(state, prompt(protocol, state))
+    field_name = field_name or contact_fields.field_named_in(text)
+    if field_name not in contact_fields.FIELDS:
+        return Turn(state, (change_menu(state),))
+    contact = {k: v for k, v in state.contact.items() if k != field_name}
+    return Turn(replace(state, contact=contact),
+                (Reply(f"Okay, let's change your {contact_fields.LABELS[field_name]}."),), COLLECT_CONTACT)
+
+
+def contact_collected(protocol: Protocol, state: State) -> Turn:
+    """The contact form has every field it needs: read them back before anything is sent."""
+    return Turn(state, (summary(protocol, state),))
+
+
+def referral_sent(protocol: Protocol, state: State) -> Turn:
+    """The referral is stored under `state.referral`: say what happens next, in the listing's words."""
+    way = contact_fields.WAYS.get(state.contact.get(contact_fields.WAY), "by e-mail or phone")
+    text = (f"Thank you. Your reference number is {state.referral}.\n"
+            f"What happens next: you can expect the study team to contact you {way} in the next few days. "
+            "Additional screening procedures may be conducted by the study team before you can be confirmed "
+            "eligible to participate. If you are confirmed eligible after full screening, you will be asked to "
+            "understand and sign the informed consent before you decide to enroll.")
+    checklist = checklist_text(protocol, state)
+    if checklist:
+        text += f"\nBefore they contact you, you could check these with your doctor:\n{checklist}"
+    return Turn(state, (Reply(text),))
+
+
 # ----------------------------------------------------------------------------- helpers
+
+
+def _contact_step(protocol: Protocol, state: State, intent: Optional[str]) -> Turn:
+    """After a verdict that may qualify: may the study team contact you, then confirm the details."""
+    if state.collecting_contact and contact_fields.is_complete(state.contact):
+        if intent == "affirm":
+            return Turn(state, (), SUBMIT_REFERRAL)
+        if intent == "deny":
+            return Turn(state, (change_menu(state),))
+        return Turn(state, (Reply("Sorry, I didn't catch that."), summary(protocol, state)))
+    if intent == "affirm":
+        return Turn(replace(state, contact_consent=True), (Reply(
+            "Thank you. I'll ask a few short questions about how the study team can reach you. "
+            "You can say \u201cstop\u201d at any time and nothing will be sent."),), COLLECT_CONTACT)
+    if intent == "deny":
+        return Turn(replace(state, contact_consent=False, contact={}), (Reply(
+            "That's fine: nothing more will be collected and no one will contact you. If you change your mind, "
+            "come back to this chat and say \u201cyes, contact me\u201d."),))
+    return Turn(state, (Reply("Sorry, I didn't catch that."), contact_question(protocol)))
+
+
+def _sent_note(state: State) -> Tuple[Reply, ...]:
+    if not state.referral:
+        return ()
+    return (Reply("Your answers have already been sent to the study team, so they can't be changed here. "
+                  "Please tell the study team about any change when they contact you."),)
+
+
 
 
 def _consent(protocol: Protocol, state: State, intent: Optional[str]) -> Turn:

@@ -114,6 +114,24 @@ class TrialInfo(_Frozen):
     what_happens: str
 
 
+class StudyTeam(_Frozen):
+    """Who receives this trial's referrals, and how volunteers' phone numbers are read."""
+
+    site: str
+    email: Optional[str] = None
+    phone: Optional[str] = None
+    # ISO 3166 region for phone numbers typed without a country code, e.g. "CN".
+    default_phone_region: str
+
+    @validator("default_phone_region")
+    def _known_region(cls, value):
+        import phonenumbers
+
+        if value not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"not a phone region phonenumbers knows: {value!r}")
+        return value
+
+
 class Protocol(_Frozen):
     trial_id: str
     version: int
@@ -125,6 +143,7 @@ class Protocol(_Frozen):
     intro: str
     consent_question: str
     info: TrialInfo
+    study_team: StudyTeam
     order_rationale: str
     order: Tuple[str, ...]
     criteria: Tuple[Criterion, ...]

@@ -65,5 +65,18 @@ def previous_criterion(protocol: Protocol, answers: Answers, current: Optional[s
     return answered[-1] if answered else None
 
 
+@dataclass(frozen=True)
+class ChecklistItem:
+    criterion_id: str
+    short: str
+    check: str  # what to check with the doctor
+
+
+def doctor_checklist(protocol: Protocol, answers: Answers) -> Tuple[ChecklistItem, ...]:
+    """For each criterion answered Not sure, what the volunteer could check with their doctor."""
+    return tuple(ChecklistItem(c.id, c.short, c.doctor_check) for c in protocol.questions
+                 if c.id in answers and answers[c.id].answer == "not_sure")
+
+
 def question_number(protocol: Protocol, criterion_id: str) -> int:
     return [c.id for c in protocol.questions].index(criterion_id) + 1

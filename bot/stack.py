@@ -20,6 +20,7 @@ from typing import Dict, List, Optional
 import requests
 
 from bot import config
+from bot.outbox import RelaySettings
 from bot.protocol import load_protocol_file
 
 MODELS_DIR = config.PROJECT_DIR / "models"
@@ -98,6 +99,9 @@ class Stack:
         self._spawn("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                                 "--port", str(self.settings.actions_port)])
 
+    def start_relay(self) -> None:
+        self._spawn("relay", [sys.executable, "-m", "bot", "relay"])
+
     def start_rasa(self) -> None:
         if not any(MODELS_DIR.glob("*.tar.gz")):
             raise StackError("no trained model in models/: run `make train` (or `make run`, which trains)")
@@ -112,7 +116,7 @@ class Stack:
             "actions": (f"http://127.0.0.1:{s.actions_port}/health", lambda r: r.ok),
             "rasa": (f"{s.rasa_url}/status?token={s.token}", lambda r: r.ok and bool(r.json().get("model_file"))),
         }
-        pending = {name: checks[name] for name in self.children}
+        pending = {name: checks[name] for name in self.children if name in checks}
         deadline = time.monotonic() + timeout
         while pending:
             for name, (url, ready) in list(pending.items()):
@@ -146,6 +150,8 @@ class Stack:
 
 def run(shell: bool = False) -> int:
     trials = validate_trials()
+    relay = RelaySettings.from_env()
+    relay.check()
     settings = Settings.from_env()
     stack = Stack(settings, config.VAR_DIR / "log")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -158,9 +164,14 @@ def run(shell: bool = False) -> int:
                                     "--endpoints", "endpoints.yml", "--port", str(settings.rasa_port)],
                                    cwd=config.PROJECT_DIR, env=settings.child_env())
         stack.start_rasa()
+        if relay.url:
+            stack.start_relay()
         print(f"Starting the action server and the Rasa server for {', '.join(trials)} ...", flush=True)
         stack.wait_ready()
         print(_banner(settings), flush=True)
+        print(f"  Referrals are delivered to {relay.url}." if relay.url else
+              "  REFERRAL_WEBHOOK_URL is not set: referrals wait in the outbox (python -m bot referrals).",
+              flush=True)
         while all(child.poll() is None for child in stack.children.values()):
             time.sleep(1)
         failed = [name for name, child in stack.children.items() if child.poll() is not None]
@@ -182,11 +193,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def spawn_run(settings: Settings, var_dir: Path, output: Path) -> subprocess.Popen:
+def spawn_run(settings: Settings, var_dir: Path, output: Path,
+              extra_env: Optional[Dict[str, str]] = None) -> subprocess.Popen:
     """`python -m bot run` in a child process with these settings (tests and benchmarks use it)."""
     env = {**os.environ, "RASA_PORT": str(settings.rasa_port), "ACTIONS_PORT": str(settings.actions_port),
            "BOT_DATABASE_URL": settings.database_url, "RASA_AUTH_TOKEN": settings.token,
-           "BOT_VAR_DIR": str(var_dir)}
+           "BOT_VAR_DIR": str(var_dir), **(extra_env or {})}
     with open(output, "wb") as out:
         return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=config.PROJECT_DIR, env=env,
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

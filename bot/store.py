@@ -23,7 +23,8 @@ from bot.protocol import Protocol
 Base = declarative_base()
 
 
-def _now() -> dt.datetime:
+def now() -> dt.datetime:
+    """UTC, naive: the same on SQLite and PostgreSQL."""
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
@@ -37,8 +38,8 @@ class Screening(Base):
     status = Column(String(32), nullable=False)  # in_progress | stopped | complete
     current_criterion = Column(String(64))
     verdict = Column(String(32))
-    started_at = Column(DateTime, nullable=False, default=_now)
-    updated_at = Column(DateTime, nullable=False, default=_now)
+    started_at = Column(DateTime, nullable=False, default=now)
+    updated_at = Column(DateTime, nullable=False, default=now)
     completed_at = Column(DateTime)
     answers = relationship("ScreeningAnswer", back_populates="screening", cascade="all, delete-orphan",
                            order_by="ScreeningAnswer.id")
@@ -53,13 +54,57 @@ class ScreeningAnswer(Base):
     criterion_id = Column(String(64), nullable=False)
     answer = Column(JSON, nullable=False)  # "yes" | "no" | "not_sure" | a number
     text = Column(Text, nullable=False)  # the volunteer's own words
-    answered_at = Column(DateTime, nullable=False, default=_now)
+    answered_at = Column(DateTime, nullable=False, default=now)
     screening = relationship("Screening", back_populates="answers")
 
 
 def engine() -> Engine:
     """The engine for BOT_DATABASE_URL, created (with our tables) once per process and URL."""
     return _engine(config.database_url())
+
+
+class Referral(Base):
+    """A volunteer who may qualify and agreed to be contacted: a snapshot for the study team."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (UniqueConstraint("sender_id", "trial_id"),)
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(32), nullable=False, unique=True)
+    sender_id = Column(String(255), nullable=False)
+    trial_id = Column(String(64), nullable=False)
+    protocol_version = Column(Integer, nullable=False)
+    verdict = Column(String(32), nullable=False)
+    flags = Column(JSON, nullable=False)  # criteria answered Not sure
+    doctor_checklist = Column(JSON, nullable=False)
+    answers = Column(JSON, nullable=False)  # every answer with the criterion, the question and own words
+    contact_name = Column(Text, nullable=False)
+    contact_email = Column(Text)
+    contact_phone = Column(String(32))
+    contact_preferred_way = Column(String(16), nullable=False)
+    contact_preferred_time = Column(Text)
+    status = Column(String(32), nullable=False, default="new")
+    created_at = Column(DateTime, nullable=False, default=now)
+    outbox = relationship("OutboxMessage", back_populates="referral", uselist=False, cascade="all, delete-orphan")
+
+
+class OutboxMessage(Base):
+    """A referral waiting to reach the study team's webhook. Written in the referral's transaction."""
+
+    __tablename__ = "outbox"
+
+    id = Column(Integer, primary_key=True)
+    referral_id = Column(Integer, ForeignKey("referrals.id", ondelete="CASCADE"), nullable=False, unique=True)
+    webhook_id = Column(String(64), nullable=False, unique=True)  # the same on every retry
+    body = Column(Text, nullable=False)  # the exact JSON sent, so every retry signs the same bytes
+    state = Column(String(16), nullable=False, default="pending")  # pending | delivered | failed
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, nullable=False, default=now)
+    leased_until = Column(DateTime)  # a relay is sending it; another waits until then
+    last_error = Column(Text)
+    delivered_at = Column(DateTime)
+    created_at = Column(DateTime, nullable=False, default=now)
+    referral = relationship("Referral", back_populates="outbox")
 
 
 @lru_cache(maxsize=None)
@@ -103,33 +148,33 @@ def save_screening(sender_id: str, protocol: Protocol, state: State) -> None:
     """Store the screening as the state now stands. Only after consent."""
     if not state.consent:
         raise ValueError("a screening is stored only after the volunteer consents")
-    now = _now()
+    stamp = now()
     with unit_of_work() as session:
         row = session.execute(select(Screening).where(Screening.sender_id == sender_id)).scalar_one_or_none()
         if row is None:
-            row = Screening(sender_id=sender_id, started_at=now)
+            row = Screening(sender_id=sender_id, started_at=stamp)
             session.add(row)
         row.trial_id = protocol.trial_id
         row.protocol_version = protocol.version
         row.status = _status(state)
         row.current_criterion = state.current
         if state.verdict and state.verdict != row.verdict:
-            row.completed_at = now
+            row.completed_at = stamp
         row.verdict = state.verdict
-        row.updated_at = now
+        row.updated_at = stamp
         stored = {a.criterion_id: a for a in row.answers}
         for criterion_id, recorded in state.answers.items():
             existing = stored.pop(criterion_id, None)
             if existing is None:
                 row.answers.append(ScreeningAnswer(criterion_id=criterion_id, answer=recorded.answer,
-                                                   text=recorded.text, answered_at=now))
+                                                   text=recorded.text, answered_at=stamp))
             elif (existing.answer, existing.text) != (recorded.answer, recorded.text):
-                existing.answer, existing.text, existing.answered_at = recorded.answer, recorded.text, now
+                existing.answer, existing.text, existing.answered_at = recorded.answer, recorded.text, stamp
         for cleared in stored.values():
             row.answers.remove(cleared)
 
 
-def _iso(value: Optional[dt.datetime]) -> Optional[str]:
+def iso(value: Optional[dt.datetime]) -> Optional[str]:
     return value.isoformat() + "Z" if value else None
 
 
@@ -145,9 +190,9 @@ def get_screening(sender_id: str) -> Optional[dict]:
             "status": row.status,
             "current_criterion": row.current_criterion,
             "verdict": row.verdict,
-            "started_at": _iso(row.started_at),
-            "updated_at": _iso(row.updated_at),
-            "completed_at": _iso(row.completed_at),
-            "answers": {a.criterion_id: {"answer": a.answer, "text": a.text, "answered_at": _iso(a.answered_at)}
+            "started_at": iso(row.started_at),
+            "updated_at": iso(row.updated_at),
+            "completed_at": iso(row.completed_at),
+            "answers": {a.criterion_id: {"answer": a.answer, "text": a.text, "answered_at": iso(a.answered_at)}
                         for a in row.answers},
         }

@@ -1,4 +1,5 @@
 """Shared fixtures. Every test gets its own SQLite database file unless it uses the running stack."""
+import base64
 import json
 import os
 import secrets
@@ -15,6 +16,7 @@ import requests
 
 from bot.protocol import load_protocol
 from bot.stack import Settings, free_port, spawn_run, wait_running
+from tests.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,15 +46,28 @@ class RunningStack:
     output: Path
 
 
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
+def study_team():
+    """The study team's webhook receiver that the running stack delivers referrals to."""
+    receiver = Receiver(WEBHOOK_SECRET).start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, study_team):
     """`python -m bot run` — what `make run` starts — on free ports and a fresh SQLite
     database, shared by every end-to-end test, and stopped with Ctrl-C (SIGINT) at the end."""
     workdir = tmp_path_factory.mktemp("stack")
     settings = Settings(rasa_port=free_port(), actions_port=free_port(),
                         database_url=f"sqlite:///{workdir / 'bot.db'}", token=secrets.token_urlsafe(16))
     output = workdir / "run.out"
-    process = spawn_run(settings, workdir, output)
+    process = spawn_run(settings, workdir, output, {
+        "REFERRAL_WEBHOOK_URL": study_team.url, "REFERRAL_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "REFERRAL_RETRY_BASE_SECONDS": "0.2", "REFERRAL_RETRY_CAP_SECONDS": "1"})
     running = RunningStack(settings, process, output)
     try:
         wait_running(process, output)
@@ -89,11 +104,20 @@ class Chat:
         response.raise_for_status()
         return response.json()["slots"]
 
+    def command(self, *args):
+        """A `python -m bot` command in another process, on the stack's database."""
+        env = {**os.environ, "BOT_DATABASE_URL": self.stack.settings.database_url}
+        return subprocess.run([sys.executable, "-m", "bot", *args], env=env, capture_output=True, text=True,
+                              timeout=60)
+
+    def referrals(self):
+        done = self.command("referrals", "--json")
+        assert done.returncode == 0, done.stderr
+        return [r for r in json.loads(done.stdout) if r["sender_id"] == self.sender]
+
     def screening(self):
         """The stored screening, read by the documented command in another process."""
-        env = {**os.environ, "BOT_DATABASE_URL": self.stack.settings.database_url}
-        done = subprocess.run([sys.executable, "-m", "bot", "screening", self.sender, "--json"], env=env,
-                              capture_output=True, text=True, timeout=60)
+        done = self.command("screening", self.sender, "--json")
         if done.returncode == 1 and "no screening stored" in done.stderr:
             return None
         assert done.returncode == 0, done.stderr

@@ -1,31 +1,40 @@
 """The rasa_sdk actions in the style of RasaHQ/financial-demo: CollectingDispatcher and Tracker.from_dict."""
+import asyncio
+
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import SAVE_FAILED, ActionGoBack, ActionReply, ActionStart, ActionTrialInfo, ActionWhy
-from bot import store
+from actions.actions import (SAVE_FAILED, ActionChangeContact, ActionContactSummary, ActionGoBack,
+                             ActionLeaveContactForm, ActionReply, ActionStart, ActionTrialInfo, ActionWhy,
+                             ValidateContactForm)
+from bot import referrals, store
+from tests.unit.test_screening import eligible_answers
 
 EMPTY_SLOTS = {"trial_id": None, "screening_consent": None, "current_criterion": None,
-               "screening_answers": None, "screening_verdict": None}
+               "screening_answers": None, "screening_verdict": None, "contact_consent": None,
+               "contact_name": None, "contact_preferred_way": None, "contact_email": None, "contact_phone": None,
+               "contact_preferred_time": None, "referral_reference": None}
 
 
-def tracker(slots=None, text="", intent=None, confidence=1.0, entities=()):
+def tracker(slots=None, text="", intent=None, confidence=1.0, entities=(), active_loop=None):
     return Tracker.from_dict({
+        "active_loop": {"name": active_loop} if active_loop else {},
         "sender_id": "volunteer-1",
         "slots": {**EMPTY_SLOTS, **(slots or {})},
         "latest_message": {"text": text, "intent": {"name": intent, "confidence": confidence},
                            "entities": list(entities)},
-        "events": [], "paused": False, "followup_action": None, "active_loop": {},
+        "events": [], "paused": False, "followup_action": None,
         "latest_action_name": "action_listen",
     })
 
 
-def run(action, tracker_):
+def run(action, tracker_, with_events=False):
     dispatcher = CollectingDispatcher()
     events = action.run(dispatcher, tracker_, {})
-    return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    return (dispatcher.messages, slots, events) if with_events else (dispatcher.messages, slots)
 
 
 CONSENTED = {"trial_id": "NCT04143984", "screening_consent": True, "current_criterion": "age",
@@ -81,3 +90,66 @@ def test_failed_write_keeps_the_conversation_where_it_was(tmp_path, monkeypatch)
     monkeypatch.setenv("BOT_DATABASE_URL", f"sqlite:///{tmp_path / 'missing-dir' / 'bot.db'}")
     messages, slots = run(ActionReply(), tracker(CONSENTED, text="45", intent="inform_number"))
     assert slots == {} and messages[0]["text"] == SAVE_FAILED
+
+
+ELIGIBLE = {"trial_id": "NCT04143984", "screening_consent": True, "current_criterion": None,
+            "screening_answers": {k: v.to_dict() for k, v in eligible_answers().items()},
+            "screening_verdict": "likely_eligible"}
+CONTACT = {"contact_name": "Ana Lopez", "contact_preferred_way": "email", "contact_email": "ana@example.com",
+           "contact_preferred_time": "mornings"}
+
+
+def test_contact_consent_yes_starts_the_form(database):
+    messages, slots, events = run(ActionReply(), tracker(ELIGIBLE, text="yes", intent="affirm"), with_events=True)
+    assert slots["contact_consent"] is True
+    assert {"event": "followup", "name": "contact_form", "timestamp": None} in events
+
+
+def test_contact_consent_no_collects_nothing(database):
+    messages, slots, events = run(ActionReply(), tracker(ELIGIBLE, text="no", intent="deny"), with_events=True)
+    assert slots["contact_consent"] is False and not any(e["event"] == "followup" for e in events)
+    assert all(slots[f] is None for f in CONTACT)
+
+
+def test_form_asks_only_for_the_preferred_way(database):
+    form = ValidateContactForm()
+    t = tracker({**ELIGIBLE, "contact_consent": True, "contact_preferred_way": "phone"}, active_loop="contact_form")
+    required = asyncio.run(form.required_slots([], CollectingDispatcher(), t, {}))
+    assert required == ["contact_name", "contact_preferred_way", "contact_phone", "contact_preferred_time"]
+
+
+def test_invalid_email_is_re_asked_with_a_hint_and_not_kept(database):
+    dispatcher = CollectingDispatcher()
+    result = ValidateContactForm().validate_contact_email("ana@example", dispatcher, tracker(ELIGIBLE), {})
+    assert result == {"contact_email": None} and "name@example.com" in dispatcher.messages[0]["text"]
+    ok = ValidateContactForm().validate_contact_phone("138 0013 8000", CollectingDispatcher(), tracker(ELIGIBLE), {})
+    assert ok == {"contact_phone": "+8613800138000"}
+
+
+def test_summary_then_confirm_creates_one_referral(database):
+    ready = {**ELIGIBLE, "contact_consent": True, **CONTACT}
+    messages, _ = run(ActionContactSummary(), tracker(ready))
+    assert "ana@example.com" in messages[0]["text"] and messages[0]["buttons"][0]["payload"] == "/affirm"
+    messages, slots = run(ActionReply(), tracker(ready, text="yes", intent="affirm"))
+    reference = slots["referral_reference"]
+    assert reference and reference in messages[0]["text"]
+    [stored] = referrals.list_referrals()
+    assert (stored["reference"], stored["contact_email"], stored["contact_phone"]) == (
+        reference, "ana@example.com", None)
+
+
+def test_change_contact_forgets_the_field_and_reopens_the_form(database):
+    ready = {**ELIGIBLE, "contact_consent": True, **CONTACT}
+    entity = {"entity": "contact_field", "value": "contact_email"}
+    _, slots, events = run(ActionChangeContact(), tracker(ready, text="/change_contact", intent="change_contact",
+                                                          entities=[entity]), with_events=True)
+    assert slots["contact_email"] is None and slots["contact_name"] == "Ana Lopez"
+    assert events[-1]["name"] == "contact_form"
+
+
+def test_leaving_the_form_clears_contact_details_and_ends_the_loop(database):
+    partial = {**ELIGIBLE, "contact_consent": True, "contact_name": "Ana Lopez"}
+    _, slots, events = run(ActionLeaveContactForm(), tracker(partial, text="stop", intent="stop",
+                                                             active_loop="contact_form"), with_events=True)
+    assert slots["contact_name"] is None and slots["contact_consent"] is None
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events

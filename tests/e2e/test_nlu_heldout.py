@@ -38,8 +38,12 @@ def parsed(stack):
     return results
 
 
-def test_heldout_is_large_and_covers_every_intent():
+def test_heldout_is_large_covers_every_intent_and_is_unseen():
     examples = heldout_examples()
+    training = yaml.safe_load((HELDOUT.parents[2] / "data" / "nlu.yml").read_text(encoding="utf-8"))
+    seen = {line[2:].strip().lower() for block in training["nlu"] for line in block["examples"].splitlines()
+            if line.strip().startswith("- ")}
+    assert not [text for _, text in examples if text.lower() in seen], "held-out phrasings found in training data"
     domain = yaml.safe_load((HELDOUT.parents[2] / "domain.yml").read_text())
     assert len(examples) >= 150
     assert {intent for intent, _ in examples} == set(domain["intents"])

@@ -46,7 +46,7 @@ def test_consent_asks_first_question_with_buttons(protocol):
 def test_fully_eligible_volunteer_may_qualify(protocol):
     turn = answer_all(protocol, consented(protocol).state)
     assert turn.state.verdict == LIKELY_ELIGIBLE and turn.state.current is None
-    text = turn.replies[-1].text
+    text = turn.replies[0].text
     assert "may qualify" in text and "is not a final decision" in text and "you are eligible" not in text
 
 
@@ -65,7 +65,7 @@ def test_not_sure_continues_and_ends_in_needs_review_with_doctor_checklist(proto
     assert turn.state.verdict == NEEDS_REVIEW
     assert turn.state.answers["prior_imrt"].answer == "not_sure"
     assert turn.state.answers["prior_imrt"].text == "I don't remember"
-    text = turn.replies[-1].text
+    text = turn.replies[0].text
     assert protocol.by_id["prior_imrt"].doctor_check in text and protocol.by_id["blood_counts"].doctor_check in text
 
 

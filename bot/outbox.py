@@ -1,0 +1,159 @@
+"""The referral relay: delivers outbox rows to the study team's webhook, signed the Standard Webhooks way.
+
+At-least-once delivery with a stable `webhook-id`, so the receiver can apply
+each referral exactly once. A row is leased before it is sent, so two relays
+never send it at the same time, and a relay killed mid-delivery leaves a
+lease that simply expires: the next relay retries with the same id. Nothing
+is dropped: 429, 5xx, timeouts and refused connections are retried with
+capped exponential backoff and jitter; any other answer marks the row
+failed with the reason, for a coordinator to see.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+import os
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+import requests
+from sqlalchemy import or_, select, update
+from standardwebhooks.webhooks import Webhook
+
+from bot import store
+from bot.store import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    url: Optional[str]
+    secret: Optional[str]
+    timeout: Tuple[float, float] = (5.0, 15.0)  # connect, read
+    backoff_base: float = 2.0
+    backoff_cap: float = 300.0
+    lease: float = 60.0
+
+    @classmethod
+    def from_env(cls) -> "RelaySettings":
+        env = os.environ
+        return cls(url=env.get("REFERRAL_WEBHOOK_URL") or None, secret=env.get("REFERRAL_WEBHOOK_SECRET") or None,
+                   backoff_base=float(env.get("REFERRAL_RETRY_BASE_SECONDS", 2)),
+                   backoff_cap=float(env.get("REFERRAL_RETRY_CAP_SECONDS", 300)),
+                   lease=float(env.get("REFERRAL_LEASE_SECONDS", 60)))
+
+    def check(self) -> None:
+        if self.url and not self.secret:
+            raise ValueError("REFERRAL_WEBHOOK_URL is set but REFERRAL_WEBHOOK_SECRET is not: referrals are "
+                             "only sent signed (a Standard Webhooks secret, e.g. whsec_<base64>)")
+        if self.secret:
+            Webhook(self.secret)  # fails now, not at the first referral, on a malformed secret
+
+
+def backoff(attempts: int, base: float, cap: float) -> float:
+    """Capped exponential backoff with jitter: between half and all of min(cap, base * 2^(n-1))."""
+    return min(cap, base * 2 ** max(attempts - 1, 0)) * random.uniform(0.5, 1.0)
+
+
+def _retry_after(response: requests.Response) -> float:
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, (email.utils.parsedate_to_datetime(value) - dt.datetime.now(dt.timezone.utc)).total_seconds())
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _claim(now: dt.datetime, lease: float) -> Optional[int]:
+    """Lease the oldest due row; None when nothing is due."""
+    with store.unit_of_work() as session:
+        candidates = session.execute(
+            select(OutboxMessage.id).where(
+                OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now,
+                or_(OutboxMessage.leased_until.is_(None), OutboxMessage.leased_until < now))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(10)).scalars().all()
+        for candidate in candidates:
+            claimed = session.execute(
+                update(OutboxMessage).where(
+                    OutboxMessage.id == candidate, OutboxMessage.state == "pending",
+                    or_(OutboxMessage.leased_until.is_(None), OutboxMessage.leased_until < now))
+                .values(leased_until=now + dt.timedelta(seconds=lease)))
+            if claimed.rowcount == 1:
+                return candidate
+    return None
+
+
+def _send(settings: RelaySettings, http: requests.Session, webhook_id: str, body: str) -> requests.Response:
+    sent_at = dt.datetime.now(dt.timezone.utc)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "prescreening-bot-relay/1",
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(int(sent_at.timestamp())),
+        "webhook-signature": Webhook(settings.secret).sign(webhook_id, sent_at, body),
+    }
+    return http.post(settings.url, data=body.encode("utf-8"), headers=headers, timeout=settings.timeout,
+                     allow_redirects=False)
+
+
+def deliver_due(settings: RelaySettings, http: Optional[requests.Session] = None) -> Counter:
+    """Send every row that is due now, once each; return how many were delivered / retried / failed."""
+    settings.check()
+    outcome: Counter = Counter()
+    if not settings.url:
+        return outcome
+    http = http or requests.Session()
+    seen = set()
+    while True:
+        row_id = _claim(store.now(), settings.lease)
+        if row_id is None or row_id in seen:
+            return outcome
+        seen.add(row_id)
+        with store.unit_of_work() as session:
+            message = session.get(OutboxMessage, row_id)
+            webhook_id, body, attempts = message.webhook_id, message.body, message.attempts + 1
+        retry_in, error = None, None
+        try:
+            response = _send(settings, http, webhook_id, body)
+            if 200 <= response.status_code < 300:
+                pass
+            elif response.status_code == 429 or response.status_code >= 500:
+                error = f"HTTP {response.status_code}"
+                retry_in = max(backoff(attempts, settings.backoff_base, settings.backoff_cap), _retry_after(response))
+            else:
+                error = f"HTTP {response.status_code}: {response.text[:200]}"
+        except requests.Timeout:
+            error, retry_in = "timed out", backoff(attempts, settings.backoff_base, settings.backoff_cap)
+        except requests.ConnectionError:
+            error, retry_in = "could not connect", backoff(attempts, settings.backoff_base, settings.backoff_cap)
+        with store.unit_of_work() as session:
+            message = session.get(OutboxMessage, row_id)
+            message.attempts, message.leased_until, message.last_error = attempts, None, error
+            if error is None:
+                message.state, message.delivered_at = "delivered", store.now()
+                outcome["delivered"] += 1
+            elif retry_in is None:
+                message.state = "failed"
+                outcome["failed"] += 1
+            else:
+                message.next_attempt_at = store.now() + dt.timedelta(seconds=retry_in)
+                outcome["retrying"] += 1
+        logger.info("outbox %s: attempt %d, %s", webhook_id, attempts, error or "delivered")
+
+
+def relay_forever(settings: RelaySettings, interval: float = 1.0) -> None:
+    """The background relay that `make run` starts: deliver what is due, then wait a little."""
+    settings.check()
+    with requests.Session() as http:
+        while True:
+            try:
+                deliver_due(settings, http)
+            except Exception:  # the database may be briefly unavailable; rows stay pending
+                logger.exception("relay pass failed; retrying")
+            time.sleep(interval)
