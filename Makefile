@@ -13,12 +13,19 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
+# The chat widget: one pinned file of the rasa-webchat package from the npm registry,
+# checked against its sha512 and served by our own page. Its CSS @imports a Google
+# font; that line is removed so the page loads nothing from elsewhere at run time.
+WEBCHAT_VERSION := 1.0.1
+WEBCHAT_SHA512 := 2ddd73549bd301a4ebb3a039a7cb7bd1a80d36b2984725e5bea5d94600680ef28a5176c0d238492840a2e5b74f1a5691ea3b26a96b55ca51d2f98a88aa8d31f3
+WEBCHAT := var/web/rasa-webchat.js
+
 TRAINING_DATA := config.yml domain.yml data/nlu.yml data/rules.yml data/stories.yml
 MODEL := models/prescreening.tar.gz
 
-.PHONY: setup train run shell test lock clean
+.PHONY: setup train run shell test lock clean browser
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed $(WEBCHAT)
 
 $(VENV)/.installed: requirements.in requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -30,6 +37,15 @@ $(VENV)/.installed: requirements.in requirements.lock
 	$(PY) -m pip install --quiet -r requirements.in -c requirements.lock
 	$(PY) -m pip check
 	touch $@
+
+$(WEBCHAT):
+	@command -v npm >/dev/null || { echo "error: npm (Node.js) is needed to fetch the chat widget: apt-get install npm"; exit 1; }
+	rm -rf var/web/pkg && mkdir -p var/web/pkg
+	cd var/web/pkg && npm pack --silent rasa-webchat@$(WEBCHAT_VERSION) >/dev/null
+	echo "$(WEBCHAT_SHA512)  var/web/pkg/rasa-webchat-$(WEBCHAT_VERSION).tgz" | sha512sum --check --quiet
+	tar -xzf var/web/pkg/rasa-webchat-$(WEBCHAT_VERSION).tgz -C var/web/pkg package/lib/index.js
+	sed 's|@import url(https://fonts.googleapis.com/[^)]*);||g' var/web/pkg/package/lib/index.js > $@.tmp
+	! grep -q 'fonts.googleapis' $@.tmp && mv $@.tmp $@ && rm -rf var/web/pkg
 
 # Retrains only when the training data changed (and Rasa itself skips unchanged parts).
 train: $(MODEL)
@@ -44,8 +60,14 @@ run: setup train
 shell: setup train
 	$(PY) -m bot run --shell
 
-test: setup train
+test: setup train browser
 	$(PY) -m pytest
+
+# Browser tests drive Debian's chromium (Playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "error: the browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
 
 # Re-resolve and pin every package in one pip run (see requirements.in).
 lock:

@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 
 SAVE_FAILED = ("Sorry, something went wrong on our side and I could not save that answer. "
                "Nothing was lost: please send it again in a moment.")
+# Channels that show no buttons: choices are sent as "Reply 1 for Yes, 2 for No, ...".
+TEXT_ONLY_CHANNELS = {"callback", "twilio"}
+
 REFERRAL_FAILED = ("Sorry, something went wrong on our side and your details were not sent yet. "
                    "Please say \u201cyes\u201d again in a moment.")
 
@@ -40,6 +43,7 @@ def state_from_tracker(tracker: Tracker) -> State:
         contact_consent=tracker.get_slot("contact_consent"),
         contact={f: tracker.get_slot(f) for f in contact_fields.FIELDS if tracker.get_slot(f) is not None},
         referral=tracker.get_slot("referral_reference"),
+        choices=tuple(tracker.get_slot("open_choices") or ()),
     )
 
 
@@ -53,6 +57,7 @@ def slot_events(state: State) -> List[EventType]:
         SlotSet("contact_consent", state.contact_consent),
         *(SlotSet(f, state.contact.get(f)) for f in contact_fields.FIELDS),
         SlotSet("referral_reference", state.referral),
+        SlotSet("open_choices", list(state.choices)),
     ]
 
 
@@ -98,10 +103,14 @@ class ConversationAction(Action, ABC):
             logger.exception("could not write to the database; the conversation stays where it was")
             dispatcher.utter_message(text=REFERRAL_FAILED if turn.command else SAVE_FAILED)
             return []
+        text_only = tracker.get_latest_input_channel() in TEXT_ONLY_CHANNELS
         for reply in turn.replies:
-            dispatcher.utter_message(text=reply.text,
-                                     buttons=[{"title": t, "payload": p} for t, p in reply.buttons])
-        events = slot_events(turn.state)
+            if text_only:
+                dispatcher.utter_message(text=conversation.plain_text(reply))
+            else:
+                dispatcher.utter_message(text=reply.text,
+                                         buttons=[{"title": t, "payload": p} for t, p in reply.buttons])
+        events = slot_events(replace(turn.state, choices=conversation.offered_choices(turn.replies)))
         if tracker.active_loop_name and not turn.state.collecting_contact:
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         if turn.command == conversation.COLLECT_CONTACT:

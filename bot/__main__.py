@@ -56,6 +56,13 @@ def _relay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _web() -> int:
+    from bot.web import serve
+
+    serve()
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -68,6 +75,9 @@ def main(argv=None) -> int:
     screening.add_argument("sender_id")
     screening.add_argument("--json", action="store_true")
     screening.set_defaults(func=_screening)
+
+    web = commands.add_parser("web", help="serve the volunteers' page with the chat (make run starts it)")
+    web.set_defaults(func=lambda a: _web())
 
     listing = commands.add_parser("referrals", help="all referrals with their delivery state")
     listing.add_argument("--json", action="store_true")

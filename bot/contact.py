@@ -20,6 +20,10 @@ NAME, WAY, EMAIL, PHONE, TIME = ("contact_name", "contact_preferred_way", "conta
 FIELDS = (NAME, WAY, EMAIL, PHONE, TIME)
 LABELS = {NAME: "name", WAY: "how to contact you", EMAIL: "e-mail", PHONE: "phone", TIME: "best time"}
 WAYS = {"email": "by e-mail", "phone": "by phone", "either": "by e-mail or phone"}
+# The buttons of utter_ask_contact_preferred_way / _time in domain.yml, in order, so that a
+# numbered reply on SMS ("2") means the same as the button (tests check they match).
+WAY_OPTIONS = ("email", "phone", "either")
+TIME_OPTIONS = ("mornings", "afternoons", "evenings", "any time")
 MAX_CHARS = 120
 
 
@@ -53,7 +57,14 @@ def check_name(text: str) -> Checked:
     return Checked(name)
 
 
+def _numbered(text: str, options: Tuple[str, ...]) -> Optional[str]:
+    match = re.fullmatch(r"\s*(\d)\s*[.)]?\s*", text or "")
+    return options[int(match.group(1)) - 1] if match and 1 <= int(match.group(1)) <= len(options) else None
+
+
 def check_way(text: str) -> Checked:
+    if _numbered(text, WAY_OPTIONS):
+        return Checked(_numbered(text, WAY_OPTIONS))
     said = normalize(text)
     wants_mail = bool(re.search(r"e-?mail|mail", said))
     wants_phone = bool(re.search(r"phone|call|ring|text|sms|mobile|cell", said))
@@ -89,7 +100,7 @@ def check_phone(text: str, region: str) -> Checked:
 
 
 def check_time(text: str) -> Checked:
-    said = " ".join((text or "").split())
+    said = _numbered(text, TIME_OPTIONS) or " ".join((text or "").split())
     if not said or len(said) > MAX_CHARS or not re.search(r"[^\W_]", said):
         return Checked(None, "Please say when suits you best, for example \u201cweekday mornings\u201d.")
     return Checked(said)

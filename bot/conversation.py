@@ -6,6 +6,8 @@ messages. Every eligibility decision is made here or in `bot.screening`.
 """
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field, replace
 from functools import wraps
 from typing import Mapping, Optional, Tuple
@@ -59,6 +61,7 @@ class State:
     contact_consent: Optional[bool] = None
     contact: Mapping[str, Optional[str]] = field(default_factory=dict)
     referral: Optional[str] = None  # the reference number, once the referral is stored
+    choices: Tuple[str, ...] = ()  # payloads of the buttons last offered, for numbered replies ("2" = No)
 
     @property
     def stopped(self) -> bool:
@@ -82,6 +85,28 @@ class Turn:
 
 def own_words(text: str) -> str:
     return BUTTON_WORDS.get((text or "").strip(), text or "")
+
+
+def offered_choices(replies: Tuple[Reply, ...]) -> Tuple[str, ...]:
+    """The choices a numbered reply can pick after this turn: the last reply's buttons, if it has any."""
+    return tuple(payload for _, payload in replies[-1].buttons) if replies else ()
+
+
+def plain_text(reply: Reply) -> str:
+    """A reply for channels without buttons (SMS): the choices as numbers to reply with."""
+    if not reply.buttons:
+        return reply.text
+    options = ", ".join(f"{n} for {title}" for n, (title, _) in enumerate(reply.buttons, start=1))
+    return f"{reply.text}\n(Reply {options}.)"
+
+
+def _numbered_choice(text: str, choices: Tuple[str, ...]) -> Optional[Tuple[str, dict]]:
+    """The (intent, entities) of the button a reply such as "2" picks, while buttons are offered."""
+    match = re.fullmatch(r"\s*(\d)\s*[.)]?\s*", text or "")
+    if not match or not 1 <= int(match.group(1)) <= len(choices):
+        return None
+    payload = re.fullmatch(r"/(\w+)(\{.*\})?", choices[int(match.group(1)) - 1])
+    return payload.group(1), json.loads(payload.group(2) or "{}")
 
 
 # ----------------------------------------------------------------------------- prompts
@@ -193,6 +218,9 @@ def start(protocol: Protocol, state: State) -> Turn:
 
 def reply(protocol: Protocol, state: State, text: str, intent: Optional[str]) -> Turn:
     """A reply that may answer the open question. `intent` is None when NLU was unsure."""
+    picked = _numbered_choice(text, state.choices)
+    if picked:
+        return _choose(protocol, replace(state, choices=()), *picked)
     if state.trial_id is None:
         return start(protocol, state)
     if not state.consent:
@@ -321,6 +349,17 @@ def referral_sent(protocol: Protocol, state: State) -> Turn:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _choose(protocol: Protocol, state: State, intent: str, entities: dict) -> Turn:
+    """Do what the picked button would have done."""
+    if intent == "go_back":
+        return go_back(protocol, state)
+    if intent == "start_over":
+        return start_over(protocol, state)
+    if intent == "change_contact":
+        return change_contact(protocol, state, entities.get("contact_field"))
+    return reply(protocol, state, f"/{intent}", intent)
 
 
 def _contact_step(protocol: Protocol, state: State, intent: Optional[str]) -> Turn:

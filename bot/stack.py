@@ -51,17 +51,46 @@ def validate_trials() -> List[str]:
     return [load_protocol_file(f).trial_id for f in files]
 
 
+# Channels added to the credentials only when all of their variables are set.
+OPTIONAL_CHANNELS = {
+    "twilio": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER"),
+    "telegram": ("TELEGRAM_ACCESS_TOKEN", "TELEGRAM_VERIFY", "TELEGRAM_WEBHOOK_URL"),
+}
+_CHANNEL_FIELDS = {
+    "TWILIO_ACCOUNT_SID": "account_sid", "TWILIO_AUTH_TOKEN": "auth_token", "TWILIO_NUMBER": "twilio_number",
+    "TELEGRAM_ACCESS_TOKEN": "access_token", "TELEGRAM_VERIFY": "verify", "TELEGRAM_WEBHOOK_URL": "webhook_url",
+}
+
+
+def write_credentials(path: Path) -> List[str]:
+    """credentials.yml plus the optional channels whose variables are set; returns the channels enabled.
+
+    Values stay ${VARIABLES}, which Rasa fills from the environment, so no secret is written to disk."""
+    text = (config.PROJECT_DIR / "credentials.yml").read_text(encoding="utf-8")
+    enabled = ["rest", "socketio", "callback"]
+    for channel, variables in OPTIONAL_CHANNELS.items():
+        if all(os.environ.get(v) for v in variables):
+            text += f"\n{channel}:\n" + "".join(f"  {_CHANNEL_FIELDS[v]}: ${{{v}}}\n" for v in variables)
+            enabled.append(channel)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return enabled
+
+
 @dataclass
 class Settings:
     rasa_port: int
     actions_port: int
     database_url: str
     token: str
+    web_port: int = 8000
+    callback_url: str = "http://127.0.0.1:5034/bot"
 
     @classmethod
     def from_env(cls) -> "Settings":
         return cls(config.port("RASA_PORT", 5005), config.port("ACTIONS_PORT", 5055),
-                   config.database_url(), auth_token())
+                   config.database_url(), auth_token(), config.port("WEB_PORT", 8000),
+                   os.environ.get("CALLBACK_URL") or "http://127.0.0.1:5034/bot")
 
     @property
     def rasa_url(self) -> str:
@@ -72,6 +101,9 @@ class Settings:
         env.update({
             "BOT_DATABASE_URL": self.database_url,
             "BOT_ACTIONS_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+            "CALLBACK_URL": self.callback_url,
+            "RASA_PORT": str(self.rasa_port),
+            "WEB_PORT": str(self.web_port),
             "SANIC_HOST": "127.0.0.1",  # the action server binds loopback only
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -86,6 +118,8 @@ class Stack:
     def __init__(self, settings: Settings, log_dir: Path):
         self.settings = settings
         self.log_dir = log_dir
+        self.credentials = log_dir.parent / "credentials.yml"
+        self.channels = write_credentials(self.credentials)
         self.children: Dict[str, subprocess.Popen] = {}
 
     def _spawn(self, name: str, args: List[str]) -> None:
@@ -99,6 +133,9 @@ class Stack:
         self._spawn("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                                 "--port", str(self.settings.actions_port)])
 
+    def start_web(self) -> None:
+        self._spawn("web", [sys.executable, "-m", "bot", "web"])
+
     def start_relay(self) -> None:
         self._spawn("relay", [sys.executable, "-m", "bot", "relay"])
 
@@ -108,13 +145,16 @@ class Stack:
         self._spawn("rasa", [sys.executable, "-m", "rasa", "run", "--enable-api",
                              "--auth-token", self.settings.token, "--interface", "127.0.0.1",
                              "--port", str(self.settings.rasa_port), "--model", str(MODELS_DIR),
-                             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"])
+                             "--endpoints", "endpoints.yml", "--credentials", str(self.credentials),
+                             "--cors", f"http://localhost:{self.settings.web_port}",
+                             f"http://127.0.0.1:{self.settings.web_port}"])
 
     def wait_ready(self, timeout: float = 240) -> None:
         s = self.settings
         checks = {
             "actions": (f"http://127.0.0.1:{s.actions_port}/health", lambda r: r.ok),
             "rasa": (f"{s.rasa_url}/status?token={s.token}", lambda r: r.ok and bool(r.json().get("model_file"))),
+            "web": (f"http://127.0.0.1:{s.web_port}/", lambda r: r.ok),
         }
         pending = {name: checks[name] for name in self.children if name in checks}
         deadline = time.monotonic() + timeout
@@ -164,14 +204,12 @@ def run(shell: bool = False) -> int:
                                     "--endpoints", "endpoints.yml", "--port", str(settings.rasa_port)],
                                    cwd=config.PROJECT_DIR, env=settings.child_env())
         stack.start_rasa()
+        stack.start_web()
         if relay.url:
             stack.start_relay()
         print(f"Starting the action server and the Rasa server for {', '.join(trials)} ...", flush=True)
         stack.wait_ready()
-        print(_banner(settings), flush=True)
-        print(f"  Referrals are delivered to {relay.url}." if relay.url else
-              "  REFERRAL_WEBHOOK_URL is not set: referrals wait in the outbox (python -m bot referrals).",
-              flush=True)
+        print(_banner(settings, relay, stack.channels), flush=True)
         while all(child.poll() is None for child in stack.children.values()):
             time.sleep(1)
         failed = [name for name, child in stack.children.items() if child.poll() is not None]
@@ -197,6 +235,7 @@ def spawn_run(settings: Settings, var_dir: Path, output: Path,
               extra_env: Optional[Dict[str, str]] = None) -> subprocess.Popen:
     """`python -m bot run` in a child process with these settings (tests and benchmarks use it)."""
     env = {**os.environ, "RASA_PORT": str(settings.rasa_port), "ACTIONS_PORT": str(settings.actions_port),
+           "WEB_PORT": str(settings.web_port), "CALLBACK_URL": settings.callback_url,
            "BOT_DATABASE_URL": settings.database_url, "RASA_AUTH_TOKEN": settings.token,
            "BOT_VAR_DIR": str(var_dir), **(extra_env or {})}
     with open(output, "wb") as out:
@@ -212,9 +251,13 @@ def wait_running(process: subprocess.Popen, output: Path, timeout: float = 300) 
         time.sleep(0.5)
 
 
-def _banner(s: Settings) -> str:
+def _banner(s: Settings, relay: RelaySettings, channels: List[str]) -> str:
+    delivery = (f"Referrals are delivered to {relay.url}." if relay.url else
+                "REFERRAL_WEBHOOK_URL is not set: referrals wait in the outbox (python -m bot referrals).")
     return f"""
 {READY_LINE}
+  Volunteers' page with the chat:  http://localhost:{s.web_port}/
+  Channels: {", ".join(channels)} (the callback channel sends the bot's messages to {s.callback_url})
   Talk to it over REST:
     curl -s -X POST {s.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
          -d '{{"sender": "me", "message": "hello"}}'
@@ -223,4 +266,5 @@ def _banner(s: Settings) -> str:
     curl -s '{s.rasa_url}/conversations/me/tracker?token=TOKEN'
   A screening as stored:  .venv/bin/python -m bot screening me --json
   Logs: {config.VAR_DIR / 'log'}/  ·  Database: {s.database_url}
+  {delivery}
 Press Ctrl-C to stop."""

@@ -16,7 +16,7 @@ import requests
 
 from bot.protocol import load_protocol
 from bot.stack import Settings, free_port, spawn_run, wait_running
-from tests.receiver import Receiver
+from tests.receiver import Receiver, SmsGateway
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,12 +58,21 @@ def study_team():
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory, study_team):
+def sms_gateway():
+    """The SMS gateway that the callback channel sends the bot's messages to."""
+    gateway = SmsGateway().start()
+    yield gateway
+    gateway.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, study_team, sms_gateway):
     """`python -m bot run` — what `make run` starts — on free ports and a fresh SQLite
     database, shared by every end-to-end test, and stopped with Ctrl-C (SIGINT) at the end."""
     workdir = tmp_path_factory.mktemp("stack")
     settings = Settings(rasa_port=free_port(), actions_port=free_port(),
-                        database_url=f"sqlite:///{workdir / 'bot.db'}", token=secrets.token_urlsafe(16))
+                        database_url=f"sqlite:///{workdir / 'bot.db'}", token=secrets.token_urlsafe(16),
+                        web_port=free_port(), callback_url=sms_gateway.url)
     output = workdir / "run.out"
     process = spawn_run(settings, workdir, output, {
         "REFERRAL_WEBHOOK_URL": study_team.url, "REFERRAL_WEBHOOK_SECRET": WEBHOOK_SECRET,

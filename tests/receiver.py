@@ -79,3 +79,42 @@ class Receiver:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+
+
+class SmsGateway:
+    """Plays an SMS / messaging gateway for Rasa's callback channel: records every bot message posted to it."""
+
+    def __init__(self):
+        self.messages: List[dict] = []
+        self.lock = threading.Lock()
+        self.server: Optional[ThreadingHTTPServer] = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/bot"
+
+    def start(self) -> "SmsGateway":
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with gateway.lock:
+                    gateway.messages.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def for_recipient(self, recipient: str) -> List[dict]:
+        with self.lock:
+            return [m for m in self.messages if m.get("recipient_id") == recipient]
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -15,7 +15,7 @@ from tests.unit.test_screening import eligible_answers
 EMPTY_SLOTS = {"trial_id": None, "screening_consent": None, "current_criterion": None,
                "screening_answers": None, "screening_verdict": None, "contact_consent": None,
                "contact_name": None, "contact_preferred_way": None, "contact_email": None, "contact_phone": None,
-               "contact_preferred_time": None, "referral_reference": None}
+               "contact_preferred_time": None, "referral_reference": None, "open_choices": None}
 
 
 def tracker(slots=None, text="", intent=None, confidence=1.0, entities=(), active_loop=None):
@@ -43,7 +43,8 @@ CONSENTED = {"trial_id": "NCT04143984", "screening_consent": True, "current_crit
 
 def test_start_sets_trial_and_asks_for_consent_storing_nothing(database):
     messages, slots = run(ActionStart(), tracker(text="hello", intent="greet"))
-    assert slots == {**EMPTY_SLOTS, "trial_id": "NCT04143984", "screening_answers": {}}
+    assert slots == {**EMPTY_SLOTS, "trial_id": "NCT04143984", "screening_answers": {},
+                     "open_choices": ["/affirm", "/deny"]}
     assert [b["payload"] for b in messages[-1]["buttons"]] == ["/affirm", "/deny"]
     assert store.get_screening("volunteer-1") is None
 

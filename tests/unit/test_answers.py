@@ -81,3 +81,16 @@ def test_parser_never_crashes_and_hedged_replies_are_never_firm(text):
 def test_no_letters_or_oversized_is_never_an_answer(protocol, text):
     for intent in ("affirm", "deny", "not_sure"):
         assert interpret(protocol.by_id["hiv"], text, intent) is None
+
+
+def test_numbered_contact_choices_match_the_domain_buttons():
+    from pathlib import Path
+    import yaml
+    from bot import contact
+    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
+    way = [b["payload"] for b in domain["responses"]["utter_ask_contact_preferred_way"][0]["buttons"]]
+    time_ = [b["payload"] for b in domain["responses"]["utter_ask_contact_preferred_time"][0]["buttons"]]
+    assert [contact.check_way(p).value for p in way] == list(contact.WAY_OPTIONS)
+    assert [contact.check_way(str(n)).value for n in (1, 2, 3)] == list(contact.WAY_OPTIONS)
+    assert time_ == list(contact.TIME_OPTIONS)
+    assert [contact.check_time(str(n)).value for n in (1, 2, 3, 4)] == list(contact.TIME_OPTIONS)

@@ -159,3 +159,30 @@ def test_button_clicks_are_recorded_in_the_words_shown(protocol):
     state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
     turn = c.reply(protocol, state, "/deny", "deny")
     assert turn.state.answers["distant_metastasis"].text == "No"
+
+
+def with_choices(turn):
+    return replace(turn.state, choices=c.offered_choices(turn.replies))
+
+
+def test_numbered_replies_pick_the_offered_buttons(protocol):
+    asked = c.reply(protocol, with_choices(consented(protocol)), "45", "inform_number")
+    state = with_choices(asked)
+    assert state.choices == ("/affirm", "/deny", "/not_sure")
+    turn = c.reply(protocol, state, "2", "inform_number")
+    assert turn.state.answers["distant_metastasis"].answer == "no"
+    assert c.reply(protocol, state, "3", "inform_number").state.answers["distant_metastasis"].answer == "not_sure"
+    assert "didn't understand" in c.reply(protocol, state, "4", "inform_number").replies[0].text
+
+
+def test_numbers_mean_choices_only_while_a_question_offers_them(protocol):
+    state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state  # no choices recorded
+    assert "didn't understand" in c.reply(protocol, state, "2", "inform_number").replies[0].text
+    opened = c.start(protocol, State())
+    assert c.reply(protocol, with_choices(opened), "1", "inform_number").state.consent is True
+
+
+def test_plain_text_lists_the_choices_as_numbers(protocol):
+    question = c.ask(protocol, protocol.by_id["hiv"])
+    assert c.plain_text(question).endswith("(Reply 1 for Yes, 2 for No, 3 for Not sure.)")
+    assert c.plain_text(c.Reply("no buttons")) == "no buttons"

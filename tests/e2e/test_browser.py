@@ -1,0 +1,95 @@
+"""The volunteers' page in headless Chromium (Debian's chromium, driven by Playwright) over the real stack."""
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import expect, sync_playwright
+
+from tests.e2e.test_conversations import PROTOCOL
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+expect.set_options(timeout=20000)  # the widget shows long messages after a typing delay
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
+
+
+@pytest.fixture
+def page(stack):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: `apt-get install chromium` (.ci/run does it)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+        page = context.new_page()
+        page.console_errors = []
+        page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+        page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+        yield page
+        browser.close()
+
+
+def click_reply(page, title):
+    page.locator(".rw-reply", has_text=re.compile(f"^{re.escape(title)}$")).last.click()
+
+
+def test_volunteer_completes_questions_in_the_browser_and_keeps_them_across_reload(stack, page):
+    url = f"http://localhost:{stack.settings.web_port}/"
+    response = page.goto(url)
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("h1")).to_have_text(PROTOCOL.title)
+    expect(page.locator(".rw-message").first).to_contain_text("prescreen", timeout=20000)
+
+    page.locator(".rw-reply").first.wait_for()
+    for _ in range(4):  # by keyboard alone: Tab to the first answer button, Enter
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Yes, let's start":
+            break
+    page.keyboard.press("Enter")
+    expect(page.locator(".rw-message").last).to_contain_text("Question 1 of 25")
+    page.locator(".rw-new-message").fill("I'm 45")
+    page.keyboard.press("Enter")
+    for number, title in [(2, "No"), (3, "Yes"), (4, "Yes"), (5, "No")]:  # with the mouse
+        expect(page.locator(".rw-message").last).to_contain_text(f"Question {number} of 25")
+        click_reply(page, title)
+    expect(page.locator(".rw-message").last).to_contain_text("Question 6 of 25")
+    page.locator(".rw-reply", has_text=re.compile("^No$")).last.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".rw-message").last).to_contain_text("Question 7 of 25")
+
+    session_id = page.evaluate("JSON.parse(localStorage.getItem('chat_session')).session_id")
+    page.reload()
+    expect(page.locator(".rw-message", has_text="Question 6 of 25")).to_have_count(1, timeout=20000)
+    expect(page.locator(".rw-message").last).to_contain_text("Question 7 of 25")
+    click_reply(page, "Not sure")
+    expect(page.locator(".rw-message").last).to_contain_text("Question 8 of 25")
+
+    tracker = requests.get(f"{stack.settings.rasa_url}/conversations/{session_id}/tracker",
+                           params={"token": stack.settings.token}, timeout=10).json()
+    answers = tracker["slots"]["screening_answers"]
+    assert answers["age"] == {"answer": 45, "text": "I'm 45"}
+    assert {k: v["answer"] for k, v in answers.items()} == {
+        "age": 45, "distant_metastasis": "no", "prior_imrt": "yes", "recurrence_interval": "yes",
+        "other_treatment": "no", "prior_checkpoint": "no", "particle_implant": "not_sure"}
+    assert tracker["slots"]["current_criterion"] == PROTOCOL.order[7]
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "webchat.png"), full_page=True)
+    assert page.console_errors == []
+
+
+def test_volunteer_text_is_shown_as_text_never_html(stack, page):
+    page.goto(f"http://localhost:{stack.settings.web_port}/")
+    expect(page.locator(".rw-message").first).to_contain_text("prescreen", timeout=20000)
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    click_reply(page, "Yes, let's start")
+    expect(page.locator(".rw-message").last).to_contain_text("Question 1 of 25")
+    page.locator(".rw-new-message").fill('<img src=x onerror="alert(1)"><script>alert(2)</script>')
+    page.keyboard.press("Enter")
+    expect(page.locator(".rw-message", has_text="didn't understand")).to_have_count(1)
+    expect(page.locator(".rw-client", has_text='<img src=x onerror="alert(1)">')).to_have_count(1)
+    assert page.locator(".rw-conversation-container img[src=x]").count() == 0 and dialogs == []
