@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 
@@ -56,6 +57,28 @@ def _relay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users_add(args: argparse.Namespace) -> int:
+    from bot.review import add_user
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password for {args.name} (12+ characters): ")
+        if getpass.getpass("Again: ") != password:
+            print("error: the passwords differ", file=sys.stderr)
+            return 2
+    add_user(args.name, password)
+    print(f"added {args.name}")
+    return 0
+
+
+def _review() -> int:
+    from bot.review import serve
+
+    serve()
+    return 0
+
+
 def _web() -> int:
     from bot.web import serve
 
@@ -78,6 +101,16 @@ def main(argv=None) -> int:
 
     web = commands.add_parser("web", help="serve the volunteers' page with the chat (make run starts it)")
     web.set_defaults(func=lambda a: _web())
+
+    review = commands.add_parser("review", help="serve the coordinators' review app (make run starts it)")
+    review.set_defaults(func=lambda a: _review())
+
+    users = commands.add_parser("users", help="coordinators who may log in to the review app")
+    user_commands = users.add_subparsers(dest="users_command", required=True)
+    add = user_commands.add_parser("add", help="add a coordinator; asks for the password")
+    add.add_argument("name")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(func=_users_add)
 
     listing = commands.add_parser("referrals", help="all referrals with their delivery state")
     listing.add_argument("--json", action="store_true")

@@ -7,7 +7,6 @@ process groups and are stopped together on Ctrl-C / SIGTERM.
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -31,15 +30,8 @@ class StackError(RuntimeError):
 
 
 def auth_token() -> str:
-    """RASA_AUTH_TOKEN, or one generated once into var/ and kept private."""
-    if os.environ.get("RASA_AUTH_TOKEN"):
-        return os.environ["RASA_AUTH_TOKEN"]
-    path = config.VAR_DIR / "rasa_auth_token"
-    if not path.exists():
-        config.VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(32))
-    return path.read_text().strip()
+    """RASA_AUTH_TOKEN, or one generated once into var/rasa_auth_token."""
+    return config.secret("RASA_AUTH_TOKEN", "rasa_auth_token")
 
 
 def validate_trials() -> List[str]:
@@ -85,12 +77,13 @@ class Settings:
     token: str
     web_port: int = 8000
     callback_url: str = "http://127.0.0.1:5034/bot"
+    review_port: int = 8001
 
     @classmethod
     def from_env(cls) -> "Settings":
         return cls(config.port("RASA_PORT", 5005), config.port("ACTIONS_PORT", 5055),
                    config.database_url(), auth_token(), config.port("WEB_PORT", 8000),
-                   os.environ.get("CALLBACK_URL") or "http://127.0.0.1:5034/bot")
+                   os.environ.get("CALLBACK_URL") or "http://127.0.0.1:5034/bot", config.port("REVIEW_PORT", 8001))
 
     @property
     def rasa_url(self) -> str:
@@ -104,6 +97,7 @@ class Settings:
             "CALLBACK_URL": self.callback_url,
             "RASA_PORT": str(self.rasa_port),
             "WEB_PORT": str(self.web_port),
+            "REVIEW_PORT": str(self.review_port),
             "SANIC_HOST": "127.0.0.1",  # the action server binds loopback only
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -136,6 +130,9 @@ class Stack:
     def start_web(self) -> None:
         self._spawn("web", [sys.executable, "-m", "bot", "web"])
 
+    def start_review(self) -> None:
+        self._spawn("review", [sys.executable, "-m", "bot", "review"])
+
     def start_relay(self) -> None:
         self._spawn("relay", [sys.executable, "-m", "bot", "relay"])
 
@@ -155,6 +152,7 @@ class Stack:
             "actions": (f"http://127.0.0.1:{s.actions_port}/health", lambda r: r.ok),
             "rasa": (f"{s.rasa_url}/status?token={s.token}", lambda r: r.ok and bool(r.json().get("model_file"))),
             "web": (f"http://127.0.0.1:{s.web_port}/", lambda r: r.ok),
+            "review": (f"http://127.0.0.1:{s.review_port}/login", lambda r: r.ok),
         }
         pending = {name: checks[name] for name in self.children if name in checks}
         deadline = time.monotonic() + timeout
@@ -205,6 +203,7 @@ def run(shell: bool = False) -> int:
                                    cwd=config.PROJECT_DIR, env=settings.child_env())
         stack.start_rasa()
         stack.start_web()
+        stack.start_review()
         if relay.url:
             stack.start_relay()
         print(f"Starting the action server and the Rasa server for {', '.join(trials)} ...", flush=True)
@@ -236,6 +235,7 @@ def spawn_run(settings: Settings, var_dir: Path, output: Path,
     """`python -m bot run` in a child process with these settings (tests and benchmarks use it)."""
     env = {**os.environ, "RASA_PORT": str(settings.rasa_port), "ACTIONS_PORT": str(settings.actions_port),
            "WEB_PORT": str(settings.web_port), "CALLBACK_URL": settings.callback_url,
+           "REVIEW_PORT": str(settings.review_port),
            "BOT_DATABASE_URL": settings.database_url, "RASA_AUTH_TOKEN": settings.token,
            "BOT_VAR_DIR": str(var_dir), **(extra_env or {})}
     with open(output, "wb") as out:
@@ -257,6 +257,7 @@ def _banner(s: Settings, relay: RelaySettings, channels: List[str]) -> str:
     return f"""
 {READY_LINE}
   Volunteers' page with the chat:  http://localhost:{s.web_port}/
+  Coordinators' review app:        http://localhost:{s.review_port}/  (add a login: .venv/bin/python -m bot users add NAME)
   Channels: {", ".join(channels)} (the callback channel sends the bot's messages to {s.callback_url})
   Talk to it over REST:
     curl -s -X POST {s.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\

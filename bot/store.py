@@ -107,6 +107,43 @@ class OutboxMessage(Base):
     referral = relationship("Referral", back_populates="outbox")
 
 
+class StaffUser(Base):
+    """A coordinator who may log in to the review app."""
+
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(80), nullable=False, unique=True)
+    password_hash = Column(Text, nullable=False)  # argon2id
+    created_at = Column(DateTime, nullable=False, default=now)
+
+
+class ReferralChange(Base):
+    """A status change or note on a referral, with who made it: the referral's history."""
+
+    __tablename__ = "referral_changes"
+
+    id = Column(Integer, primary_key=True)
+    referral_id = Column(Integer, ForeignKey("referrals.id", ondelete="CASCADE"), nullable=False, index=True)
+    at = Column(DateTime, nullable=False, default=now)
+    by = Column(String(80), nullable=False)
+    from_status = Column(String(32), nullable=False)
+    to_status = Column(String(32), nullable=False)
+    note = Column(Text, nullable=False, default="")
+
+
+class AuditEntry(Base):
+    """Who opened or changed which record, and when. Holds no health data."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, default=now, index=True)
+    username = Column(String(80), nullable=False)
+    action = Column(String(40), nullable=False)  # e.g. view_referral, change_status, export_csv, login
+    record = Column(String(80), nullable=False, default="")  # e.g. "referral RF-7K3Q-9X2M"
+
+
 @lru_cache(maxsize=None)
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):

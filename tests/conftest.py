@@ -72,7 +72,7 @@ def stack(tmp_path_factory, study_team, sms_gateway):
     workdir = tmp_path_factory.mktemp("stack")
     settings = Settings(rasa_port=free_port(), actions_port=free_port(),
                         database_url=f"sqlite:///{workdir / 'bot.db'}", token=secrets.token_urlsafe(16),
-                        web_port=free_port(), callback_url=sms_gateway.url)
+                        web_port=free_port(), callback_url=sms_gateway.url, review_port=free_port())
     output = workdir / "run.out"
     process = spawn_run(settings, workdir, output, {
         "REFERRAL_WEBHOOK_URL": study_team.url, "REFERRAL_WEBHOOK_SECRET": WEBHOOK_SECRET,
@@ -113,11 +113,11 @@ class Chat:
         response.raise_for_status()
         return response.json()["slots"]
 
-    def command(self, *args):
+    def command(self, *args, input=None):
         """A `python -m bot` command in another process, on the stack's database."""
         env = {**os.environ, "BOT_DATABASE_URL": self.stack.settings.database_url}
         return subprocess.run([sys.executable, "-m", "bot", *args], env=env, capture_output=True, text=True,
-                              timeout=60)
+                              timeout=60, input=input)
 
     def referrals(self):
         done = self.command("referrals", "--json")

@@ -1,0 +1,34 @@
+"""Conversation transcripts, read from Rasa's SQL tracker store (its `events` table) in our database."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import List
+
+from sqlalchemy import MetaData, Table, inspect, select
+
+from bot import store
+
+
+def transcript(sender_id: str) -> List[dict]:
+    """What the volunteer and the bot said, in order: who, text, buttons offered, time (UTC), channel."""
+    engine = store.engine()
+    if not inspect(engine).has_table("events"):
+        return []
+    events = Table("events", MetaData(), autoload_with=engine)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(events.c.type_name, events.c.timestamp, events.c.data)
+            .where(events.c.sender_id == sender_id, events.c.type_name.in_(("user", "bot")))
+            .order_by(events.c.id)).all()
+    lines = []
+    for type_name, timestamp, data in rows:
+        event = json.loads(data)
+        lines.append({
+            "who": "volunteer" if type_name == "user" else "bot",
+            "text": event.get("text") or "",
+            "buttons": [b.get("title", "") for b in (event.get("data") or {}).get("buttons") or []],
+            "at": dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).replace(tzinfo=None),
+            "channel": event.get("input_channel") if type_name == "user" else None,
+        })
+    return lines

@@ -1,0 +1,162 @@
+"""The coordinators' review app, route by route, over a real SQLite database (Flask's test client)."""
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot import referrals, store
+from bot.review import add_user, create_app
+from bot.screening import RecordedAnswer
+from tests.test_outbox import referral_state
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "correct horse battery"
+XSS = '<script>alert(1)</script> <img src=x onerror=alert(1)>'
+
+
+@pytest.fixture
+def app(database, tmp_path, monkeypatch):
+    monkeypatch.setenv("BOT_VAR_DIR", str(tmp_path))
+    add_user("maria", PASSWORD)
+    application = create_app()
+    application.config["TESTING"] = True  # CSRF stays on: TESTING does not disable Flask-WTF
+    return application
+
+
+@pytest.fixture
+def referral(app, protocol):
+    answers = {**referral_state().answers, "hiv": RecordedAnswer("no", f"no {XSS}")}
+    state = referral_state(answers=answers, contact={**referral_state().contact, "contact_preferred_time": XSS})
+    return referrals.create_referral("volunteer-xss", protocol, state)
+
+
+def csrf(client, path="/login"):
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def logged_in(app):
+    client = app.test_client()
+    response = client.post("/login", data={"username": "maria", "password": PASSWORD, "csrf_token": csrf(client)})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    return client
+
+
+@pytest.mark.parametrize("path", ["/", "/screenings", "/referrals.csv", "/audit", "/referrals/RF-AAAA-BBBB"])
+def test_every_page_but_login_needs_a_login(app, path):
+    response = app.test_client().get(path)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_wrong_password_is_refused(app):
+    client = app.test_client()
+    response = client.post("/login", data={"username": "maria", "password": "wrong", "csrf_token": csrf(client)})
+    assert response.status_code == 401 and "Wrong user name or password" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_forms_without_csrf_token_are_refused(app, referral):
+    client = app.test_client()
+    assert client.post("/login", data={"username": "maria", "password": PASSWORD}).status_code == 400
+    client = logged_in(app)
+    response = client.post(f"/referrals/{referral}", data={"status": "contacted", "note": "called"})
+    assert response.status_code == 400
+    assert referrals.list_referrals()[0]["status"] == "new"
+
+
+def test_session_cookie_is_httponly_and_samesite(app):
+    client = app.test_client()
+    response = client.post("/login", data={"username": "maria", "password": PASSWORD, "csrf_token": csrf(client)})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+def test_idle_session_expires(app):
+    app.permanent_session_lifetime = dt.timedelta(seconds=1)
+    client = logged_in(app)
+    assert client.get("/").status_code == 200
+    time.sleep(2.1)
+    assert client.get("/").status_code == 302
+
+
+def test_logout_ends_the_session(app):
+    client = logged_in(app)
+    client.post("/logout", data={"csrf_token": csrf(client, "/")})
+    assert client.get("/").status_code == 302
+
+
+def test_inbox_lists_referrals_with_counts_and_filters(app, referral):
+    client = logged_in(app)
+    page = client.get("/").get_data(as_text=True)
+    assert referral in page and "New: <strong>1</strong>" in page and "waiting" in page
+    assert referral not in client.get("/?status=contacted").get_data(as_text=True)
+    assert referral in client.get("/?verdict=needs_review&trial=NCT04143984").get_data(as_text=True)
+    tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    assert referral not in client.get(f"/?since={tomorrow}").get_data(as_text=True)
+
+
+def test_referral_page_shows_answers_as_text_and_records_a_status_change(app, referral, protocol):
+    client = logged_in(app)
+    page = client.get(f"/referrals/{referral}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    assert "<img src=x" not in page
+    assert protocol.by_id["hiv"].text.replace("≥", "≥") in page and protocol.by_id["hiv"].question in page
+    assert 'class="outcome-not-sure"' in page and protocol.by_id["blood_counts"].doctor_check in page
+    assert "default-src 'none'" in client.get(f"/referrals/{referral}").headers["Content-Security-Policy"]
+
+    token = csrf(client, f"/referrals/{referral}")
+    client.post(f"/referrals/{referral}", data={"status": "contacted", "note": "Left a voicemail",
+                                                 "csrf_token": token})
+    assert referrals.list_referrals()[0]["status"] == "contacted"
+    page = client.get(f"/referrals/{referral}").get_data(as_text=True)
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC · maria · New → Contacted: Left a voicemail", page)
+    # a move the workflow does not allow is refused
+    client.post(f"/referrals/{referral}", data={"status": "enrolled", "csrf_token": token})
+    assert referrals.list_referrals()[0]["status"] == "contacted"
+
+
+def test_screenings_page_has_no_contact_details_and_names_the_commonest_ender(app, protocol):
+    from bot.conversation import State
+    out = State(trial_id="NCT04143984", consent=True, answers={"age": RecordedAnswer(75, "75")},
+                verdict="likely_ineligible")
+    store.save_screening("s-1", protocol, out)
+    store.save_screening("s-2", protocol, out)
+    page = logged_in(app).get("/screenings").get_data(as_text=True)
+    assert "most often ends a screening: <strong>age</strong> (2)" in page
+    assert "likely ineligible: <strong>2</strong>" in page
+
+
+def test_csv_export_escapes_formulas(app, protocol):
+    state = referral_state(contact={**referral_state().contact, "contact_preferred_time": "=HYPERLINK(\"x\")"})
+    reference = referrals.create_referral("csv-1", protocol, state)
+    response = logged_in(app).get("/referrals.csv")
+    text = response.get_data(as_text=True)
+    assert response.mimetype == "text/csv" and reference in text
+    assert "'=HYPERLINK" in text
+
+
+def test_audit_log_records_who_opened_and_changed_what(app, referral):
+    client = logged_in(app)
+    client.get(f"/referrals/{referral}")
+    client.get("/referrals.csv")
+    page = client.get("/audit").get_data(as_text=True)
+    for action in ("login", "view_referral", "export_csv"):
+        assert f"<td>maria</td><td>{action}</td>" in page
+    assert f"referral {referral}" in page and "alert" not in page  # no health data or volunteer text
+
+
+def test_users_add_command_stores_an_argon2_hash(database, tmp_path):
+    env = {**os.environ, "BOT_DATABASE_URL": database}
+    done = subprocess.run([sys.executable, "-m", "bot", "users", "add", "li", "--password-stdin"], cwd=ROOT,
+                          env=env, input="a long enough password\n", capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    with store.unit_of_work() as session:
+        user = session.query(store.StaffUser).filter_by(username="li").one()
+        assert user.password_hash.startswith("$argon2id$")
+    short = subprocess.run([sys.executable, "-m", "bot", "users", "add", "x", "--password-stdin"], cwd=ROOT, env=env,
+                           input="short\n", capture_output=True, text=True, timeout=60)
+    assert short.returncode == 2 and "12 characters" in short.stderr
