@@ -66,8 +66,8 @@ def protocol_for(tracker: Tracker) -> Protocol:
     trial_id = tracker.get_slot("trial_id") or next(tracker.get_latest_entity_values("trial_id"), None)
     try:
         return load_protocol(trial_id or default_trial_id())
-    except ProtocolError:
-        logger.warning("unknown trial requested; using the default trial")
+    except ProtocolError:  # unknown, or a draft not yet reviewed: the intro names the trial screened instead
+        logger.warning("trial not available for screening; using the default trial")
         return load_protocol(default_trial_id())
 
 

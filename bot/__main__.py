@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import json
-import sys
-
 import logging
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 
-from bot import outbox, referrals, stack, store
-from bot.protocol import ProtocolError
+import yaml
+
+from bot import ctgov, importer, outbox, referrals, stack, store
+from bot.protocol import ProtocolError, load_protocol_file
 
 
 def _screening(args: argparse.Namespace) -> int:
@@ -72,6 +78,63 @@ def _users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trials_dir(args: argparse.Namespace) -> Path:
+    return Path(args.out or os.environ.get("BOT_TRIALS_DIR") or Path(__file__).resolve().parent.parent / "data" / "trials")
+
+
+def _import_trial(args: argparse.Namespace) -> int:
+    study = ctgov.fetch_study(args.nct_id)
+    draft = importer.draft_protocol(study, dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    target = _trials_dir(args) / f"{args.nct_id}.yml"
+    if target.exists() and not args.force:
+        print(f"error: {target} exists (it may have been reviewed); use --force to replace it", file=sys.stderr)
+        return 2
+    header = (f"# Drafted by `python -m bot import-trial {args.nct_id}`. Every criterion has needs_review: true\n"
+              "# and the file has review_required: true: rewrite each question, explanation and short name in\n"
+              "# plain words, set needs_review: false, then review_required: false. Until then the bot will not\n"
+              "# screen with it. Check with: python -m bot validate-trial THIS_FILE\n")
+    with tempfile.TemporaryDirectory() as tmp:  # written and validated aside, then moved in whole
+        drafted = Path(tmp) / target.name
+        drafted.write_text(header + yaml.safe_dump(draft, sort_keys=False, allow_unicode=True, width=110),
+                           encoding="utf-8")
+        load_protocol_file(drafted)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(drafted), target)
+    print(f"wrote {target}: {len(draft['criteria'])} criteria drafted, all marked for review")
+    return 0
+
+
+def _validate_trial(args: argparse.Namespace) -> int:
+    protocol = load_protocol_file(args.file)
+    pending = protocol.pending_review()
+    if pending:
+        print(f"{args.file}: valid, but not screened until reviewed: {', '.join(pending)}")
+        return 1
+    print(f"{args.file}: valid and reviewed: {len(protocol.criteria)} criteria, ready to screen")
+    return 0
+
+
+def _check_trial(args: argparse.Namespace) -> int:
+    path = _trials_dir(args) / f"{args.nct_id}.yml"
+    protocol = load_protocol_file(path)
+    if protocol.provenance is None:
+        print(f"error: {path} was not imported (no provenance to compare)", file=sys.stderr)
+        return 2
+    study = ctgov.fetch_study(args.nct_id)
+    module = study["protocolSection"]["eligibilityModule"]
+    if importer.eligibility_hash(module.get("eligibilityCriteria", "")) == protocol.provenance.eligibility_sha256:
+        print(f"{args.nct_id}: the registry's criteria are unchanged since the import "
+              f"(imported {protocol.provenance.imported_at}, registry last updated {protocol.provenance.last_update})")
+        return 0
+    changes = importer.compare_criteria({c.id: c.text for c in protocol.criteria}, study)
+    print(f"{args.nct_id}: the registry's criteria CHANGED since the import")
+    for text in changes["added"]:
+        print(f"  new or reworded in the registry: {text!r}")
+    for cid in changes["removed"]:
+        print(f"  no longer in the registry as worded: {cid}")
+    return 1
+
+
 def _review() -> int:
     from bot.review import serve
 
@@ -112,6 +175,21 @@ def main(argv=None) -> int:
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=_users_add)
 
+    imports = commands.add_parser("import-trial", help="draft a protocol file from ClinicalTrials.gov")
+    imports.add_argument("nct_id")
+    imports.add_argument("--out", help="folder for the file (default data/trials/)")
+    imports.add_argument("--force", action="store_true", help="replace an existing file")
+    imports.set_defaults(func=_import_trial)
+
+    check = commands.add_parser("check-trial", help="has the registry changed the criteria since the import?")
+    check.add_argument("nct_id")
+    check.add_argument("--out", help="folder of the protocol file (default data/trials/)")
+    check.set_defaults(func=_check_trial)
+
+    validate = commands.add_parser("validate-trial", help="check a protocol file and what still needs review")
+    validate.add_argument("file")
+    validate.set_defaults(func=_validate_trial)
+
     listing = commands.add_parser("referrals", help="all referrals with their delivery state")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=_referrals)
@@ -128,6 +206,9 @@ def main(argv=None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 0
+    except ctgov.FetchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except (ProtocolError, stack.StackError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Dict, Literal, Optional, Tuple, Union
+from typing import Any, Dict, List, Literal, Optional, Tuple, Union
 
 import yaml
 from pydantic import BaseModel, ValidationError, root_validator, validator
@@ -23,6 +23,10 @@ Answer = Union[Literal["yes", "no", "not_sure"], int]
 
 class ProtocolError(ValueError):
     """A protocol file is missing or invalid; the message names file, criterion and field."""
+
+
+class ProtocolNotReady(ProtocolError):
+    """A drafted protocol whose questions a person has not yet reviewed: the bot does not screen with it."""
 
 
 class _Frozen(BaseModel):
@@ -71,6 +75,7 @@ class Criterion(_Frozen):
     met: Optional[Range] = None
     measure: Optional[Measure] = None
     not_sure_is_normal: bool = False
+    needs_review: bool = False  # drafted by `python -m bot import-trial`; a person must rewrite and clear it
 
     @validator("met_when", pre=True)
     def _no_yaml_booleans(cls, value):
@@ -132,6 +137,15 @@ class StudyTeam(_Frozen):
         return value
 
 
+class Provenance(_Frozen):
+    """Where an imported protocol came from, so `check-trial` can tell when the registry changed."""
+
+    nct_id: str
+    last_update: Optional[str] = None
+    eligibility_sha256: str
+    imported_at: str
+
+
 class Protocol(_Frozen):
     trial_id: str
     version: int
@@ -144,6 +158,9 @@ class Protocol(_Frozen):
     consent_question: str
     info: TrialInfo
     study_team: StudyTeam
+    review_required: bool = False  # a drafted file, as a whole, not yet switched on by a person
+    registry: Optional[Dict[str, Any]] = None  # status, arms, contacts, locations as imported
+    provenance: Optional[Provenance] = None
     order_rationale: str
     order: Tuple[str, ...]
     criteria: Tuple[Criterion, ...]
@@ -159,6 +176,11 @@ class Protocol(_Frozen):
             unknown = sorted(set(values["order"]) - set(ids))
             raise ValueError(f"order must list every criterion once (missing: {missing}, unknown: {unknown})")
         return values
+
+    def pending_review(self) -> List[str]:
+        """What a person must still review before the bot may screen with this protocol."""
+        pending = [c.id for c in self.criteria if c.needs_review]
+        return (["the file as a whole (review_required)"] if self.review_required else []) + pending
 
     @property
     def questions(self) -> Tuple[Criterion, ...]:
@@ -209,14 +231,19 @@ def load_protocol_file(path: Union[str, Path]) -> Protocol:
 _cache: Dict[Path, Protocol] = {}
 
 
-def load_protocol(trial_id: str) -> Protocol:
-    """The protocol of one trial, from BOT_TRIALS_DIR (default data/trials/), cached per process."""
+def load_protocol(trial_id: str, for_screening: bool = True) -> Protocol:
+    """The protocol of one trial, from BOT_TRIALS_DIR (default data/trials/), cached per process.
+
+    For screening, a draft that still needs review is refused (ProtocolNotReady names what)."""
     if not trial_id or not trial_id.replace("_", "").isalnum():
         raise ProtocolError(f"not a trial id: {trial_id!r}")
     path = Path(os.environ.get("BOT_TRIALS_DIR", TRIALS_DIR)) / f"{trial_id}.yml"
     if path not in _cache:
         _cache[path] = load_protocol_file(path)
-    return _cache[path]
+    protocol = _cache[path]
+    if for_screening and protocol.pending_review():
+        raise ProtocolNotReady(f"{path}: not screened until reviewed: {', '.join(protocol.pending_review())}")
+    return protocol
 
 
 def default_trial_id() -> str:

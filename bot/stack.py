@@ -20,7 +20,7 @@ import requests
 
 from bot import config
 from bot.outbox import RelaySettings
-from bot.protocol import load_protocol_file
+from bot.protocol import default_trial_id, load_protocol_file
 
 MODELS_DIR = config.PROJECT_DIR / "models"
 
@@ -35,12 +35,23 @@ def auth_token() -> str:
 
 
 def validate_trials() -> List[str]:
-    """Load every protocol file; a broken one stops start-up with a message naming it."""
+    """Load every protocol file; a broken one stops start-up with a message naming it.
+    Drafts still needing review are named and left out; returns the trials that can be screened."""
     trials_dir = Path(os.environ.get("BOT_TRIALS_DIR", config.PROJECT_DIR / "data" / "trials"))
     files = sorted(trials_dir.glob("*.yml"))
     if not files:
         raise StackError(f"no protocol files in {trials_dir}")
-    return [load_protocol_file(f).trial_id for f in files]
+    ready = []
+    for path in files:
+        protocol = load_protocol_file(path)
+        if protocol.pending_review():
+            print(f"{protocol.trial_id} is not screened until reviewed: {', '.join(protocol.pending_review())} "
+                  f"(python -m bot validate-trial {path})", flush=True)
+        else:
+            ready.append(protocol.trial_id)
+    if default_trial_id() not in ready:
+        raise StackError(f"the default trial {default_trial_id()} (BOT_TRIAL_ID) has no reviewed protocol file")
+    return ready
 
 
 # Channels added to the credentials only when all of their variables are set.

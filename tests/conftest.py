@@ -3,6 +3,7 @@ import base64
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,7 +14,9 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
+from bot.importer import draft_protocol
 from bot.protocol import load_protocol
 from bot.stack import Settings, free_port, spawn_run, wait_running
 from tests.receiver import Receiver, SmsGateway
@@ -65,8 +68,34 @@ def sms_gateway():
     gateway.stop()
 
 
+REVIEWED_QUESTIONS = {  # what a coordinator wrote over the drafted questions of the imported NCT00000102
+    "inc_diagnosed_with_chronic": "Has a neurologist (a doctor for the brain and nerves) told you that you "
+                                      "have chronic migraine?",
+    "inc_least_headache_days": "Do you have a headache on at least 8 days in a typical month?",
+    "inc_willing_keep_daily": "Would you be willing to write down your headaches in a diary every day?",
+}
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory, study_team, sms_gateway):
+def trials_dir(tmp_path_factory):
+    """data/trials plus a second trial, imported from the recorded registry JSON and then reviewed."""
+    folder = tmp_path_factory.mktemp("trials")
+    for path in (ROOT / "data" / "trials").glob("*.yml"):
+        shutil.copy(path, folder / path.name)
+    study = json.loads((ROOT / "tests" / "ctgov" / "NCT00000102.json").read_text(encoding="utf-8"))
+    draft = draft_protocol(study, "2026-11-25T00:00:00Z")
+    for criterion in draft["criteria"]:
+        for prefix, question in REVIEWED_QUESTIONS.items():
+            if criterion["id"].startswith(prefix):
+                criterion.update(question=question, explanation="Your neurologist can tell you.", short="migraine")
+        criterion["needs_review"] = False
+    draft["review_required"] = False
+    (folder / "NCT00000102.yml").write_text(yaml.safe_dump(draft, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, study_team, sms_gateway, trials_dir):
     """`python -m bot run` — what `make run` starts — on free ports and a fresh SQLite
     database, shared by every end-to-end test, and stopped with Ctrl-C (SIGINT) at the end."""
     workdir = tmp_path_factory.mktemp("stack")
@@ -76,7 +105,7 @@ def stack(tmp_path_factory, study_team, sms_gateway):
     output = workdir / "run.out"
     process = spawn_run(settings, workdir, output, {
         "REFERRAL_WEBHOOK_URL": study_team.url, "REFERRAL_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "REFERRAL_RETRY_BASE_SECONDS": "0.2", "REFERRAL_RETRY_CAP_SECONDS": "1"})
+        "REFERRAL_RETRY_BASE_SECONDS": "0.2", "REFERRAL_RETRY_CAP_SECONDS": "1", "BOT_TRIALS_DIR": str(trials_dir)})
     running = RunningStack(settings, process, output)
     try:
         wait_running(process, output)

@@ -63,7 +63,7 @@ def audit(action: str, record: str = "") -> None:
 def _criterion_rows(referral: Referral):
     """The per-criterion table: criterion text, question asked, own words, recorded answer, met / not met / not sure."""
     try:
-        protocol = load_protocol(referral.trial_id)
+        protocol = load_protocol(referral.trial_id, for_screening=False)
     except ProtocolError:
         protocol = None
     rows = []
@@ -202,7 +202,8 @@ def create_app() -> Flask:
             for row in rows:
                 answers = {a.criterion_id: RecordedAnswer(a.answer, a.text) for a in row.answers}
                 try:
-                    ended_by = screening.evaluate(load_protocol(row.trial_id), answers).ruled_out_by
+                    ended_by = screening.evaluate(load_protocol(row.trial_id, for_screening=False),
+                                                  answers).ruled_out_by
                 except ProtocolError:
                     ended_by = None
                 listed.append({"id": row.id, "trial_id": row.trial_id, "status": row.status,
