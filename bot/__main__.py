@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import ctgov, importer, outbox, referrals, stack, store
+from bot import ctgov, erasure, importer, outbox, referrals, stack, store
 from bot.protocol import ProtocolError, load_protocol_file
 
 
@@ -60,6 +60,12 @@ def _deliver(args: argparse.Namespace) -> int:
 def _relay(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     outbox.relay_forever(outbox.RelaySettings.from_env(), interval=args.interval)
+    return 0
+
+
+def _erase(args: argparse.Namespace) -> int:
+    removed = erasure.erase(args.sender_id)
+    print(f"erased {args.sender_id}: " + (", ".join(f"{n} {kind}" for kind, n in removed.items() if n) or "nothing was stored"))
     return 0
 
 
@@ -200,6 +206,10 @@ def main(argv=None) -> int:
     relay = commands.add_parser("relay", help="run the referral outbox continuously (make run starts it)")
     relay.add_argument("--interval", type=float, default=1.0, help="seconds between passes")
     relay.set_defaults(func=_relay)
+
+    erase = commands.add_parser("erase", help="delete everything stored about one conversation")
+    erase.add_argument("sender_id")
+    erase.set_defaults(func=_erase)
 
     args = parser.parse_args(argv)
     try:

@@ -94,7 +94,8 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
 
     id = Column(Integer, primary_key=True)
-    referral_id = Column(Integer, ForeignKey("referrals.id", ondelete="CASCADE"), nullable=False, unique=True)
+    # NULL for an erasure notice, which outlives the referral it is about.
+    referral_id = Column(Integer, ForeignKey("referrals.id", ondelete="CASCADE"), unique=True)
     webhook_id = Column(String(64), nullable=False, unique=True)  # the same on every retry
     body = Column(Text, nullable=False)  # the exact JSON sent, so every retry signs the same bytes
     state = Column(String(16), nullable=False, default="pending")  # pending | delivered | failed
@@ -155,6 +156,7 @@ def _engine(url: str) -> Engine:
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA secure_delete=ON")  # erased data is overwritten in the file, not just unlinked
             cursor.close()
     else:
         created = create_engine(url, future=True, pool_pre_ping=True)

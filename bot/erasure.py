@@ -1,0 +1,39 @@
+"""Deleting everything stored about one conversation: Rasa's tracker events, the screening, the referral,
+its outbox row and review notes (`python -m bot erase SENDER_ID`). Run it while the conversation is idle:
+Rasa re-saves a tracker it is processing. A referral the study team already received gets an erasure notice
+through the outbox, so they can delete their copy too.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Dict
+
+from sqlalchemy import MetaData, Table, delete, inspect, select
+
+from bot import store
+from bot.store import OutboxMessage, Referral, ReferralChange, Screening
+
+
+def erase(sender_id: str) -> Dict[str, int]:
+    """Delete the conversation's data in one transaction; return how many rows of each kind went."""
+    removed: Dict[str, int] = {}
+    with store.unit_of_work() as db:
+        for referral in db.execute(select(Referral).where(Referral.sender_id == sender_id)).scalars().all():
+            if referral.outbox is not None and referral.outbox.state == "delivered":
+                body = json.dumps({"type": "referral.erased", "timestamp": store.iso(store.now()),
+                                   "data": {"reference": referral.reference, "trial_id": referral.trial_id}})
+                db.add(OutboxMessage(referral_id=None, webhook_id=f"msg_{uuid.uuid4().hex}", body=body,
+                                     next_attempt_at=store.now()))
+                removed["erasure_notices"] = removed.get("erasure_notices", 0) + 1
+            removed["review_notes"] = removed.get("review_notes", 0) + db.execute(
+                delete(ReferralChange).where(ReferralChange.referral_id == referral.id)).rowcount
+            db.delete(referral)  # with its outbox row
+            removed["referrals"] = removed.get("referrals", 0) + 1
+        for screening in db.execute(select(Screening).where(Screening.sender_id == sender_id)).scalars().all():
+            db.delete(screening)  # with its answers
+            removed["screenings"] = removed.get("screenings", 0) + 1
+        if inspect(db.connection()).has_table("events"):
+            events = Table("events", MetaData(), autoload_with=db.connection())
+            removed["tracker_events"] = db.execute(delete(events).where(events.c.sender_id == sender_id)).rowcount
+    return removed
