@@ -55,13 +55,12 @@ def validate_trials() -> List[str]:
 
 
 # Channels added to the credentials only when all of their variables are set.
+# channel -> {environment variable: credentials field}
 OPTIONAL_CHANNELS = {
-    "twilio": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER"),
-    "telegram": ("TELEGRAM_ACCESS_TOKEN", "TELEGRAM_VERIFY", "TELEGRAM_WEBHOOK_URL"),
-}
-_CHANNEL_FIELDS = {
-    "TWILIO_ACCOUNT_SID": "account_sid", "TWILIO_AUTH_TOKEN": "auth_token", "TWILIO_NUMBER": "twilio_number",
-    "TELEGRAM_ACCESS_TOKEN": "access_token", "TELEGRAM_VERIFY": "verify", "TELEGRAM_WEBHOOK_URL": "webhook_url",
+    "twilio": {"TWILIO_ACCOUNT_SID": "account_sid", "TWILIO_AUTH_TOKEN": "auth_token",
+               "TWILIO_NUMBER": "twilio_number"},
+    "telegram": {"TELEGRAM_ACCESS_TOKEN": "access_token", "TELEGRAM_VERIFY": "verify",
+                 "TELEGRAM_WEBHOOK_URL": "webhook_url"},
 }
 
 
@@ -71,9 +70,9 @@ def write_credentials(path: Path) -> List[str]:
     Values stay ${VARIABLES}, which Rasa fills from the environment, so no secret is written to disk."""
     text = (config.PROJECT_DIR / "credentials.yml").read_text(encoding="utf-8")
     enabled = ["rest", "socketio", "callback"]
-    for channel, variables in OPTIONAL_CHANNELS.items():
-        if all(os.environ.get(v) for v in variables):
-            text += f"\n{channel}:\n" + "".join(f"  {_CHANNEL_FIELDS[v]}: ${{{v}}}\n" for v in variables)
+    for channel, fields in OPTIONAL_CHANNELS.items():
+        if all(os.environ.get(v) for v in fields):
+            text += f"\n{channel}:\n" + "".join(f"  {field}: ${{{v}}}\n" for v, field in fields.items())
             enabled.append(channel)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

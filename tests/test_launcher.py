@@ -21,3 +21,20 @@ def test_broken_protocol_file_stops_start_up(tmp_path):
     assert done.returncode == 2
     assert f"error: {broken}: criterion ecog, field explanation: field required" in done.stderr
     assert not (tmp_path / "var" / "log").exists()  # no server was started
+
+
+def test_optional_channels_are_enabled_only_with_all_their_variables(tmp_path, monkeypatch):
+    from bot.stack import write_credentials
+
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TELEGRAM_ACCESS_TOKEN", "TELEGRAM_VERIFY",
+                 "TELEGRAM_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC123")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "secret-token")
+    monkeypatch.setenv("TWILIO_NUMBER", "+15550001111")
+    path = tmp_path / "credentials.yml"
+    assert write_credentials(path) == ["rest", "socketio", "callback", "twilio"]
+    written = yaml.safe_load(path.read_text())
+    assert written["twilio"] == {"account_sid": "${TWILIO_ACCOUNT_SID}", "auth_token": "${TWILIO_AUTH_TOKEN}",
+                                 "twilio_number": "${TWILIO_NUMBER}"}  # no secret on disk
+    assert "telegram" not in written and "secret-token" not in path.read_text()

@@ -20,6 +20,7 @@ from flask import Flask, Response, abort, flash, redirect, render_template, requ
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from bot import config, screening, store, transcripts
 from bot.protocol import ProtocolError, load_protocol
@@ -142,7 +143,8 @@ def create_app() -> Flask:
     @login_required
     def inbox():
         filters = {k: request.args.get(k, "") for k in ("status", "verdict", "trial", "since")}
-        query = select(Referral).order_by(Referral.created_at.desc(), Referral.id.desc())
+        query = (select(Referral).options(selectinload(Referral.outbox))
+                 .order_by(Referral.created_at.desc(), Referral.id.desc()))
         if filters["status"]:
             query = query.where(Referral.status == filters["status"])
         if filters["verdict"]:
@@ -156,8 +158,6 @@ def create_app() -> Flask:
                 flash("The date must look like 2026-11-25.")
         with store.unit_of_work() as db:
             referrals = db.execute(query).scalars().all()
-            for r in referrals:
-                r.delivery = r.outbox
             counts = dict(db.execute(select(Referral.status, func.count()).group_by(Referral.status)).all())
             trials = [t for (t,) in db.execute(select(Referral.trial_id).distinct()).all()]
         audit("view_inbox")

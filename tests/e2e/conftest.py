@@ -13,7 +13,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"  # sc
 @pytest.fixture
 def page(stack):
     if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed: `apt-get install chromium` (.ci/run does it)")
+        pytest.fail("Debian's chromium is not installed: `apt-get install chromium` (make test installs it when run as root)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
