@@ -222,6 +222,8 @@ class ValidateContactForm(FormValidationAction):
         return list(contact_fields.required_fields(contact))
 
     def _check(self, field: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        if value is None:  # a slot our actions cleared (they set every slot each turn): nothing was typed
+            return {field: None}
         region = protocol_for(tracker).study_team.default_phone_region
         checked = contact_fields.check(field, str(value or ""), region)
         if checked.value is None:

@@ -154,3 +154,10 @@ def test_leaving_the_form_clears_contact_details_and_ends_the_loop(database):
                                                              active_loop="contact_form"), with_events=True)
     assert slots["contact_name"] is None and slots["contact_consent"] is None
     assert {"event": "active_loop", "name": None, "timestamp": None} in events
+
+
+def test_cleared_contact_slots_are_not_validated_as_answers(database):
+    dispatcher = CollectingDispatcher()
+    assert ValidateContactForm().validate_contact_name(None, dispatcher, tracker(ELIGIBLE), {}) == {
+        "contact_name": None}
+    assert dispatcher.messages == []

@@ -26,6 +26,7 @@ def test_eligible_volunteer_is_referred_and_delivered_once(chat, study_team):
     assert "contact you about this trial" in chat.texts
     chat.say("yes please")
     assert chat.slots()["contact_consent"] is True
+    assert "Please type just your name" not in chat.texts and "doesn't look like" not in chat.texts
     assert chat.slots()["requested_slot"] == "contact_name" and "What name" in chat.texts
     chat.say("My name is Ana Lopez")
     assert chat.slots()["contact_name"] == "Ana Lopez"
