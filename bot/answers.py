@@ -19,6 +19,8 @@ ANSWER_INTENTS = {"affirm": "yes", "deny": "no", "not_sure": "not_sure"}
 
 # An answer is a few words; a longer message is never read as one (the bot says so).
 MAX_ANSWER_CHARS = 300
+# Longer messages are not even given to the NLU (rasa_addons/nlu.py); the bot asks for a shorter one.
+MAX_MESSAGE_CHARS = 2000
 
 # Words that make any reply uncertain, in either direction ("I think so", "probably not").
 _HEDGES = re.compile(

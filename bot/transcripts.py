@@ -11,7 +11,8 @@ from bot import store
 
 
 def transcript(sender_id: str) -> List[dict]:
-    """What the volunteer and the bot said, in order: who, text, buttons offered, time (UTC), channel."""
+    """What the volunteer and the bot said, in order: who, text, buttons offered, time (UTC), channel.
+    `withheld` marks a message whose text was not kept because it was sent before consent."""
     engine = store.engine()
     if not inspect(engine).has_table("events"):
         return []
@@ -27,6 +28,7 @@ def transcript(sender_id: str) -> List[dict]:
         lines.append({
             "who": "volunteer" if type_name == "user" else "bot",
             "text": event.get("text") or "",
+            "withheld": type_name == "user" and not event.get("text"),
             "buttons": [b.get("title", "") for b in (event.get("data") or {}).get("buttons") or []],
             "at": dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).replace(tzinfo=None),
             "channel": event.get("input_channel") if type_name == "user" else None,

@@ -1,0 +1,91 @@
+"""ProtectedSQLTrackerStore: Rasa's SQL tracker store, made safe for health data.
+
+Configured in endpoints.yml. Three changes to SQLTrackerStore:
+
+- It fails closed. Rasa wraps every tracker store in FailSafeTrackerStore,
+  which on a database error starts a brand-new conversation (retrieve) or
+  keeps the tracker in memory (save). This store never raises to it: while
+  the database is unavailable it hands out a stand-in tracker marked with the
+  `service_unavailable` slot, TroublePolicy answers "we are having trouble",
+  and the stand-in is never saved. The stored conversation is untouched and
+  carries on at the same question once the database is back.
+- Nothing typed before consent is kept: a volunteer's message is stored with
+  its text (and entity values, except the trial id) blanked unless the
+  conversation had consented (slot `screening_consent`) when it was sent.
+- A conversation erased in the chat (slot `conversation_erased`, set by
+  action_erase_data after it deleted our tables) is deleted here too instead
+  of being saved again: Rasa saves the tracker after the action has run.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Iterator, List, Optional, Text
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, Restarted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.exc import SQLAlchemyError
+
+from rasa_addons.policy import UNAVAILABLE_SLOT
+
+logger = logging.getLogger(__name__)
+
+CONSENT_SLOT = "screening_consent"
+ERASED_SLOT = "conversation_erased"
+KEPT_ENTITIES = {"trial_id"}  # which trial a volunteer opened: not about them
+
+
+class ProtectedSQLTrackerStore(SQLTrackerStore):
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        try:
+            return await super().retrieve(sender_id)
+        except SQLAlchemyError as error:
+            logger.error("The database is unavailable (%s): replying that we are having trouble; "
+                         "nothing is stored until it is back.", type(error).__name__)
+            return DialogueStateTracker.from_events(sender_id, [SlotSet(UNAVAILABLE_SLOT, True)],
+                                                    slots=self.domain.slots)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        if tracker.get_slot(UNAVAILABLE_SLOT):
+            return  # the stand-in: saving it would append its events to the real conversation
+        try:
+            if tracker.get_slot(ERASED_SLOT):
+                self._delete_conversation(tracker.sender_id)
+            else:
+                await super().save(tracker)
+        except SQLAlchemyError as error:
+            # Raising would make FailSafeTrackerStore keep it in memory only. The actions
+            # write our tables first and tell the volunteer when that fails, so a lost
+            # save here means the database failed in the instant between the two.
+            logger.error("Could not save a conversation (%s).", type(error).__name__)
+
+    def _delete_conversation(self, sender_id: Text) -> None:
+        with self.session_scope() as session:
+            session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
+            session.commit()
+
+    def _additional_events(self, session, tracker: DialogueStateTracker) -> Iterator[Event]:
+        new = list(super()._additional_events(session, tracker))
+        return iter(without_text_before_consent(tracker.events)[len(tracker.events) - len(new):])
+
+
+def without_text_before_consent(events) -> List[Event]:
+    """The events, with every message sent while the conversation had no consent blanked."""
+    consented = False
+    kept: List[Event] = []
+    for event in events:
+        if isinstance(event, (Restarted, SessionStarted)):
+            consented = False  # a new session re-sets the slots it carries over after this event
+        elif isinstance(event, SlotSet) and event.key == CONSENT_SLOT:
+            consented = event.value is True
+        elif isinstance(event, UserUttered) and not consented:
+            event = blanked(event)
+        kept.append(event)
+    return kept
+
+
+def blanked(event: UserUttered) -> UserUttered:
+    entities = [e for e in event.entities if e.get("entity") in KEPT_ENTITIES]
+    parse_data = {**event.parse_data, "text": "", "entities": entities}
+    return UserUttered("", event.intent, entities, parse_data, event.timestamp, event.input_channel,
+                       event.message_id, metadata={})

