@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import contact as contact_fields
-from bot import conversation, referrals, store
+from bot import conversation, erasure, referrals, store
 from bot.conversation import State, Turn
 from bot.protocol import Protocol, ProtocolError, default_trial_id, load_protocol
 from bot.screening import RecordedAnswer
@@ -28,6 +28,8 @@ SAVE_FAILED = ("Sorry, something went wrong on our side and I could not save tha
 # Channels that show no buttons: choices are sent as "Reply 1 for Yes, 2 for No, ...".
 TEXT_ONLY_CHANNELS = {"callback", "twilio"}
 
+ERASE_FAILED = ("Sorry, something went wrong on our side and nothing was deleted yet. "
+                "Please ask me again in a moment.")
 REFERRAL_FAILED = ("Sorry, something went wrong on our side and your details were not sent yet. "
                    "Please say \u201cyes\u201d again in a moment.")
 
@@ -85,6 +87,8 @@ class ConversationAction(Action, ABC):
     not stored (Rasa would otherwise drop a failed action with a log line).
     """
 
+    leaves_form = False  # always end the contact form, even while contact details are still wanted
+
     @abstractmethod
     def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
         """The conversation's next step for this kind of message."""
@@ -94,6 +98,8 @@ class ConversationAction(Action, ABC):
         before = state_from_tracker(tracker)
         turn = self.turn(protocol, before, tracker)
         try:
+            if turn.command == conversation.ERASE:
+                erasure.erase(tracker.sender_id)
             if turn.command == conversation.SUBMIT_REFERRAL:
                 reference = referrals.create_referral(tracker.sender_id, protocol, turn.state)
                 turn = conversation.referral_sent(protocol, replace(turn.state, referral=reference))
@@ -101,7 +107,8 @@ class ConversationAction(Action, ABC):
                 store.save_screening(tracker.sender_id, protocol, turn.state)
         except SQLAlchemyError:
             logger.exception("could not write to the database; the conversation stays where it was")
-            dispatcher.utter_message(text=REFERRAL_FAILED if turn.command else SAVE_FAILED)
+            dispatcher.utter_message(text={conversation.ERASE: ERASE_FAILED,
+                                           conversation.SUBMIT_REFERRAL: REFERRAL_FAILED}.get(turn.command, SAVE_FAILED))
             return []
         text_only = tracker.get_latest_input_channel() in TEXT_ONLY_CHANNELS
         for reply in turn.replies:
@@ -111,10 +118,12 @@ class ConversationAction(Action, ABC):
                 dispatcher.utter_message(text=reply.text,
                                          buttons=[{"title": t, "payload": p} for t, p in reply.buttons])
         events = slot_events(replace(turn.state, choices=conversation.offered_choices(turn.replies)))
-        if tracker.active_loop_name and not turn.state.collecting_contact:
+        if self.leaves_form or (tracker.active_loop_name and not turn.state.collecting_contact):
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         if turn.command == conversation.COLLECT_CONTACT:
             events.append(FollowupAction("contact_form"))
+        if turn.command == conversation.ERASE:
+            events.append(SlotSet("conversation_erased", True))  # the tracker store deletes instead of saving
         return events
 
 
@@ -183,6 +192,19 @@ class ActionLeaveContactForm(ConversationAction):
 
     def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
         return conversation.stop(protocol, state)
+
+
+class ActionEraseData(ConversationAction):
+    """"Delete my data": asks to confirm; on a yes, bot.erasure deletes our tables and the tracker events
+    (and the tracker store does not save them again)."""
+
+    leaves_form = True
+
+    def name(self) -> Text:
+        return "action_erase_data"
+
+    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
+        return conversation.erase_data(protocol, state)
 
 
 class ActionTrialInfo(ConversationAction):

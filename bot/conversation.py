@@ -14,7 +14,7 @@ from typing import Mapping, Optional, Tuple
 
 from bot import contact as contact_fields
 from bot import screening
-from bot.answers import MAX_ANSWER_CHARS, interpret
+from bot.answers import MAX_ANSWER_CHARS, MAX_MESSAGE_CHARS, interpret
 from bot.protocol import Criterion, Protocol
 from bot.screening import RecordedAnswer
 
@@ -26,10 +26,13 @@ START_OVER = ("Start over", "/start_over")
 CONTINUE = ("Continue", "/affirm")
 SEND = ("Yes, send it", "/affirm")
 CHANGE = ("Change something", "/deny")
+ERASE_YES = ("Yes, delete everything", "/erase_data")
+ERASE_NO = ("No, keep it", "/deny")
 
 # What the Rasa side must do after a turn, besides sending the replies.
 COLLECT_CONTACT = "collect_contact"  # run the contact form (it asks for the fields still missing)
 SUBMIT_REFERRAL = "submit_referral"  # store the referral and its outbox row, then call referral_sent()
+ERASE = "erase"  # delete everything stored about this conversation (bot.erasure), then end it
 
 # What a button click is recorded as: the words the volunteer saw on the button.
 BUTTON_WORDS = {"/affirm": "Yes", "/deny": "No", "/not_sure": "Not sure"}
@@ -218,9 +221,16 @@ def start(protocol: Protocol, state: State) -> Turn:
 
 def reply(protocol: Protocol, state: State, text: str, intent: Optional[str]) -> Turn:
     """A reply that may answer the open question. `intent` is None when NLU was unsure."""
+    if len(text or "") > MAX_MESSAGE_CHARS:
+        return Turn(state, (Reply(f"Sorry, that message is too long for me (over {MAX_MESSAGE_CHARS:,} characters), "
+                                  "so I haven't read or recorded it. Please send a shorter one."),)
+                    + (prompt(protocol, state) if state.trial_id else ()))
     picked = _numbered_choice(text, state.choices)
     if picked:
-        return _choose(protocol, replace(state, choices=()), *picked)
+        return _choose(protocol, replace(state, choices=() if picked[0] != "erase_data" else state.choices), *picked)
+    if _confirming_erase(state) and intent in ("affirm", "deny"):
+        return erase_data(protocol, state) if intent == "affirm" else Turn(
+            state, (Reply("Okay, I haven't deleted anything."),) + prompt(protocol, state))
     if state.trial_id is None:
         return start(protocol, state)
     if not state.consent:
@@ -311,6 +321,24 @@ def stop(protocol: Protocol, state: State) -> Turn:
         (CONTINUE, START_OVER)),))
 
 
+def erase_data(protocol: Protocol, state: State) -> Turn:
+    """"Delete my data": ask to confirm, and on a yes (or a second request) erase and end the conversation."""
+    if _confirming_erase(state):
+        return Turn(State(), (Reply(
+            "Done: I've deleted your answers and this conversation"
+            + (", and withdrawn your referral (if the study team already has it, they are asked to delete it)"
+               if state.referral else "")
+            + ". Thank you for your interest in the trial. If you write again, we start afresh."),), ERASE)
+    if state.referral:
+        what = (f"everything you told me in this chat, and ask the study team to delete your referral "
+                f"{state.referral}")
+    elif state.consent:
+        what = "your answers and everything you told me in this chat"
+    else:
+        what = "this conversation"
+    return Turn(state, (Reply(f"Do you want me to delete {what}? This can't be undone.", (ERASE_YES, ERASE_NO)),))
+
+
 @_opening
 def trial_info(protocol: Protocol, state: State, intent: str) -> Turn:
     text = getattr(protocol.info, INFO_TOPICS[intent])
@@ -359,6 +387,8 @@ def _choose(protocol: Protocol, state: State, intent: str, entities: dict) -> Tu
         return start_over(protocol, state)
     if intent == "change_contact":
         return change_contact(protocol, state, entities.get("contact_field"))
+    if intent == "erase_data":
+        return erase_data(protocol, state)
     return reply(protocol, state, f"/{intent}", intent)
 
 
@@ -415,6 +445,11 @@ def _advance(protocol: Protocol, state: State, lead: str = "") -> Turn:
     if lead:
         replies = (Reply(lead.strip()),) + replies
     return Turn(done, replies)
+
+
+def _confirming_erase(state: State) -> bool:
+    """The last message asked "delete everything?" (its buttons are the only ones offering /erase_data)."""
+    return state.choices == (ERASE_YES[1], ERASE_NO[1])
 
 
 def _criterion_in_focus(protocol: Protocol, state: State) -> Optional[Criterion]:

@@ -1,6 +1,7 @@
 """Deleting everything stored about one conversation: Rasa's tracker events, the screening, the referral,
-its outbox row and review notes (`python -m bot erase SENDER_ID`). Run it while the conversation is idle:
-Rasa re-saves a tracker it is processing. A referral the study team already received gets an erasure notice
+its outbox row and review notes (`python -m bot erase SENDER_ID`, and "delete my data" in the chat, where
+the tracker store in rasa_addons/ then deletes the turn instead of saving it). From the command line, run it
+while the conversation is idle: Rasa re-saves a tracker it is processing. A referral the study team already received gets an erasure notice
 through the outbox, so they can delete their copy too.
 """
 from __future__ import annotations

@@ -2,6 +2,7 @@
 import base64
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -22,6 +23,11 @@ from bot.stack import Settings, free_port, spawn_run, wait_running
 from tests.receiver import Receiver, SmsGateway
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(items):
+    """Tests marked `last` run after all others (they check what the whole run left behind)."""
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
 
 
 @pytest.fixture(scope="session")
@@ -117,6 +123,40 @@ def stack(tmp_path_factory, study_team, sms_gateway, trials_dir):
         assert _refuses(settings.rasa_port) and _refuses(settings.actions_port), "a server outlived Ctrl-C"
 
 
+POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+
+
+@pytest.fixture(scope="session")
+def pg_stack(tmp_path_factory, trials_dir):
+    """The same stack on PostgreSQL (a fresh database on TEST_POSTGRES_URL). Skipped, saying so, where
+    no PostgreSQL answers; REQUIRE_POSTGRES=1 (set by .ci/run) makes that a failure instead."""
+    import psycopg2
+
+    name = f"bot_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg2.connect(f"{POSTGRES}/postgres", connect_timeout=5)
+    except psycopg2.OperationalError as error:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required (REQUIRE_POSTGRES=1) but {POSTGRES} does not answer: {error}")
+        pytest.skip(f"SKIPPED: no PostgreSQL at {POSTGRES} ({error.__class__.__name__}); "
+                    "set TEST_POSTGRES_URL or start one to run the PostgreSQL variants")
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    workdir = tmp_path_factory.mktemp("pg-stack")
+    settings = Settings(rasa_port=free_port(), actions_port=free_port(), database_url=f"{POSTGRES}/{name}",
+                        token=secrets.token_urlsafe(16), web_port=free_port(), review_port=free_port())
+    output = workdir / "run.out"
+    process = spawn_run(settings, workdir, output, {"BOT_TRIALS_DIR": str(trials_dir)})
+    try:
+        wait_running(process, output)
+        yield RunningStack(settings, process, output)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
 class Chat:
     """One volunteer's conversation over the REST channel, and what the servers recorded of it."""
 
@@ -142,6 +182,14 @@ class Chat:
         response.raise_for_status()
         return response.json()["slots"]
 
+    def events(self) -> list:
+        """The conversation's events as Rasa stored them (read back through its HTTP API)."""
+        s = self.stack.settings
+        response = requests.get(f"{s.rasa_url}/conversations/{self.sender}/tracker", timeout=10,
+                                params={"token": s.token, "include_events": "ALL"})
+        response.raise_for_status()
+        return response.json()["events"]
+
     def command(self, *args, input=None):
         """A `python -m bot` command in another process, on the stack's database."""
         env = {**os.environ, "BOT_DATABASE_URL": self.stack.settings.database_url}
@@ -164,4 +212,4 @@ class Chat:
 
 @pytest.fixture
 def chat(stack, request):
-    return Chat(stack, f"{request.node.name}-{uuid.uuid4().hex[:8]}")
+    return Chat(stack, f"{re.sub(r'[^A-Za-z0-9_-]', '_', request.node.name)}-{uuid.uuid4().hex[:8]}")

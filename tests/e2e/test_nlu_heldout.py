@@ -75,3 +75,16 @@ def test_not_sure_phrasings_are_never_recorded_as_yes_or_no(parsed):
             if answer in ("yes", "no"):
                 firm.append((text, got, answer))
     assert not firm
+
+
+def test_answers_that_mention_removal_are_rarely_read_as_requests_to_delete_data(stack):
+    """Answers such as "they removed the tumour" should not start the erase confirmation. When one does,
+    the volunteer is only asked "delete everything?" and a "no" keeps all, so one miss in the set is
+    tolerated (measured: 0-1 of 12 across retrainings); two would mean the intent is too greedy."""
+    s = stack.settings
+    lines = (HELDOUT.parent / "not_erase_data.txt").read_text(encoding="utf-8").splitlines()
+    read_as_erase = [text for text in lines if text.strip() and requests.post(
+        f"{s.rasa_url}/model/parse", params={"token": s.token}, json={"text": text},
+        timeout=10).json()["intent"]["name"] == "erase_data"]
+    print(f"\nread as erase_data: {len(read_as_erase)} of {len(lines)} {read_as_erase}")
+    assert len(lines) >= 10 and len(read_as_erase) <= 1, read_as_erase

@@ -186,3 +186,39 @@ def test_plain_text_lists_the_choices_as_numbers(protocol):
     question = c.ask(protocol, protocol.by_id["hiv"])
     assert c.plain_text(question).endswith("(Reply 1 for Yes, 2 for No, 3 for Not sure.)")
     assert c.plain_text(c.Reply("no buttons")) == "no buttons"
+
+
+def test_delete_my_data_asks_first_and_a_no_keeps_everything(protocol):
+    state = with_choices(c.reply(protocol, with_choices(consented(protocol)), "45", "inform_number"))
+    asked = c.erase_data(protocol, state)
+    assert asked.command is None and asked.state == state
+    assert "delete your answers" in asked.replies[0].text and "can't be undone" in asked.replies[0].text
+    kept = c.reply(protocol, with_choices(asked), "no", "deny")
+    assert kept.command is None and kept.state.answers == state.answers
+    assert kept.replies[0].text == "Okay, I haven't deleted anything."
+    assert kept.replies[-1].text.startswith("Question 2 of 25")
+
+
+def test_delete_my_data_confirmed_by_yes_button_number_or_asking_again(protocol):
+    state = with_choices(c.reply(protocol, with_choices(consented(protocol)), "45", "inform_number"))
+    asked = with_choices(c.erase_data(protocol, state))
+    for confirmed in (c.reply(protocol, asked, "yes", "affirm"), c.reply(protocol, asked, "1", "inform_number"),
+                      c.erase_data(protocol, asked)):
+        assert confirmed.command == c.ERASE and confirmed.state == State()
+        assert confirmed.replies[0].text.startswith("Done: I've deleted your answers")
+
+
+def test_a_yes_only_confirms_erasure_right_after_the_question(protocol):
+    """Once anything else was said, "yes" is an answer again, never a deletion."""
+    state = with_choices(c.reply(protocol, with_choices(consented(protocol)), "45", "inform_number"))
+    asked = with_choices(c.erase_data(protocol, state))
+    moved_on = with_choices(c.reply(protocol, asked, "no", "deny"))
+    turn = c.reply(protocol, moved_on, "yes", "affirm")
+    assert turn.command is None and turn.state.answers["distant_metastasis"].answer == "yes"
+
+
+def test_oversized_message_is_not_read_and_the_question_is_asked_again(protocol):
+    state = consented(protocol).state
+    turn = c.reply(protocol, state, "yes " * 600, "affirm")
+    assert turn.state == state
+    assert "too long for me" in turn.replies[0].text and turn.replies[-1].text.startswith("Question 1 of 25")
