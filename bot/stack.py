@@ -34,6 +34,12 @@ def auth_token() -> str:
     return config.secret("RASA_AUTH_TOKEN", "rasa_auth_token")
 
 
+def action_server_token() -> str:
+    """ACTION_SERVER_TOKEN, or one generated once into var/action_server_token: Rasa sends it to the
+    action server with every call, and the action server answers nothing else (actions/server.py)."""
+    return config.secret("ACTION_SERVER_TOKEN", "action_server_token")
+
+
 def validate_trials() -> List[str]:
     """Load every protocol file; a broken one stops start-up with a message naming it.
     Drafts still needing review are named and left out; returns the trials that can be screened."""
@@ -104,6 +110,7 @@ class Settings:
         env.update({
             "BOT_DATABASE_URL": self.database_url,
             "BOT_ACTIONS_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+            "ACTION_SERVER_TOKEN": action_server_token(),
             "CALLBACK_URL": self.callback_url,
             "RASA_PORT": str(self.rasa_port),
             "WEB_PORT": str(self.web_port),
@@ -134,8 +141,7 @@ class Stack:
             stdin=subprocess.DEVNULL, start_new_session=True)
 
     def start_actions(self) -> None:
-        self._spawn("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(self.settings.actions_port)])
+        self._spawn("actions", [sys.executable, "-m", "actions.server", "--port", str(self.settings.actions_port)])
 
     def start_web(self) -> None:
         self._spawn("web", [sys.executable, "-m", "bot", "web"])
@@ -145,6 +151,11 @@ class Stack:
 
     def start_relay(self) -> None:
         self._spawn("relay", [sys.executable, "-m", "bot", "relay"])
+
+    def start_purge(self) -> None:
+        """The retention job (bot/retention.py), every PURGE_INTERVAL_SECONDS."""
+        self._spawn("purge", [sys.executable, "-m", "bot", "purge", "--every",
+                              os.environ.get("PURGE_INTERVAL_SECONDS", "3600")])
 
     def start_rasa(self) -> None:
         if not any(MODELS_DIR.glob("*.tar.gz")):
@@ -214,6 +225,7 @@ def run(shell: bool = False) -> int:
         stack.start_rasa()
         stack.start_web()
         stack.start_review()
+        stack.start_purge()
         if relay.url:
             stack.start_relay()
         print(f"Starting the action server and the Rasa server for {', '.join(trials)} ...", flush=True)
@@ -277,5 +289,6 @@ def _banner(s: Settings, relay: RelaySettings, channels: List[str]) -> str:
     curl -s '{s.rasa_url}/conversations/me/tracker?token=TOKEN'
   A screening as stored:  .venv/bin/python -m bot screening me --json
   Logs: {config.VAR_DIR / 'log'}/  ·  Database: {s.database_url}
+  Conversations without a referral are deleted after {os.environ.get('RETENTION_DAYS', '30')} days (RETENTION_DAYS).
   {delivery}
 Press Ctrl-C to stop."""

@@ -46,10 +46,21 @@ def logged_in(app):
     return client
 
 
-@pytest.mark.parametrize("path", ["/", "/screenings", "/referrals.csv", "/audit", "/referrals/RF-AAAA-BBBB"])
-def test_every_page_but_login_needs_a_login(app, path):
-    response = app.test_client().get(path)
-    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+def test_every_route_but_login_needs_a_login(app, referral):
+    """Every rule of the app's URL map, every method, without a session: sent to the login page
+    (or, for a form without its CSRF token, refused outright)."""
+    swept = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.rule in ("/login", "/favicon.ico"):  # public, and about no one
+            continue
+        path = re.sub(r"<[^>]+>", referral, rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = app.test_client().open(path, method=method)
+            refused = (response.status_code == 302 and response.headers["Location"].startswith("/login")
+                       or (method == "POST" and response.status_code == 400))
+            assert refused, (method, path, response.status_code)
+            swept.append((method, path))
+    assert ("GET", "/") in swept and ("GET", "/referrals.csv") in swept and len(swept) >= 6
 
 
 def test_wrong_password_is_refused(app):
