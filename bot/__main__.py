@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import ctgov, erasure, importer, outbox, referrals, stack, store
+from bot import ctgov, erasure, importer, outbox, referrals, retention, stack, store
 from bot.protocol import ProtocolError, load_protocol_file
 
 
@@ -66,6 +66,17 @@ def _relay(args: argparse.Namespace) -> int:
 def _erase(args: argparse.Namespace) -> int:
     removed = erasure.erase(args.sender_id)
     print(f"erased {args.sender_id}: " + (", ".join(f"{n} {kind}" for kind, n in removed.items() if n) or "nothing was stored"))
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    if args.every:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        retention.purge_forever(args.every)
+    now = dt.datetime.fromisoformat(args.now) if args.now else None
+    totals = retention.purge(now=now, days=args.days)
+    print(f"deleted {totals['conversations']} conversations past retention"
+          + "".join(f", {n} {kind}" for kind, n in totals.items() if n and kind != "conversations"))
     return 0
 
 
@@ -210,6 +221,12 @@ def main(argv=None) -> int:
     erase = commands.add_parser("erase", help="delete everything stored about one conversation")
     erase.add_argument("sender_id")
     erase.set_defaults(func=_erase)
+
+    purge = commands.add_parser("purge", help="delete conversations past retention (RETENTION_DAYS, default 30)")
+    purge.add_argument("--days", type=float, help="retention in days (default: RETENTION_DAYS or 30)")
+    purge.add_argument("--now", help="the time to count from, ISO 8601 UTC (default: now)")
+    purge.add_argument("--every", type=float, metavar="SECONDS", help="keep running, a pass every SECONDS")
+    purge.set_defaults(func=_purge)
 
     args = parser.parse_args(argv)
     try:
