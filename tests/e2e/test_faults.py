@@ -20,7 +20,9 @@ FIRST = PROTOCOL.order[:4]  # age, distant metastasis, prior IMRT, ...
 def timed_say(chat, text):
     started = time.monotonic()
     chat.say(text)
-    return time.monotonic() - started
+    elapsed = time.monotonic() - started
+    print(f"\nreply in {elapsed * 1000:.0f} ms: {chat.texts[:60]!r}")
+    return elapsed
 
 
 def started_screening(stack, name):
