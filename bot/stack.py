@@ -85,6 +85,26 @@ def write_credentials(path: Path) -> List[str]:
     return enabled
 
 
+def write_endpoints(path: Path) -> Optional[str]:
+    """endpoints.yml, plus Rasa's Redis lock store when REDIS_HOST is set; returns the lock store's address.
+
+    Several Rasa instances can share one conversation store only with a shared lock store: it makes
+    the turns of one conversation run one at a time whichever instance receives them. Ours
+    (rasa_addons/lock_store.py) makes Rasa's Redis lock store atomic; LOCK_STORE_CLASS=redis
+    selects Rasa's own, which loses turns under simultaneous arrivals (kept for comparison)."""
+    text = (config.PROJECT_DIR / "endpoints.yml").read_text(encoding="utf-8")
+    host = os.environ.get("REDIS_HOST")
+    if host:
+        port, db = os.environ.get("REDIS_PORT", "6379"), os.environ.get("REDIS_DB", "1")
+        text += (f"\nlock_store:\n  type: {os.environ.get('LOCK_STORE_CLASS', 'rasa_addons.lock_store.AtomicRedisLockStore')}\n  url: {host}\n  port: {int(port)}\n  db: {int(db)}\n"
+                 f"  key_prefix: {os.environ.get('REDIS_KEY_PREFIX', 'prescreening')}\n")
+        if os.environ.get("REDIS_PASSWORD"):
+            text += "  password: ${REDIS_PASSWORD}\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return f"redis://{host}:{port}/{db}" if host else None
+
+
 @dataclass
 class Settings:
     rasa_port: int
@@ -94,22 +114,27 @@ class Settings:
     web_port: int = 8000
     callback_url: str = "http://127.0.0.1:5034/bot"
     review_port: int = 8001
+    instances: int = 1  # Rasa servers (each with its own action server) on consecutive ports
 
     @classmethod
     def from_env(cls) -> "Settings":
         return cls(config.port("RASA_PORT", 5005), config.port("ACTIONS_PORT", 5055),
                    config.database_url(), auth_token(), config.port("WEB_PORT", 8000),
-                   os.environ.get("CALLBACK_URL") or "http://127.0.0.1:5034/bot", config.port("REVIEW_PORT", 8001))
+                   os.environ.get("CALLBACK_URL") or "http://127.0.0.1:5034/bot", config.port("REVIEW_PORT", 8001),
+                   int(os.environ.get("RASA_INSTANCES") or 1))
+
+    def rasa_urls(self) -> List[str]:
+        return [f"http://127.0.0.1:{self.rasa_port + i}" for i in range(self.instances)]
 
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
-    def child_env(self) -> Dict[str, str]:
+    def child_env(self, instance: int = 0) -> Dict[str, str]:
         env = dict(os.environ)
         env.update({
             "BOT_DATABASE_URL": self.database_url,
-            "BOT_ACTIONS_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+            "BOT_ACTIONS_URL": f"http://127.0.0.1:{self.actions_port + instance}/webhook",
             "ACTION_SERVER_TOKEN": action_server_token(),
             "CALLBACK_URL": self.callback_url,
             "RASA_PORT": str(self.rasa_port),
@@ -131,17 +156,27 @@ class Stack:
         self.log_dir = log_dir
         self.credentials = log_dir.parent / "credentials.yml"
         self.channels = write_credentials(self.credentials)
+        self.endpoints = log_dir.parent / "endpoints.yml"
+        self.lock_store = write_endpoints(self.endpoints)
+        if settings.instances > 1 and not self.lock_store:
+            raise StackError("RASA_INSTANCES > 1 needs a shared lock store: set REDIS_HOST (and REDIS_PORT, REDIS_DB)")
         self.children: Dict[str, subprocess.Popen] = {}
 
-    def _spawn(self, name: str, args: List[str]) -> None:
+    def _spawn(self, name: str, args: List[str], instance: int = 0) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")
         self.children[name] = subprocess.Popen(
-            args, cwd=config.PROJECT_DIR, env=self.settings.child_env(), stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True)
+            args, cwd=config.PROJECT_DIR, env=self.settings.child_env(instance), stdout=log,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
-    def start_actions(self) -> None:
-        self._spawn("actions", [sys.executable, "-m", "actions.server", "--port", str(self.settings.actions_port)])
+    @staticmethod
+    def _name(server: str, instance: int) -> str:
+        return server if instance == 0 else f"{server}-{instance + 1}"
+
+    def start_actions(self, instance: int = 0) -> None:
+        self._spawn(self._name("actions", instance),
+                    [sys.executable, "-m", "actions.server", "--port", str(self.settings.actions_port + instance)],
+                    instance)
 
     def start_web(self) -> None:
         self._spawn("web", [sys.executable, "-m", "bot", "web"])
@@ -157,24 +192,27 @@ class Stack:
         self._spawn("purge", [sys.executable, "-m", "bot", "purge", "--every",
                               os.environ.get("PURGE_INTERVAL_SECONDS", "3600")])
 
-    def start_rasa(self) -> None:
+    def start_rasa(self, instance: int = 0) -> None:
         if not any(MODELS_DIR.glob("*.tar.gz")):
             raise StackError("no trained model in models/: run `make train` (or `make run`, which trains)")
-        self._spawn("rasa", [sys.executable, "-m", "rasa", "run", "--enable-api",
-                             "--auth-token", self.settings.token, "--interface", "127.0.0.1",
-                             "--port", str(self.settings.rasa_port), "--model", str(MODELS_DIR),
-                             "--endpoints", "endpoints.yml", "--credentials", str(self.credentials),
-                             "--cors", f"http://localhost:{self.settings.web_port}",
-                             f"http://127.0.0.1:{self.settings.web_port}"])
+        self._spawn(self._name("rasa", instance), [
+            sys.executable, "-m", "rasa", "run", "--enable-api", "--auth-token", self.settings.token,
+            "--interface", "127.0.0.1", "--port", str(self.settings.rasa_port + instance), "--model", str(MODELS_DIR),
+            "--endpoints", str(self.endpoints), "--credentials", str(self.credentials),
+            "--cors", f"http://localhost:{self.settings.web_port}", f"http://127.0.0.1:{self.settings.web_port}"],
+            instance)
 
     def wait_ready(self, timeout: float = 240) -> None:
         s = self.settings
-        checks = {
-            "actions": (f"http://127.0.0.1:{s.actions_port}/health", lambda r: r.ok),
-            "rasa": (f"{s.rasa_url}/status?token={s.token}", lambda r: r.ok and bool(r.json().get("model_file"))),
+        checks = {}
+        for i in range(s.instances):
+            checks[self._name("actions", i)] = (f"http://127.0.0.1:{s.actions_port + i}/health", lambda r: r.ok)
+            checks[self._name("rasa", i)] = (f"{s.rasa_urls()[i]}/status?token={s.token}",
+                                             lambda r: r.ok and bool(r.json().get("model_file")))
+        checks.update({
             "web": (f"http://127.0.0.1:{s.web_port}/", lambda r: r.ok),
             "review": (f"http://127.0.0.1:{s.review_port}/login", lambda r: r.ok),
-        }
+        })
         pending = {name: checks[name] for name in self.children if name in checks}
         deadline = time.monotonic() + timeout
         while pending:
@@ -215,14 +253,16 @@ def run(shell: bool = False) -> int:
     stack = Stack(settings, config.VAR_DIR / "log")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        stack.start_actions()
+        for instance in range(settings.instances):
+            stack.start_actions(instance)
         if shell:
             stack.wait_ready()
             print("Chat in the terminal; type /stop or press Ctrl-C to leave.", flush=True)
             return subprocess.call([sys.executable, "-m", "rasa", "shell", "--model", str(MODELS_DIR),
-                                    "--endpoints", "endpoints.yml", "--port", str(settings.rasa_port)],
+                                    "--endpoints", str(stack.endpoints), "--port", str(settings.rasa_port)],
                                    cwd=config.PROJECT_DIR, env=settings.child_env())
-        stack.start_rasa()
+        for instance in range(settings.instances):
+            stack.start_rasa(instance)
         stack.start_web()
         stack.start_review()
         stack.start_purge()
@@ -230,7 +270,7 @@ def run(shell: bool = False) -> int:
             stack.start_relay()
         print(f"Starting the action server and the Rasa server for {', '.join(trials)} ...", flush=True)
         stack.wait_ready()
-        print(_banner(settings, relay, stack.channels), flush=True)
+        print(_banner(settings, relay, stack.channels, stack.lock_store), flush=True)
         while all(child.poll() is None for child in stack.children.values()):
             time.sleep(1)
         failed = [name for name, child in stack.children.items() if child.poll() is not None]
@@ -257,7 +297,7 @@ def spawn_run(settings: Settings, var_dir: Path, output: Path,
     """`python -m bot run` in a child process with these settings (tests and benchmarks use it)."""
     env = {**os.environ, "RASA_PORT": str(settings.rasa_port), "ACTIONS_PORT": str(settings.actions_port),
            "WEB_PORT": str(settings.web_port), "CALLBACK_URL": settings.callback_url,
-           "REVIEW_PORT": str(settings.review_port),
+           "REVIEW_PORT": str(settings.review_port), "RASA_INSTANCES": str(settings.instances),
            "BOT_DATABASE_URL": settings.database_url, "RASA_AUTH_TOKEN": settings.token,
            "BOT_VAR_DIR": str(var_dir), **(extra_env or {})}
     with open(output, "wb") as out:
@@ -273,9 +313,12 @@ def wait_running(process: subprocess.Popen, output: Path, timeout: float = 300) 
         time.sleep(0.5)
 
 
-def _banner(s: Settings, relay: RelaySettings, channels: List[str]) -> str:
+def _banner(s: Settings, relay: RelaySettings, channels: List[str], lock_store: Optional[str]) -> str:
     delivery = (f"Referrals are delivered to {relay.url}." if relay.url else
                 "REFERRAL_WEBHOOK_URL is not set: referrals wait in the outbox (python -m bot referrals).")
+    if s.instances > 1:
+        delivery += (f"\n  {s.instances} Rasa instances: {', '.join(s.rasa_urls())}, sharing the database and the "
+                     f"lock store {lock_store}")
     return f"""
 {READY_LINE}
   Volunteers' page with the chat:  http://localhost:{s.web_port}/

@@ -127,12 +127,12 @@ POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:
 
 
 @pytest.fixture(scope="session")
-def pg_stack(tmp_path_factory, trials_dir):
-    """The same stack on PostgreSQL (a fresh database on TEST_POSTGRES_URL). Skipped, saying so, where
-    no PostgreSQL answers; REQUIRE_POSTGRES=1 (set by .ci/run) makes that a failure instead."""
+def postgres():
+    """A function that creates a fresh PostgreSQL database on TEST_POSTGRES_URL and returns its URL; all
+    are dropped at the end. Skipped, saying so, where no PostgreSQL answers; REQUIRE_POSTGRES=1 (set by
+    .ci/run) makes that a failure instead."""
     import psycopg2
 
-    name = f"bot_test_{uuid.uuid4().hex[:12]}"
     try:
         admin = psycopg2.connect(f"{POSTGRES}/postgres", connect_timeout=5)
     except psycopg2.OperationalError as error:
@@ -141,20 +141,68 @@ def pg_stack(tmp_path_factory, trials_dir):
         pytest.skip(f"SKIPPED: no PostgreSQL at {POSTGRES} ({error.__class__.__name__}); "
                     "set TEST_POSTGRES_URL or start one to run the PostgreSQL variants")
     admin.autocommit = True
-    admin.cursor().execute(f'CREATE DATABASE "{name}"')
-    workdir = tmp_path_factory.mktemp("pg-stack")
-    settings = Settings(rasa_port=free_port(), actions_port=free_port(), database_url=f"{POSTGRES}/{name}",
-                        token=secrets.token_urlsafe(16), web_port=free_port(), review_port=free_port())
+    created = []
+
+    def create() -> str:
+        name = f"bot_test_{uuid.uuid4().hex[:12]}"
+        admin.cursor().execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return f"{POSTGRES}/{name}"
+
+    yield create
+    for name in created:
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture(scope="session")
+def redis_host():
+    """REDIS_HOST for Rasa's lock store: 127.0.0.1:6379 (TEST_REDIS_PORT), skipped like PostgreSQL where no
+    Redis answers (REQUIRE_REDIS=1, set by .ci/run, makes that a failure)."""
+    import redis
+
+    port = int(os.environ.get("TEST_REDIS_PORT", "6379"))
+    try:
+        redis.Redis("127.0.0.1", port, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis is required (REQUIRE_REDIS=1) but 127.0.0.1:{port} does not answer: {error}")
+        pytest.skip(f"SKIPPED: no Redis at 127.0.0.1:{port} ({error.__class__.__name__})")
+    return {"REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(port), "REDIS_DB": "1",
+            "REDIS_KEY_PREFIX": f"test{uuid.uuid4().hex[:8]}"}
+
+
+def start_stack(workdir: Path, database_url: str, instances: int = 1, extra_env=None) -> RunningStack:
+    """`python -m bot run` on free ports (consecutive ones for several instances) and this database."""
+    while True:
+        rasa_port, actions_port = free_port(), free_port()
+        if all(_refuses(rasa_port + i) and _refuses(actions_port + i) for i in range(instances)):
+            break
+    settings = Settings(rasa_port=rasa_port, actions_port=actions_port, database_url=database_url,
+                        token=secrets.token_urlsafe(16), web_port=free_port(), review_port=free_port(),
+                        instances=instances)
     output = workdir / "run.out"
-    process = spawn_run(settings, workdir, output, {"BOT_TRIALS_DIR": str(trials_dir)})
+    process = spawn_run(settings, workdir, output, extra_env)
+    running = RunningStack(settings, process, output)
     try:
         wait_running(process, output)
-        yield RunningStack(settings, process, output)
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=60)
-        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    except Exception:
+        stop_stack(running)
+        raise
+    return running
+
+
+def stop_stack(running: RunningStack) -> int:
+    running.process.send_signal(signal.SIGINT)
+    return running.process.wait(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def pg_stack(tmp_path_factory, trials_dir, postgres):
+    """The same stack on PostgreSQL."""
+    running = start_stack(tmp_path_factory.mktemp("pg-stack"), postgres(), extra_env={"BOT_TRIALS_DIR": str(trials_dir)})
+    yield running
+    stop_stack(running)
 
 
 class Chat:
