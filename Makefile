@@ -28,7 +28,7 @@ BLNS := var/blns.json
 TRAINING_DATA := config.yml domain.yml data/nlu.yml data/rules.yml data/stories.yml
 MODEL := models/prescreening.tar.gz
 
-.PHONY: setup train run shell test lock clean browser audit
+.PHONY: setup train run shell test lock clean browser audit bench
 
 setup: $(VENV)/.installed $(WEBCHAT) $(BLNS)
 
@@ -93,6 +93,10 @@ $(TOOLS)/.installed: requirements-tools.txt
 
 audit: $(TOOLS)/.installed
 	$(TOOLS)/bin/python security/audit.py
+
+# The load benchmark (bench/load.py): prints figures for the README, asserts nothing.
+bench: setup train
+	$(PY) bench/load.py
 
 # Browser tests drive Debian's chromium (Playwright cannot download browsers here).
 browser:

@@ -49,18 +49,25 @@ def state_from_tracker(tracker: Tracker) -> State:
     )
 
 
-def slot_events(state: State) -> List[EventType]:
-    return [
-        SlotSet("trial_id", state.trial_id),
-        SlotSet("screening_consent", state.consent),
-        SlotSet("current_criterion", state.current),
-        SlotSet("screening_answers", {cid: a.to_dict() for cid, a in state.answers.items()}),
-        SlotSet("screening_verdict", state.verdict),
-        SlotSet("contact_consent", state.contact_consent),
-        *(SlotSet(f, state.contact.get(f)) for f in contact_fields.FIELDS),
-        SlotSet("referral_reference", state.referral),
-        SlotSet("open_choices", list(state.choices)),
-    ]
+def slot_values(state: State) -> Dict[str, Any]:
+    return {
+        "trial_id": state.trial_id,
+        "screening_consent": state.consent,
+        "current_criterion": state.current,
+        "screening_answers": {cid: a.to_dict() for cid, a in state.answers.items()},
+        "screening_verdict": state.verdict,
+        "contact_consent": state.contact_consent,
+        **{f: state.contact.get(f) for f in contact_fields.FIELDS},
+        "referral_reference": state.referral,
+        "open_choices": list(state.choices),
+    }
+
+
+def slot_events(state: State, tracker: Tracker) -> List[EventType]:
+    """SlotSet events for the slots whose value changed. (Setting every slot every turn made each
+    conversation's tracker, which Rasa loads and sends to the action server on every turn, grow by
+    16 events a turn.)"""
+    return [SlotSet(name, value) for name, value in slot_values(state).items() if tracker.get_slot(name) != value]
 
 
 def protocol_for(tracker: Tracker) -> Protocol:
@@ -117,7 +124,7 @@ class ConversationAction(Action, ABC):
             else:
                 dispatcher.utter_message(text=reply.text,
                                          buttons=[{"title": t, "payload": p} for t, p in reply.buttons])
-        events = slot_events(replace(turn.state, choices=conversation.offered_choices(turn.replies)))
+        events = slot_events(replace(turn.state, choices=conversation.offered_choices(turn.replies)), tracker)
         if self.leaves_form or (tracker.active_loop_name and not turn.state.collecting_contact):
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         if turn.command == conversation.COLLECT_CONTACT:
@@ -244,7 +251,7 @@ class ValidateContactForm(FormValidationAction):
         return list(contact_fields.required_fields(contact))
 
     def _check(self, field: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
-        if value is None:  # a slot our actions cleared (they set every slot each turn): nothing was typed
+        if value is None:  # a slot our actions cleared: nothing was typed
             return {field: None}
         region = protocol_for(tracker).study_team.default_phone_region
         checked = contact_fields.check(field, str(value or ""), region)

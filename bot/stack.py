@@ -196,7 +196,7 @@ class Stack:
         if not any(MODELS_DIR.glob("*.tar.gz")):
             raise StackError("no trained model in models/: run `make train` (or `make run`, which trains)")
         self._spawn(self._name("rasa", instance), [
-            sys.executable, "-m", "rasa", "run", "--enable-api", "--auth-token", self.settings.token,
+            sys.executable, "-m", "rasa", "run", "--enable-api", f"--auth-token={self.settings.token}",
             "--interface", "127.0.0.1", "--port", str(self.settings.rasa_port + instance), "--model", str(MODELS_DIR),
             "--endpoints", str(self.endpoints), "--credentials", str(self.credentials),
             "--cors", f"http://localhost:{self.settings.web_port}", f"http://127.0.0.1:{self.settings.web_port}"],
@@ -286,10 +286,23 @@ def run(shell: bool = False) -> int:
 READY_LINE = "The prescreening bot is running."
 
 
-def free_port() -> int:
+def free_port(consecutive: int = 1) -> int:
+    """A free port on 127.0.0.1 (the first of `consecutive` free ones, for several instances)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if all(_port_free(port + i) for i in range(1, consecutive)):
+            return port
+
+
+def _port_free(port: int) -> bool:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
 
 
 def spawn_run(settings: Settings, var_dir: Path, output: Path,

@@ -174,11 +174,7 @@ def redis_host():
 
 def start_stack(workdir: Path, database_url: str, instances: int = 1, extra_env=None) -> RunningStack:
     """`python -m bot run` on free ports (consecutive ones for several instances) and this database."""
-    while True:
-        rasa_port, actions_port = free_port(), free_port()
-        if all(_refuses(rasa_port + i) and _refuses(actions_port + i) for i in range(instances)):
-            break
-    settings = Settings(rasa_port=rasa_port, actions_port=actions_port, database_url=database_url,
+    settings = Settings(rasa_port=free_port(instances), actions_port=free_port(instances), database_url=database_url,
                         token=secrets.token_urlsafe(16), web_port=free_port(), review_port=free_port(),
                         instances=instances)
     output = workdir / "run.out"

@@ -33,7 +33,8 @@ def tracker(slots=None, text="", intent=None, confidence=1.0, entities=(), activ
 def run(action, tracker_, with_events=False):
     dispatcher = CollectingDispatcher()
     events = action.run(dispatcher, tracker_, {})
-    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    # the slots after the action: what it changed, over what the tracker had
+    slots = {**tracker_.slots, **{e["name"]: e["value"] for e in events if e["event"] == "slot"}}
     return (dispatcher.messages, slots, events) if with_events else (dispatcher.messages, slots)
 
 
@@ -89,8 +90,8 @@ def test_go_back_moves_the_question(database):
 
 def test_failed_write_keeps_the_conversation_where_it_was(tmp_path, monkeypatch):
     monkeypatch.setenv("BOT_DATABASE_URL", f"sqlite:///{tmp_path / 'missing-dir' / 'bot.db'}")
-    messages, slots = run(ActionReply(), tracker(CONSENTED, text="45", intent="inform_number"))
-    assert slots == {} and messages[0]["text"] == SAVE_FAILED
+    messages, _, events = run(ActionReply(), tracker(CONSENTED, text="45", intent="inform_number"), with_events=True)
+    assert events == [] and messages[0]["text"] == SAVE_FAILED
 
 
 ELIGIBLE = {"trial_id": "NCT04143984", "screening_consent": True, "current_criterion": None,
