@@ -153,6 +153,9 @@ def bench_ours(args, workdir):
         wait_running(process, workdir / "run.out")
         print(f"cold start-up of the stack (python -m bot run until ready): {time.perf_counter() - started:.1f} s")
         memory.start()
+        _, alone, _, _ = drive(settings.rasa_urls(), 1, 0.0, [script("declines")], "alone")
+        print(f"server time for one complete 25-question screening, alone: {alone[0]:.2f} s "
+              f"({len(script('declines'))} turns)")
         for name, volunteers, think in scenarios(args.quick):
             scripts = [script(KINDS[n % len(KINDS)]) for n in range(volunteers)]
             latencies, per_screening, errors, elapsed = drive(settings.rasa_urls(), volunteers, think, scripts, name)
@@ -241,7 +244,7 @@ def main():
     for row in rows:
         print_row(row)
     if screening_time:
-        print(f"server time for one complete 25-question screening (sum of its turns' latencies): "
+        print(f"server time for one complete 25-question screening under load (sum of its turns' latencies): "
               f"mean {statistics.fmean(screening_time):.2f} s, max {max(screening_time):.2f} s "
               f"({len(screening_time)} screenings, under load)")
     print(f"peak resident memory: Rasa server {ours_memory['rasa run'] / 2**20:.0f} MiB + action server "
