@@ -4,7 +4,6 @@ the volunteers' page is public and holds no one's data)."""
 import re
 from pathlib import Path
 
-import pytest
 import rasa
 import requests
 
