@@ -31,6 +31,7 @@ MODEL := models/prescreening.tar.gz
 .PHONY: setup train run shell test lock clean browser audit bench
 
 setup: $(VENV)/.installed $(WEBCHAT) $(BLNS)
+	$(PY) -m bot migrate
 
 $(VENV)/.installed: requirements.in requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then \

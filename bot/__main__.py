@@ -69,6 +69,12 @@ def _erase(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    stack.migrate()
+    print(f"the database is at migration {store.head_revision()}, the newest")
+    return 0
+
+
 def _purge(args: argparse.Namespace) -> int:
     if args.every:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -221,6 +227,9 @@ def main(argv=None) -> int:
     erase = commands.add_parser("erase", help="delete everything stored about one conversation")
     erase.add_argument("sender_id")
     erase.set_defaults(func=_erase)
+
+    migrate = commands.add_parser("migrate", help="apply the database migrations (make setup and run do this)")
+    migrate.set_defaults(func=_migrate)
 
     purge = commands.add_parser("purge", help="delete conversations past retention (RETENTION_DAYS, default 30)")
     purge.add_argument("--days", type=float, help="retention in days (default: RETENTION_DAYS or 30)")

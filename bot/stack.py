@@ -18,7 +18,7 @@ from typing import Dict, List, Optional
 
 import requests
 
-from bot import config
+from bot import config, store
 from bot.outbox import RelaySettings
 from bot.protocol import default_trial_id, load_protocol_file
 
@@ -245,11 +245,24 @@ class Stack:
                 child.wait()
 
 
+def migrate() -> None:
+    """Our tables to the newest migration (bot/migrations), before any server opens the database."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        store.migrate()
+    except OperationalError as exc:
+        where = make_url(config.database_url()).render_as_string(hide_password=True)
+        raise StackError(f"cannot reach the database {where} (BOT_DATABASE_URL): {exc.orig}") from None
+
+
 def run(shell: bool = False) -> int:
     trials = validate_trials()
     relay = RelaySettings.from_env()
     relay.check()
     settings = Settings.from_env()
+    migrate()
     stack = Stack(settings, config.VAR_DIR / "log")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:

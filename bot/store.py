@@ -7,12 +7,14 @@ conversation is still open. Nothing is written before the volunteer consents.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterator, Optional
 
 from sqlalchemy import (JSON, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine,
-                        event, select)
+                        event, inspect, select, text)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
 
@@ -59,7 +61,7 @@ class ScreeningAnswer(Base):
 
 
 def engine() -> Engine:
-    """The engine for BOT_DATABASE_URL, created (with our tables) once per process and URL."""
+    """The engine for BOT_DATABASE_URL, created once per process and URL, with our tables migrated."""
     return _engine(config.database_url())
 
 
@@ -146,7 +148,8 @@ class AuditEntry(Base):
 
 
 @lru_cache(maxsize=None)
-def _engine(url: str) -> Engine:
+def plain_engine(url: str) -> Engine:
+    """The engine for this URL with our connection settings, and nothing done to the schema."""
     if url.startswith("sqlite"):
         config.VAR_DIR.mkdir(parents=True, exist_ok=True)
         created = create_engine(url, future=True, connect_args={"timeout": 30})
@@ -160,8 +163,62 @@ def _engine(url: str) -> Engine:
             cursor.close()
     else:
         created = create_engine(url, future=True, pool_pre_ping=True)
-    Base.metadata.create_all(created)
     return created
+
+
+@lru_cache(maxsize=None)
+def _engine(url: str) -> Engine:
+    migrate(url)
+    return plain_engine(url)
+
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+BASELINE = "0001"  # the schema that `create_all` made before there were migrations
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    settings = Config()
+    settings.set_main_option("script_location", str(MIGRATIONS_DIR))
+    settings.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return settings
+
+
+def migrate(url: Optional[str] = None, quiet: bool = True) -> str:
+    """Bring our tables to the newest migration (bot/migrations) and return its revision.
+
+    `python -m bot run` (and `make setup`) call this before any server starts; every process
+    calls it again when it first opens the database, which costs one query when nothing is due.
+    A database made before there were migrations (tables, no `alembic_version`) is stamped as
+    the baseline first, keeping its rows.
+    """
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    url = url or config.database_url()
+    settings = alembic_config(url)
+    logging.getLogger("alembic").setLevel(logging.WARNING if quiet else logging.INFO)
+    with plain_engine(url).begin() as connection:
+        if connection.dialect.name == "postgresql":  # one migrator at a time; the others then find nothing to do
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
+        settings.attributes["connection"] = connection
+        tables = set(inspect(connection).get_table_names())
+        if "screenings" in tables and "alembic_version" not in tables:
+            command.stamp(settings, BASELINE)
+        if MigrationContext.configure(connection).get_current_revision() != head_revision():
+            command.upgrade(settings, "head")
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+ADVISORY_LOCK = 8_004_143_984  # any fixed number (bot/migrations/env.py takes the same lock)
+
+
+@lru_cache(maxsize=None)
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 @contextmanager
