@@ -6,13 +6,16 @@ and the same load against a stock `rasa init` bot in the same run. Prints number
     options: --database-url URL (default: a fresh SQLite file), --instances N (needs REDIS_HOST),
              --train (also time a full `rasa train --force`)
 
-Scenarios: "offered" = 40 volunteers each answering every 2 s (about 20 turns/s offered);
+Scenarios: "offered" = 40 volunteers each answering every 2 s on average (about 20 turns/s offered;
+each starts at a random moment within the first 2 s and pauses 1-3 s, seeded, so that they do not
+all send at the same instant, as real volunteers would not);
 "saturation" = 20 volunteers with no think time. Each volunteer runs one screening in free text;
 the mix is eligible + handoff, eligible + declines contact, two Not sure (needs review), age 72
 (ineligible). The stock bot gets the same number of turns from the same number of volunteers.
 """
 import argparse
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -35,7 +38,9 @@ from bot.stack import Settings, free_port, spawn_run, wait_running  # noqa: E402
 
 PROTOCOL = load_protocol("NCT04143984")
 STOCK_DIR = ROOT / "var" / "bench" / "stock"
-STOCK_MESSAGES = ["hello", "I am feeling sad", "yes", "great, carry on", "no", "goodbye", "are you a bot?"]
+# Each gets a reply from the stock bot wherever it falls in the cycle (after "great, carry on" a
+# plain "no" got none, which would count as an error).
+STOCK_MESSAGES = ["hello", "I am feeling sad", "yes", "great, carry on", "good morning", "goodbye", "are you a bot?"]
 
 
 def reply_for(criterion_id, kind, index):
@@ -91,13 +96,39 @@ class Memory(threading.Thread):
             self.stopped.wait(0.2)
 
 
+def processes(pattern):
+    """Pids whose command line contains `pattern`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and pattern in (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode():
+                found.append(proc)
+        except OSError:
+            continue
+    return found
+
+
+def cpu_seconds(pattern):
+    """User + system CPU time used so far by the processes matching `pattern` (from /proc/PID/stat)."""
+    total = 0
+    for proc in processes(pattern):
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def drive(urls, conversations, think, scripts, tag):
     """Run every volunteer's script concurrently; return per-turn latencies, per-screening server time, errors."""
     latencies, per_screening, errors, lock = [], {}, [], threading.Lock()
 
     def volunteer(n):
         sender = f"{tag}-{n}-{secrets.token_hex(3)}"
-        spent = 0.0
+        spent, pace = 0.0, random.Random(n)  # the same pauses in every run, for ours and for stock
+        if think:
+            time.sleep(pace.uniform(0, think))  # volunteers arrive spread over one think time, not all at once
         with requests.Session() as http:
             for turn, text in enumerate(scripts[n]):
                 url = urls[turn % len(urls)]
@@ -106,6 +137,8 @@ def drive(urls, conversations, think, scripts, tag):
                     response = http.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
                                          timeout=60)
                     ok = response.status_code == 200 and bool(response.json())
+                    if response.status_code == 200 and not ok:
+                        response = "no reply"
                 except requests.RequestException as error:
                     ok, response = False, error
                 took = time.perf_counter() - t0
@@ -115,7 +148,7 @@ def drive(urls, conversations, think, scripts, tag):
                     if not ok:
                         errors.append(f"{text!r}: {getattr(response, 'status_code', response)}")
                 if think:
-                    time.sleep(think)
+                    time.sleep(pace.uniform(0.5 * think, 1.5 * think))  # every `think` s on average
         per_screening[n] = spent
 
     began = time.perf_counter()
@@ -124,16 +157,18 @@ def drive(urls, conversations, think, scripts, tag):
     return latencies, per_screening, errors, time.perf_counter() - began
 
 
-def summary(name, latencies, errors, elapsed):
+def summary(name, latencies, errors, elapsed, cpu):
+    """`cpu`: CPU seconds the servers used during the scenario (Rasa, and the action server if any)."""
     ms = sorted(x * 1000 for x in latencies)
     pick = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]  # noqa: E731
     return {"name": name, "turns": len(ms), "tps": len(ms) / elapsed, "p50": pick(0.5), "p95": pick(0.95),
-            "p99": pick(0.99), "errors": len(errors)}
+            "p99": pick(0.99), "errors": len(errors), "cpu": [1000 * c / len(ms) for c in cpu]}
 
 
 def print_row(row):
     print(f"  {row['name']:<34} {row['turns']:>6} turns  {row['tps']:6.1f} turns/s  p50 {row['p50']:5.0f} ms  "
-          f"p95 {row['p95']:5.0f} ms  p99 {row['p99']:5.0f} ms  errors {row['errors']}")
+          f"p95 {row['p95']:5.0f} ms  p99 {row['p99']:5.0f} ms  errors {row['errors']}  CPU/turn "
+          + " + ".join(f"{c:.0f}" for c in row["cpu"]) + " ms")
 
 
 def scenarios(quick):
@@ -158,8 +193,10 @@ def bench_ours(args, workdir):
               f"({len(script('declines'))} turns)")
         for name, volunteers, think in scenarios(args.quick):
             scripts = [script(KINDS[n % len(KINDS)]) for n in range(volunteers)]
+            before = [cpu_seconds("rasa run"), cpu_seconds("actions.server")]
             latencies, per_screening, errors, elapsed = drive(settings.rasa_urls(), volunteers, think, scripts, name)
-            rows.append(summary(f"ours, {name} ({volunteers} x think {think:g}s)", latencies, errors, elapsed))
+            cpu = [after - b for after, b in zip([cpu_seconds("rasa run"), cpu_seconds("actions.server")], before)]
+            rows.append(summary(f"ours, {name} ({volunteers} x think {think:g}s)", latencies, errors, elapsed, cpu))
             screening_time += [per_screening[n] for n in range(volunteers) if KINDS[n % len(KINDS)] == "declines"]
             for error in errors[:3]:
                 print("   error:", error)
@@ -208,8 +245,12 @@ def bench_stock(args):
         for name, volunteers, think in scenarios(args.quick):
             lengths = [len(script(KINDS[n % len(KINDS)])) for n in range(volunteers)]
             scripts = [[STOCK_MESSAGES[i % len(STOCK_MESSAGES)] for i in range(length)] for length in lengths]
+            before = cpu_seconds(f"-p {port}")
             latencies, _, errors, elapsed = drive([f"http://127.0.0.1:{port}"], volunteers, think, scripts, name)
-            rows.append(summary(f"stock rasa init, {name}", latencies, errors, elapsed))
+            cpu = [cpu_seconds(f"-p {port}") - before]
+            rows.append(summary(f"stock rasa init, {name}", latencies, errors, elapsed, cpu))
+            for error in errors[:3]:
+                print("   stock error:", error)
     finally:
         memory.stopped.set()
         os.killpg(process.pid, signal.SIGINT)
@@ -240,7 +281,7 @@ def main():
     if not (args.skip_stock or args.quick):
         stock, stock_memory = bench_stock(args)
         rows += stock
-    print("\nper-turn latency and throughput over REST:")
+    print("\nper-turn latency and throughput over REST (CPU/turn: the Rasa server's + the action server's):")
     for row in rows:
         print_row(row)
     if screening_time:

@@ -6,3 +6,7 @@ before consent, a policy that tells the volunteer when something on our side is
 down instead of going silent, and a size cap in front of the NLU pipeline.
 The rules they apply come from bot/ (no Rasa there); only the wiring lives here.
 """
+
+from rasa_addons import speedups
+
+speedups.install()  # two of Rasa's per-turn costs, removed (see rasa_addons/speedups.py)

@@ -15,15 +15,22 @@ Configured in endpoints.yml. Three changes to SQLTrackerStore:
 - A conversation erased in the chat (slot `conversation_erased`, set by
   action_erase_data after it deleted our tables) is deleted here too instead
   of being saved again: Rasa saves the tracker after the action has run.
+
+It also reads and writes the same rows with less work per turn (measured with py-spy under
+`make bench`): a conversation is read as its `data` column only, not as ORM objects, and a
+turn's new events are written with one multi-row INSERT instead of one ORM object each. The
+rows, their order and their columns are the same as Rasa's (tests/test_rasa_addons.py).
 """
 from __future__ import annotations
 
+import json
 import logging
-from typing import Iterator, List, Optional, Text
+from typing import Any, Dict, Iterator, List, Optional, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, Restarted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.exc import SQLAlchemyError
 
 from rasa_addons.policy import UNAVAILABLE_SLOT
@@ -52,12 +59,39 @@ class ProtectedSQLTrackerStore(SQLTrackerStore):
             if tracker.get_slot(ERASED_SLOT):
                 self._delete_conversation(tracker.sender_id)
             else:
-                await super().save(tracker)
+                await self._append_new_events(tracker)
         except SQLAlchemyError as error:
             # Raising would make FailSafeTrackerStore keep it in memory only. The actions
             # write our tables first and tell the volunteer when that fails, so a lost
             # save here means the database failed in the instant between the two.
             logger.error("Could not save a conversation (%s).", type(error).__name__)
+
+    async def _append_new_events(self, tracker: DialogueStateTracker) -> None:
+        """SQLTrackerStore.save, with the new events written by one INSERT of several rows."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = [self._row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
+
+    @staticmethod
+    def _row(sender_id: Text, event: Event) -> Dict[str, Any]:
+        """The columns Rasa's SQLTrackerStore.save fills for an event."""
+        data = event.as_dict()
+        return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+                "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                "action_name": data.get("name"), "data": json.dumps(data)}
+
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool
+                        ) -> Optional[DialogueStateTracker]:
+        """SQLTrackerStore._retrieve, reading only the `data` column (Rasa's query, filters and order)."""
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
+            events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
 
     def _delete_conversation(self, sender_id: Text) -> None:
         with self.session_scope() as session:

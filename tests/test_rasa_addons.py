@@ -65,3 +65,103 @@ def test_text_is_kept_only_while_the_conversation_has_consented():
     assert [e.text for e in kept] == ["", "I'm 45", "", ""]
     assert kept[0].entities == [{"entity": "trial_id", "value": "NCT04143984"}]
     assert kept[0].intent_name == "greet" and "45" not in str(kept[0].parse_data)
+
+
+RESPONSES = [
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "name": "current_criterion", "value": "age", "timestamp": None}],
+     "responses": [{"text": "How old are you?", "buttons": [{"title": "Not sure", "payload": "/not_sure"}]}]},
+    {"events": [{"event": "action_execution_rejected", "name": "action_conversation"}]},
+    {"events": "not a list"},
+    {"events": [{"name": "no event key"}]},
+    {"events": [{"event": "slot", "name": 7}]},
+    {"responses": ["a bare string"]},
+    [],
+]
+
+
+def outcome(method, response):
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+
+    action = RemoteAction("action_conversation", None)
+    try:
+        return method(action, response)
+    except ValidationError as error:
+        return ("ValidationError", error.message, list(error.path))
+
+
+def test_the_compiled_action_response_check_decides_exactly_as_rasas_own():
+    from rasa.core.actions.action import RemoteAction
+
+    from rasa_addons import speedups
+
+    assert RemoteAction._validate_action_result is speedups.validate_action_result  # installed on import
+    outcomes = [(outcome(speedups.RASA_VALIDATE_ACTION_RESULT, r), outcome(speedups.validate_action_result, r))
+                for r in RESPONSES]
+    assert [rasa for rasa, _ in outcomes] == [ours for _, ours in outcomes]
+    assert [rasa is True for rasa, _ in outcomes] == [True, True, True, False, False, False, False, False]
+    assert "Failed to validate Action server response" in outcomes[3][1][1]
+
+
+def test_event_types_are_resolved_exactly_as_rasa_does():
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    from rasa_addons import speedups
+
+    assert Event.resolve_by_type is speedups.resolve_by_type  # installed on import
+    names = sorted({cls.type_name for cls in all_subclasses(Event)})
+    assert len(names) > 20
+    for name in names + names:  # the second pass comes from the remembered names
+        assert speedups.resolve_by_type(name) is speedups.RASA_RESOLVE_BY_TYPE(name)
+    assert speedups.resolve_by_type("topic") is None  # Rasa's backwards compatibility
+    assert speedups.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    for method in (speedups.resolve_by_type, speedups.RASA_RESOLVE_BY_TYPE):
+        try:
+            method("no_such_event")
+            raise AssertionError("an unknown event name was accepted")
+        except ValueError as error:
+            assert "Unknown event name 'no_such_event'" in str(error)
+    stored = [SlotSet("current_criterion", "age").as_dict(), UserUttered("I'm 45", {"name": "inform_number"}).as_dict()]
+    assert [type(Event.from_parameters(event)) for event in stored] == [SlotSet, UserUttered]
+
+
+def test_the_tracker_store_writes_and_reads_the_same_rows_as_rasas(tmp_path):
+    """Rasa's SQLTrackerStore and ours, each saving the same conversation turn by turn into its own
+    SQLite file: the same rows in the same order, and each store reads back the same tracker from both."""
+    import asyncio
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from sqlalchemy import create_engine, text
+
+    from rasa_addons.tracker_store import ProtectedSQLTrackerStore
+
+    turns = [[SessionStarted(), SlotSet("screening_consent", True)],
+             [UserUttered("I'm 45", {"name": "inform_number", "confidence": 0.99}), ActionExecuted("action_reply"),
+              SlotSet("current_criterion", "age"), BotUttered("Question 2 of 25", {"buttons": []}),
+              ActionExecuted("action_listen")],
+             [UserUttered("nope", {"name": "deny"}), ActionExecuted("action_reply"),
+              SlotSet("screening_answers", {"age": {"answer": 45, "text": "I'm 45"}})]]
+    classes = {"rasa": SQLTrackerStore, "ours": ProtectedSQLTrackerStore}
+
+    def store(cls, name):
+        return cls(DOMAIN, dialect="sqlite", db=str(tmp_path / f"{name}.db"))
+
+    async def run():
+        for name, cls in classes.items():
+            writer, events = store(cls, name), []
+            for turn in turns:
+                events += turn
+                await writer.save(DialogueStateTracker.from_events("v1", list(events), slots=DOMAIN.slots))
+        return {(reader, written_by): (await store(cls, written_by).retrieve("v1")).current_state()
+                for reader, cls in classes.items() for written_by in classes}
+
+    states = asyncio.run(run())
+    rows = {name: create_engine(f"sqlite:///{tmp_path / name}.db").connect().execute(text(
+        "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id")).all()
+            for name in classes}
+    assert len(rows["rasa"]) == sum(map(len, turns))
+    assert rows["ours"] == rows["rasa"]
+    assert len({str(state) for state in states.values()}) == 1
+    assert states["ours", "ours"]["slots"]["screening_answers"] == {"age": {"answer": 45, "text": "I'm 45"}}
