@@ -6,9 +6,9 @@ and the same load against a stock `rasa init` bot in the same run. Prints number
     options: --database-url URL (default: a fresh SQLite file), --instances N (needs REDIS_HOST),
              --train (also time a full `rasa train --force`)
 
-Scenarios: "offered" = 40 volunteers each answering every 2 s on average (about 20 turns/s offered;
-each starts at a random moment within the first 2 s and pauses 1-3 s, seeded, so that they do not
-all send at the same instant, as real volunteers would not);
+Scenarios: "offered" = 40 volunteers each answering every 2 s on average for 60 s (about 20 turns/s
+offered; each starts at a random moment within the first 2 s and pauses 1-3 s, seeded, so that they
+do not all send at the same instant, and starts a new screening when one ends);
 "saturation" = 20 volunteers with no think time. Each volunteer runs one screening in free text;
 the mix is eligible + handoff, eligible + declines contact, two Not sure (needs review), age 72
 (ineligible). The stock bot gets the same number of turns from the same number of volunteers.
@@ -120,38 +120,46 @@ def cpu_seconds(pattern):
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def drive(urls, conversations, think, scripts, tag):
-    """Run every volunteer's script concurrently; return per-turn latencies, per-screening server time, errors."""
+def drive(urls, conversations, think, scripts, tag, duration=None):
+    """Run every volunteer's script concurrently; return per-turn latencies, per-screening server time, errors.
+
+    With `duration` (seconds), each volunteer starts its script again, as a new conversation, until the
+    time is up, so that the load stays the same throughout instead of fading as short screenings end."""
     latencies, per_screening, errors, lock = [], {}, [], threading.Lock()
+    began = time.perf_counter()
 
     def volunteer(n):
-        sender = f"{tag}-{n}-{secrets.token_hex(3)}"
-        spent, pace = 0.0, random.Random(n)  # the same pauses in every run, for ours and for stock
+        pace = random.Random(n)  # the same pauses in every run, for ours and for stock
         if think:
             time.sleep(pace.uniform(0, think))  # volunteers arrive spread over one think time, not all at once
         with requests.Session() as http:
-            for turn, text in enumerate(scripts[n]):
-                url = urls[turn % len(urls)]
-                t0 = time.perf_counter()
-                try:
-                    response = http.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                                         timeout=60)
-                    ok = response.status_code == 200 and bool(response.json())
-                    if response.status_code == 200 and not ok:
-                        response = "no reply"
-                except requests.RequestException as error:
-                    ok, response = False, error
-                took = time.perf_counter() - t0
-                spent += took
-                with lock:
-                    latencies.append(took)
-                    if not ok:
-                        errors.append(f"{text!r}: {getattr(response, 'status_code', response)}")
-                if think:
-                    time.sleep(pace.uniform(0.5 * think, 1.5 * think))  # every `think` s on average
-        per_screening[n] = spent
+            while True:
+                sender, spent = f"{tag}-{n}-{secrets.token_hex(3)}", 0.0
+                for turn, text in enumerate(scripts[n]):
+                    if duration and time.perf_counter() - began > duration:
+                        return
+                    url = urls[turn % len(urls)]
+                    t0 = time.perf_counter()
+                    try:
+                        response = http.post(f"{url}/webhooks/rest/webhook",
+                                             json={"sender": sender, "message": text}, timeout=60)
+                        ok = response.status_code == 200 and bool(response.json())
+                        if response.status_code == 200 and not ok:
+                            response = "no reply"
+                    except requests.RequestException as error:
+                        ok, response = False, error
+                    took = time.perf_counter() - t0
+                    spent += took
+                    with lock:
+                        latencies.append(took)
+                        if not ok:
+                            errors.append(f"{text!r}: {getattr(response, 'status_code', response)}")
+                    if think:
+                        time.sleep(pace.uniform(0.5 * think, 1.5 * think))  # every `think` s on average
+                per_screening.setdefault(n, spent)  # its first complete screening
+                if not duration:
+                    return
 
-    began = time.perf_counter()
     with ThreadPoolExecutor(max_workers=conversations) as pool:
         list(pool.map(volunteer, range(conversations)))
     return latencies, per_screening, errors, time.perf_counter() - began
@@ -166,13 +174,14 @@ def summary(name, latencies, errors, elapsed, cpu):
 
 
 def print_row(row):
-    print(f"  {row['name']:<34} {row['turns']:>6} turns  {row['tps']:6.1f} turns/s  p50 {row['p50']:5.0f} ms  "
+    print(f"  {row['name']:<40} {row['turns']:>6} turns  {row['tps']:6.1f} turns/s  p50 {row['p50']:5.0f} ms  "
           f"p95 {row['p95']:5.0f} ms  p99 {row['p99']:5.0f} ms  errors {row['errors']}  CPU/turn "
           + " + ".join(f"{c:.0f}" for c in row["cpu"]) + " ms")
 
 
 def scenarios(quick):
-    return [("saturation", 10, 0.0)] if quick else [("offered", 40, 2.0), ("saturation", 20, 0.0)]
+    """(name, volunteers, think time, duration): "offered" keeps 40 volunteers busy for 60 s."""
+    return [("saturation", 10, 0.0, None)] if quick else [("offered", 40, 2.0, 60.0), ("saturation", 20, 0.0, None)]
 
 
 def bench_ours(args, workdir):
@@ -191,13 +200,15 @@ def bench_ours(args, workdir):
         _, alone, _, _ = drive(settings.rasa_urls(), 1, 0.0, [script("declines")], "alone")
         print(f"server time for one complete 25-question screening, alone: {alone[0]:.2f} s "
               f"({len(script('declines'))} turns)")
-        for name, volunteers, think in scenarios(args.quick):
+        for name, volunteers, think, duration in scenarios(args.quick):
             scripts = [script(KINDS[n % len(KINDS)]) for n in range(volunteers)]
             before = [cpu_seconds("rasa run"), cpu_seconds("actions.server")]
-            latencies, per_screening, errors, elapsed = drive(settings.rasa_urls(), volunteers, think, scripts, name)
+            latencies, per_screening, errors, elapsed = drive(settings.rasa_urls(), volunteers, think, scripts, name,
+                                                              duration)
             cpu = [after - b for after, b in zip([cpu_seconds("rasa run"), cpu_seconds("actions.server")], before)]
-            rows.append(summary(f"ours, {name} ({volunteers} x think {think:g}s)", latencies, errors, elapsed, cpu))
-            screening_time += [per_screening[n] for n in range(volunteers) if KINDS[n % len(KINDS)] == "declines"]
+            label = f"ours, {name} ({volunteers} x think {think:g}s" + (f", {duration:g}s)" if duration else ")")
+            rows.append(summary(label, latencies, errors, elapsed, cpu))
+            screening_time += [per_screening[n] for n in per_screening if KINDS[n % len(KINDS)] == "declines"]
             for error in errors[:3]:
                 print("   error:", error)
     finally:
@@ -242,11 +253,12 @@ def bench_stock(args):
             time.sleep(0.5)
         print(f"cold start-up of the stock bot (rasa run until ready): {time.perf_counter() - started:.1f} s")
         memory.start()
-        for name, volunteers, think in scenarios(args.quick):
+        for name, volunteers, think, duration in scenarios(args.quick):
             lengths = [len(script(KINDS[n % len(KINDS)])) for n in range(volunteers)]
             scripts = [[STOCK_MESSAGES[i % len(STOCK_MESSAGES)] for i in range(length)] for length in lengths]
             before = cpu_seconds(f"-p {port}")
-            latencies, _, errors, elapsed = drive([f"http://127.0.0.1:{port}"], volunteers, think, scripts, name)
+            latencies, _, errors, elapsed = drive([f"http://127.0.0.1:{port}"], volunteers, think, scripts, name,
+                                                  duration)
             cpu = [cpu_seconds(f"-p {port}") - before]
             rows.append(summary(f"stock rasa init, {name}", latencies, errors, elapsed, cpu))
             for error in errors[:3]:
