@@ -16,6 +16,7 @@ the mix is eligible + handoff, eligible + declines contact, two Not sure (needs 
 import argparse
 import os
 import random
+import re
 import secrets
 import shutil
 import signal
@@ -72,40 +73,42 @@ KINDS = ["handoff", "declines", "needs_review", "ineligible"]
 
 
 class Memory(threading.Thread):
-    """Peak resident memory (VmRSS) of the processes whose command line matches, sampled every 0.2 s."""
+    """Peak resident memory (VmRSS) of each group of processes ({label: command-line regex}), every 0.2 s."""
 
     def __init__(self, patterns):
         super().__init__(daemon=True)
-        self.patterns, self.peak, self.stopped = patterns, {p: 0 for p in patterns}, threading.Event()
+        self.patterns, self.peak, self.stopped = patterns, {label: 0 for label in patterns}, threading.Event()
 
     def run(self):
         while not self.stopped.is_set():
-            now = {p: 0 for p in self.patterns}
-            for proc in Path("/proc").iterdir():
-                try:
-                    cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                    pattern = next((p for p in self.patterns if p in cmdline), None)
-                    if pattern:
+            for label, pattern in self.patterns.items():
+                now = 0
+                for proc in processes(pattern):
+                    try:
                         rss = next(line for line in (proc / "status").read_text().splitlines()
                                    if line.startswith("VmRSS"))
-                        now[pattern] += int(rss.split()[1]) * 1024
-                except (OSError, StopIteration, ValueError):
-                    continue
-            for p in self.patterns:
-                self.peak[p] = max(self.peak[p], now[p])
+                        now += int(rss.split()[1]) * 1024
+                    except (OSError, StopIteration, ValueError):
+                        continue
+                self.peak[label] = max(self.peak[label], now)
             self.stopped.wait(0.2)
 
 
 def processes(pattern):
-    """Pids whose command line contains `pattern`."""
+    """/proc entries of the processes whose command line matches the regex `pattern`."""
     found = []
     for proc in Path("/proc").iterdir():
         try:
-            if proc.name.isdigit() and pattern in (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode():
+            if proc.name.isdigit() and re.search(pattern, (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()):
                 found.append(proc)
         except OSError:
             continue
     return found
+
+
+def on_ports(command, ports):
+    """A regex for `command` listening on one of `ports` (other stacks on the machine are left out)."""
+    return rf"{re.escape(command)} .*(--port|-p) ({'|'.join(map(str, ports))})( |$)"
 
 
 def cpu_seconds(pattern):
@@ -189,7 +192,9 @@ def bench_ours(args, workdir):
                         database_url=args.database_url or f"sqlite:///{workdir / 'bot.db'}",
                         token=secrets.token_urlsafe(16), web_port=free_port(), review_port=free_port(),
                         instances=args.instances)
-    memory = Memory(["rasa run", "actions.server"])
+    servers = {"rasa": on_ports("rasa run", [settings.rasa_port + i for i in range(args.instances)]),
+               "actions": on_ports("actions.server", [settings.actions_port + i for i in range(args.instances)])}
+    memory = Memory(servers)
     started = time.perf_counter()
     process = spawn_run(settings, workdir, workdir / "run.out", {"BOT_VAR_DIR": str(workdir)})
     rows, screening_time = [], []
@@ -202,10 +207,10 @@ def bench_ours(args, workdir):
               f"({len(script('declines'))} turns)")
         for name, volunteers, think, duration in scenarios(args.quick):
             scripts = [script(KINDS[n % len(KINDS)]) for n in range(volunteers)]
-            before = [cpu_seconds("rasa run"), cpu_seconds("actions.server")]
+            before = [cpu_seconds(servers["rasa"]), cpu_seconds(servers["actions"])]
             latencies, per_screening, errors, elapsed = drive(settings.rasa_urls(), volunteers, think, scripts, name,
                                                               duration)
-            cpu = [after - b for after, b in zip([cpu_seconds("rasa run"), cpu_seconds("actions.server")], before)]
+            cpu = [after - b for after, b in zip([cpu_seconds(servers["rasa"]), cpu_seconds(servers["actions"])], before)]
             label = f"ours, {name} ({volunteers} x think {think:g}s" + (f", {duration:g}s)" if duration else ")")
             rows.append(summary(label, latencies, errors, elapsed, cpu))
             screening_time += [per_screening[n] for n in per_screening if KINDS[n % len(KINDS)] == "declines"]
@@ -239,7 +244,8 @@ def bench_stock(args):
                                 "-i", "127.0.0.1", "-p", str(port), "-m", "models"], cwd=STOCK_DIR, stdout=log,
                                stderr=subprocess.STDOUT, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
                                start_new_session=True)
-    memory = Memory([f"-p {port}"])
+    stock = on_ports("rasa run", [port])
+    memory = Memory({"stock": stock})
     rows = []
     try:
         while True:
@@ -256,10 +262,10 @@ def bench_stock(args):
         for name, volunteers, think, duration in scenarios(args.quick):
             lengths = [len(script(KINDS[n % len(KINDS)])) for n in range(volunteers)]
             scripts = [[STOCK_MESSAGES[i % len(STOCK_MESSAGES)] for i in range(length)] for length in lengths]
-            before = cpu_seconds(f"-p {port}")
+            before = cpu_seconds(stock)
             latencies, _, errors, elapsed = drive([f"http://127.0.0.1:{port}"], volunteers, think, scripts, name,
                                                   duration)
-            cpu = [cpu_seconds(f"-p {port}") - before]
+            cpu = [cpu_seconds(stock) - before]
             rows.append(summary(f"stock rasa init, {name}", latencies, errors, elapsed, cpu))
             for error in errors[:3]:
                 print("   stock error:", error)
@@ -300,9 +306,9 @@ def main():
         print(f"server time for one complete 25-question screening under load (sum of its turns' latencies): "
               f"mean {statistics.fmean(screening_time):.2f} s, max {max(screening_time):.2f} s "
               f"({len(screening_time)} screenings, under load)")
-    print(f"peak resident memory: Rasa server {ours_memory['rasa run'] / 2**20:.0f} MiB + action server "
-          f"{ours_memory['actions.server'] / 2**20:.0f} MiB = "
-          f"{(ours_memory['rasa run'] + ours_memory['actions.server']) / 2**20:.0f} MiB")
+    print(f"peak resident memory: Rasa server {ours_memory['rasa'] / 2**20:.0f} MiB + action server "
+          f"{ours_memory['actions'] / 2**20:.0f} MiB = "
+          f"{(ours_memory['rasa'] + ours_memory['actions']) / 2**20:.0f} MiB")
     if stock_memory:
         print(f"peak resident memory, stock bot: {list(stock_memory.values())[0] / 2**20:.0f} MiB")
         ours_sat = next(r for r in rows if r["name"].startswith("ours, saturation"))
