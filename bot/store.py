@@ -185,11 +185,14 @@ def alembic_config(url: str):
     return settings
 
 
-def migrate(url: Optional[str] = None, quiet: bool = True) -> str:
+ADVISORY_LOCK = 8_004_143_984  # any fixed number (bot/migrations/env.py takes the same lock)
+
+
+def migrate(url: Optional[str] = None) -> str:
     """Bring our tables to the newest migration (bot/migrations) and return its revision.
 
     `python -m bot run` (and `make setup`) call this before any server starts; every process
-    calls it again when it first opens the database, which costs one query when nothing is due.
+    calls it again when it first opens the database, which costs a few queries when nothing is due.
     A database made before there were migrations (tables, no `alembic_version`) is stamped as
     the baseline first, keeping its rows.
     """
@@ -198,7 +201,7 @@ def migrate(url: Optional[str] = None, quiet: bool = True) -> str:
 
     url = url or config.database_url()
     settings = alembic_config(url)
-    logging.getLogger("alembic").setLevel(logging.WARNING if quiet else logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # not "Context impl SQLiteImpl" in every server's log
     with plain_engine(url).begin() as connection:
         if connection.dialect.name == "postgresql":  # one migrator at a time; the others then find nothing to do
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
@@ -209,9 +212,6 @@ def migrate(url: Optional[str] = None, quiet: bool = True) -> str:
         if MigrationContext.configure(connection).get_current_revision() != head_revision():
             command.upgrade(settings, "head")
         return MigrationContext.configure(connection).get_current_revision()
-
-
-ADVISORY_LOCK = 8_004_143_984  # any fixed number (bot/migrations/env.py takes the same lock)
 
 
 @lru_cache(maxsize=None)
