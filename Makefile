@@ -28,7 +28,7 @@ BLNS := var/blns.json
 TRAINING_DATA := config.yml domain.yml data/nlu.yml data/rules.yml data/stories.yml
 MODEL := models/prescreening.tar.gz
 
-.PHONY: setup train run shell test lock clean browser audit bench
+.PHONY: setup train run shell test lock clean browser audit bench bench-nlu
 
 setup: $(VENV)/.installed $(WEBCHAT) $(BLNS)
 	$(PY) -m bot migrate
@@ -98,6 +98,11 @@ audit: $(TOOLS)/.installed
 # The load benchmark (bench/load.py): prints figures for the README, asserts nothing.
 bench: setup train
 	$(PY) bench/load.py
+
+# The answer-understanding benchmark (bench/nlu.py): every reply of the blind sets in tests/blind/,
+# sent at its question through the running stack; prints right / confirmed / asked again / wrong.
+bench-nlu: setup train
+	$(PY) bench/nlu.py
 
 # Browser tests drive Debian's chromium (Playwright cannot download browsers here).
 browser:

@@ -1,0 +1,227 @@
+"""Answer-understanding benchmark (issue 13): every reply of a blind set, sent at its question through
+the running stack (REST channel -> Rasa NLU and rules -> action server -> bot core -> database), and
+what the bot did with it. Prints figures; asserts nothing (tests/e2e/test_blind_answers.py asserts).
+
+    .venv/bin/python bench/nlu.py                          # every set in tests/blind/  (make bench-nlu)
+    .venv/bin/python bench/nlu.py tests/blind/set1.jsonl   # one set
+    options: --show wrong,asked_again,...  (list those items), --json FILE (every result)
+
+A blind set is JSON Lines, one reply a line: {"question": criterion id or "consent", "reply": text,
+"expect": "yes" | "no" | "not_sure" | an age | "none", "category": ...}. "none" means nothing may be
+recorded and the question stays open (acknowledgements, requests to wait, questions, junk).
+
+Each item gets a conversation of its own: "hello", then the slots of a volunteer who consented and
+answered every earlier question as an eligible volunteer would are appended through Rasa's tracker
+API, then the reply is sent. The outcome, from the slots afterwards:
+
+    right        the expected answer is recorded (or, for "none", nothing is, and the question is still open)
+    confirmed    the bot restated the expected answer and asked the volunteer to confirm it
+    asked_again  nothing recorded, the same question asked again (an answer was expected)
+    misread      the bot asked to confirm an answer that is not the expected one (nothing recorded)
+    wrong        an answer other than the expected one is recorded
+    lost         an earlier answer disappeared, or the open question moved without recording this one
+"""
+import argparse
+import json
+import secrets
+import signal
+import sys
+import tempfile
+import uuid
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.protocol import Protocol, load_protocol  # noqa: E402
+from bot.stack import Settings, free_port, spawn_run, wait_running  # noqa: E402
+
+BLIND_DIR = ROOT / "tests" / "blind"
+OUTCOMES = ("right", "confirmed", "asked_again", "misread", "wrong", "lost")
+CONSENT = "consent"
+
+
+@dataclass(frozen=True)
+class Item:
+    question: str
+    reply: str
+    expect: object  # "yes" | "no" | "not_sure" | "none" | int
+    category: str
+
+
+@dataclass(frozen=True)
+class Result:
+    item: Item
+    outcome: str
+    recorded: object  # what the bot recorded or asked to confirm (None: nothing)
+    bot_said: str
+
+
+def load_items(path: Path) -> List[Item]:
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            data = json.loads(line)
+            items.append(Item(data["question"], data["reply"], data["expect"], data["category"]))
+    return items
+
+
+def eligible_answer(protocol: Protocol, criterion_id: str) -> dict:
+    criterion = protocol.by_id[criterion_id]
+    if criterion.answer_type == "number":
+        return {"answer": 45, "text": "45"}
+    return {"answer": criterion.met_when, "text": "Yes" if criterion.met_when == "yes" else "No"}
+
+
+def slots_before(protocol: Protocol, question: str) -> dict:
+    """The slots of a volunteer who consented and answered every question before `question` eligibly."""
+    order = list(protocol.order)
+    earlier = order[:order.index(question)]
+    buttons = ["/not_sure"] if protocol.by_id[question].answer_type == "number" else ["/affirm", "/deny", "/not_sure"]
+    return {"screening_consent": True, "current_criterion": question, "open_choices": buttons,
+            "screening_answers": {cid: eligible_answer(protocol, cid) for cid in earlier}}
+
+
+class Driver:
+    def __init__(self, rasa_url: str, token: str, protocol: Protocol):
+        self.url, self.token, self.protocol = rasa_url, token, protocol
+        self.http = requests.Session()
+
+    def _say(self, sender: str, text: str) -> str:
+        response = self.http.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                                  timeout=60)
+        response.raise_for_status()
+        return "\n".join(m.get("text", "") for m in response.json())
+
+    def _slots(self, sender: str) -> dict:
+        response = self.http.get(f"{self.url}/conversations/{sender}/tracker", params={"token": self.token},
+                                 timeout=30)
+        response.raise_for_status()
+        return response.json()["slots"]
+
+    def run(self, item: Item) -> Result:
+        sender = f"bench-nlu-{uuid.uuid4().hex[:12]}"
+        self._say(sender, "hello")
+        before = {}
+        if item.question != CONSENT:
+            before = slots_before(self.protocol, item.question)
+            events = [{"event": "slot", "name": name, "value": value} for name, value in before.items()]
+            response = self.http.post(f"{self.url}/conversations/{sender}/tracker/events",
+                                      params={"token": self.token}, json=events, timeout=30)
+            response.raise_for_status()
+        said = self._say(sender, item.reply)
+        after = self._slots(sender)
+        outcome, recorded = classify(item, before, after)
+        return Result(item, outcome, recorded, said)
+
+
+def classify(item: Item, before: dict, after: dict):
+    """The outcome of one reply, from the slots before and after it."""
+    pending = after.get("pending_answer") or {}
+    if item.question == CONSENT:
+        consent = after.get("screening_consent")
+        if pending.get("criterion") == CONSENT:
+            got = pending.get("answer")
+            return ("confirmed" if got == item.expect else "misread"), got
+        got = {True: "yes", False: "no", None: None}[consent]
+        if got is None:
+            return ("right" if item.expect == "none" else "asked_again"), None
+        return ("right" if got == item.expect else "wrong"), got
+
+    answers_before = before["screening_answers"]
+    answers_after = after.get("screening_answers") or {}
+    if any(answers_after.get(cid) != value for cid, value in answers_before.items()):
+        return "lost", None
+    recorded = (answers_after.get(item.question) or {}).get("answer")
+    if recorded is not None:
+        return ("right" if recorded == item.expect else "wrong"), recorded
+    if pending.get("criterion") == item.question:
+        got = pending.get("answer")
+        return ("confirmed" if got == item.expect else "misread"), got
+    if after.get("current_criterion") != item.question:
+        return "lost", None
+    return ("right" if item.expect == "none" else "asked_again"), None
+
+
+def drive(settings: Settings, protocol: Protocol, items: Iterable[Item], workers: int = 4) -> List[Result]:
+    driver = Driver(settings.rasa_url, settings.token, protocol)
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(driver.run, items))
+
+
+def table(results: List[Result], key) -> str:
+    groups = defaultdict(Counter)
+    for result in results:
+        groups[key(result)][result.outcome] += 1
+    width = max([len(str(k)) for k in groups] + [8])
+    lines = [f"{'':{width}}  {'n':>4}  " + "  ".join(f"{o:>11}" for o in OUTCOMES)]
+    for name in sorted(groups, key=str) + ["all"]:
+        counts = sum(groups.values(), Counter()) if name == "all" else groups[name]
+        n = sum(counts.values())
+        lines.append(f"{name:{width}}  {n:>4}  " + "  ".join(f"{counts[o]:>11}" for o in OUTCOMES))
+    return "\n".join(lines)
+
+
+def summary(results: List[Result]) -> dict:
+    counts = Counter(r.outcome for r in results)
+    n = len(results)
+    return {"items": n, **{o: counts[o] for o in OUTCOMES},
+            "right_or_confirmed": round((counts["right"] + counts["confirmed"]) / n, 4) if n else 0.0,
+            "asked_again_share": round(counts["asked_again"] / n, 4) if n else 0.0}
+
+
+def report(name: str, results: List[Result], show: Iterable[str] = ()) -> None:
+    s = summary(results)
+    print(f"\n=== {name}: {s['items']} replies; right or confirmed {s['right_or_confirmed']:.1%}, "
+          f"asked again {s['asked_again_share']:.1%}, wrong {s['wrong']}, lost {s['lost']}, misread {s['misread']}")
+    print("\nby category\n" + table(results, lambda r: r.item.category))
+    print("\nby question\n" + table(results, lambda r: r.item.question))
+    for outcome in show:
+        listed = [r for r in results if r.outcome == outcome]
+        if listed:
+            print(f"\n{outcome}:")
+        for r in listed:
+            print(f"  [{r.item.question}] {r.item.reply!r}: expected {r.item.expect!r}, got {r.recorded!r}"
+                  f" | bot: {r.bot_said[:160]!r}")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sets", nargs="*", type=Path, help="blind sets (default: every tests/blind/*.jsonl)")
+    parser.add_argument("--show", default="wrong,lost,misread", help="outcomes to list item by item")
+    parser.add_argument("--json", type=Path, help="write every result here")
+    args = parser.parse_args(argv)
+    sets = args.sets or sorted(BLIND_DIR.glob("*.jsonl"))
+    protocol = load_protocol("NCT04143984")
+    everything = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        settings = Settings(rasa_port=free_port(), actions_port=free_port(),
+                            database_url=f"sqlite:///{workdir / 'bot.db'}", token=secrets.token_urlsafe(16),
+                            web_port=free_port(), review_port=free_port())
+        process = spawn_run(settings, workdir, workdir / "run.out")
+        try:
+            wait_running(process, workdir / "run.out")
+            for path in sets:
+                results = drive(settings, protocol, load_items(path))
+                report(path.name, results, [s for s in args.show.split(",") if s])
+                everything[path.name] = results
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=60)
+    if args.json:
+        args.json.write_text(json.dumps({name: {"summary": summary(rs), "results": [
+            {"question": r.item.question, "reply": r.item.reply, "expect": r.item.expect,
+             "category": r.item.category, "outcome": r.outcome, "recorded": r.recorded, "bot": r.bot_said}
+            for r in rs]} for name, rs in everything.items()}, indent=1, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
