@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import contact as contact_fields
-from bot import conversation, erasure, referrals, store
+from bot import answers, conversation, erasure, referrals, store
 from bot.conversation import State, Turn
 from bot.protocol import Protocol, ProtocolError, default_trial_id, load_protocol
 from bot.screening import RecordedAnswer
@@ -46,6 +46,8 @@ def state_from_tracker(tracker: Tracker) -> State:
         contact={f: tracker.get_slot(f) for f in contact_fields.FIELDS if tracker.get_slot(f) is not None},
         referral=tracker.get_slot("referral_reference"),
         choices=tuple(tracker.get_slot("open_choices") or ()),
+        pending=tracker.get_slot("pending_answer"),
+        last_unclear=tracker.get_slot("last_unclear"),
     )
 
 
@@ -60,6 +62,8 @@ def slot_values(state: State) -> Dict[str, Any]:
         **{f: state.contact.get(f) for f in contact_fields.FIELDS},
         "referral_reference": state.referral,
         "open_choices": list(state.choices),
+        "pending_answer": dict(state.pending) if state.pending else None,
+        "last_unclear": state.last_unclear,
     }
 
 
@@ -68,6 +72,12 @@ def slot_events(state: State, tracker: Tracker) -> List[EventType]:
     conversation's tracker, which Rasa loads and sends to the action server on every turn, grow by
     16 events a turn.)"""
     return [SlotSet(name, value) for name, value in slot_values(state).items() if tracker.get_slot(name) != value]
+
+
+def stored_part(state: State) -> State:
+    """What the screening tables keep of a state: not the dialogue's own bookkeeping (an answer
+    waiting to be confirmed is not an answer yet)."""
+    return replace(state, choices=(), pending=None, last_unclear=None)
 
 
 def protocol_for(tracker: Tracker) -> Protocol:
@@ -84,6 +94,22 @@ def intent_of(tracker: Tracker) -> Optional[str]:
     """The NLU intent of the latest message, or None when NLU was not confident (nlu_fallback)."""
     name = (tracker.latest_message.get("intent") or {}).get("name")
     return None if name in (None, "nlu_fallback") else name
+
+
+def confidence_of(tracker: Tracker) -> float:
+    return float((tracker.latest_message.get("intent") or {}).get("confidence") or 0.0)
+
+
+def latest_text(tracker: Tracker) -> str:
+    """What the volunteer typed, as typed: the NLU's copy is a stand-in for a message its guard did not
+    let through (rasa_addons/nlu.py), and the core must still see that it was too long or unreadable."""
+    typed = next((e.get("text") for e in reversed(tracker.events) if e.get("event") == "user"), None)
+    return typed if typed is not None else tracker.latest_message.get("text") or ""
+
+
+def message_turn(protocol: Protocol, state: State, tracker: Tracker) -> Turn:
+    """The latest message, read by the core against where the conversation stands."""
+    return conversation.message(protocol, state, latest_text(tracker), intent_of(tracker), confidence_of(tracker))
 
 
 class ConversationAction(Action, ABC):
@@ -110,7 +136,7 @@ class ConversationAction(Action, ABC):
             if turn.command == conversation.SUBMIT_REFERRAL:
                 reference = referrals.create_referral(tracker.sender_id, protocol, turn.state)
                 turn = conversation.referral_sent(protocol, replace(turn.state, referral=reference))
-            if turn.state.consent and turn.state != before:
+            if turn.state.consent and stored_part(turn.state) != stored_part(before):
                 store.save_screening(tracker.sender_id, protocol, turn.state)
         except SQLAlchemyError:
             logger.exception("could not write to the database; the conversation stays where it was")
@@ -139,7 +165,12 @@ class ActionStart(ConversationAction):
         return "action_start"
 
     def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
-        return conversation.start(protocol, state)
+        """A greeting (or the page's opening payload) opens the prescreen; anything else the NLU took for
+        one ("I'm a hepatitis B carrier ...") is read like any other message."""
+        text = latest_text(tracker)
+        if state.trial_id is None or text.startswith("/") or answers.is_greeting(text):
+            return conversation.start(protocol, state)
+        return message_turn(protocol, state, tracker)
 
 
 class ActionReply(ConversationAction):
@@ -147,47 +178,7 @@ class ActionReply(ConversationAction):
         return "action_reply"
 
     def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
-        return conversation.reply(protocol, state, tracker.latest_message.get("text") or "", intent_of(tracker))
-
-
-class ActionWhy(ConversationAction):
-    def name(self) -> Text:
-        return "action_why"
-
-    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
-        return conversation.why(protocol, state)
-
-
-class ActionExplain(ConversationAction):
-    def name(self) -> Text:
-        return "action_explain"
-
-    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
-        return conversation.explain(protocol, state)
-
-
-class ActionGoBack(ConversationAction):
-    def name(self) -> Text:
-        return "action_go_back"
-
-    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
-        return conversation.go_back(protocol, state)
-
-
-class ActionStartOver(ConversationAction):
-    def name(self) -> Text:
-        return "action_start_over"
-
-    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
-        return conversation.start_over(protocol, state)
-
-
-class ActionStop(ConversationAction):
-    def name(self) -> Text:
-        return "action_stop"
-
-    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
-        return conversation.stop(protocol, state)
+        return message_turn(protocol, state, tracker)
 
 
 class ActionLeaveContactForm(ConversationAction):
@@ -202,8 +193,9 @@ class ActionLeaveContactForm(ConversationAction):
 
 
 class ActionEraseData(ConversationAction):
-    """"Delete my data": asks to confirm; on a yes, bot.erasure deletes our tables and the tracker events
-    (and the tracker store does not save them again)."""
+    """"Delete my data" (also while the contact form runs, which it ends): the core asks to confirm; on a
+    yes, bot.erasure deletes our tables and the tracker events (and the tracker store does not save them
+    again). A message that only mentions deleting is read like any other."""
 
     leaves_form = True
 
@@ -211,15 +203,7 @@ class ActionEraseData(ConversationAction):
         return "action_erase_data"
 
     def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
-        return conversation.erase_data(protocol, state)
-
-
-class ActionTrialInfo(ConversationAction):
-    def name(self) -> Text:
-        return "action_trial_info"
-
-    def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
-        return conversation.trial_info(protocol, state, intent_of(tracker))
+        return message_turn(protocol, state, tracker)
 
 
 class ActionChangeContact(ConversationAction):

@@ -61,6 +61,7 @@ def script(kind):
     for index, criterion_id in enumerate(PROTOCOL.order):
         messages.append(reply_for(criterion_id, kind, index))
         if kind == "ineligible":
+            messages.append("yes")  # "Just to be sure: you are 72 years old?"
             break
     if kind == "handoff":
         messages += ["yes", "Ana Lopez", "by e-mail", "ana@example.com", "evenings", "yes"]

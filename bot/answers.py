@@ -1,21 +1,45 @@
-"""Turning a volunteer's reply into an answer to one criterion.
+"""Reading a volunteer's reply against the open question: an answer, or what else it is.
 
-NLU gives an intent; this module adds the rules that must hold whatever the
-model says: a hedged reply is never a firm yes or no, ages are read from
-digits or words in Python (no Duckling here), and a quantity such as
-"I had 70 Gy" is compared with the criterion's threshold.
+The reply is read with the question in mind, not on its own:
+- a button click is exactly what the button says;
+- commands that change or clear answers ("go back", "start over", "delete my data") count only when
+  the whole message is the command, never from words inside an answer ("it came back last year");
+- acknowledgements, requests to wait or for a person, questions and junk are never answers;
+- an age is the number that is the volunteer's age now ("I'm 52, diagnosed at 49" -> 52), a birth
+  year gives a computed age that the bot confirms;
+- a yes/no answer comes from the words that state the criterion's concept (bot/concepts.py), with
+  negation, from yes/no words, or from a hedge (Not sure); the NLU intent is one signal and decides
+  alone only for a short reply of plain words. Signals that disagree give no answer: the bot asks.
 """
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
-from typing import Optional
+from dataclasses import dataclass
+from typing import Optional, Tuple
 
 from text_to_num import alpha2digit
 
+from bot import concepts
 from bot.protocol import Answer, Criterion
 
+# What a reading is.
+ANSWER, COMMAND, QUESTION, ACK, WAIT, PERSON, JUNK, UNCLEAR = (
+    "answer", "command", "question", "ack", "wait", "person", "junk", "unclear")
+# Why a reply gave no answer (the bot says which).
+YES_OR_NO, CONFLICT, NO_AGE, SEVERAL_AGES, NOT_AN_AGE, TOO_LONG = (
+    "yes_or_no", "conflict", "no_age", "several_ages", "not_an_age", "too_long")
+UNCLEAR_YES = "unclear_yes"  # consent in words that are not a clear yes: read back before it counts
+
 ANSWER_INTENTS = {"affirm": "yes", "deny": "no", "not_sure": "not_sure"}
+BUTTON_ANSWERS = {"/affirm": "yes", "/deny": "no", "/not_sure": "not_sure"}
+COMMAND_INTENTS = ("go_back", "start_over", "stop", "erase_data")
+# The NLU alone decides only when confident, and only for a reply of at most this many plain words.
+INTENT_ALONE_CONFIDENCE = 0.9
+INTENT_ALONE_WORDS = 3
+# A statement the bot cannot read is taken as a side question ("what will happen?") only when the NLU is this sure.
+SIDE_INTENT_CONFIDENCE = 0.9
 
 # An answer is a few words; a longer message is never read as one (the bot says so).
 MAX_ANSWER_CHARS = 300
@@ -25,50 +49,266 @@ MAX_MESSAGE_CHARS = 2000
 # Words that make any reply uncertain, in either direction ("I think so", "probably not").
 _HEDGES = re.compile(
     r"\b("
-    r"maybe|perhaps|probably|possibly|presumably|likely|unlikely|"
-    r"not (?:really )?(?:sure|certain)|unsure|uncertain|"
-    r"i (?:think|guess|believe|suppose|reckon)|think so|"
-    r"(?:don'?t|do not|dont|not) (?:really )?(?:know|remember|recall)|dunno|idk|"
-    r"no (?:idea|clue)|not a clue|"
-    r"can'?t (?:remember|recall|say)|cannot (?:remember|recall|say)|"
-    r"not that i (?:know|remember)|as far as i know|afaik|"
+    r"maybe|mayb|perhaps|probably|prob|possibly|presumably|likely|unlikely|"
+    r"n[o']?t (?:really |very |totally |completely |100% )?(?:sure|certain|shure|sur)|no sure|unsure|uncertain|"
+    r"i (?:think|guess|believe|suppose|reckon|assume)|think so|(?:don'?t|do not|dont) think|"
+    r"(?:don'?t|do not|dont|not) (?:really )?(?:know|remember|recall|understand)|dunno|idk|"
+    r"no (?:idea|clue)|not a clue|who knows|"
+    r"can'?t (?:remember|recall|say|tell)|cannot (?:remember|recall|say|tell)|forgot|forget|"
+    r"not that i (?:know|remember|am aware)|as far as i (?:know|remember)|afaik|"
     r"(?:never|not|wasn'?t|didn'?t) (?:been )?told|nobody told|no one told|"
-    r"might|may have|kind of|kinda|sort of|sorta|hard to say|doubt|50 ?50|fifty ?fifty|"
-    r"ask my doctor|check with my doctor|need to check|have to check"
+    r"might|may have|may be|(?<!this )(?<!that )(?<!any )(?<!the )(?<!what )(?<!every )(?<!which )kind of|kinda|"
+    r"(?<!this )(?<!that )(?<!any )(?<!the )(?<!what )(?<!every )sort of|sorta|hard to say|doubt|50 ?50|"
+    r"fifty ?fifty|some days|sometimes|on and off|it depends|depends|it varies|"
+    r"ask my doctor|check with (?:my|the) doctor|(?:need|have) to (?:check|think|talk|speak|ask|discuss)|"
+    r"think about it|not decided|undecided|haven'?t decided|"
+    r"suspect\w*|not (?:yet )?confirmed|unconfirmed|waiting for|still waiting|pending|"
+    r"(?:not|haven'?t|have not|never) (?:been |had (?:it |them |that )?)?(?:tested|checked)(?! (?:positive|negative))|"
+    r"(?:nobody|no one|no-one) (?:has |have |ever )?(?:told|said|checked|diagnosed|explained)"
     r")\b"
 )
 
-# An age statement and nothing else: "45", "I'm 45", "45 years old", "age: 45", "I am 45 yrs".
-_AGE = re.compile(
-    r"^(?:(?:i am|i'm|im|i turned|just turned|turned|age|aged|my age is)\s*:?\s*)?"
-    r"(?P<n>\d{1,3})"
-    r"(?:\s*(?:years?|yrs?|y/?o|yo)(?:\s*old)?)?"
-    r"(?:\s*(?:now|this year|last month|last week|today))?$"
+# Whole messages that acknowledge, ask to wait, or ask for a person: never answers.
+_ACK = re.compile(
+    r"^(?:ok(?:ay|ey)?|k|kk|alright|all right|right|fine|hmm+|hm+|mm+|uh+|um+|ah+|oh+|i see|got it|understood|"
+    r"noted|cool|great|nice|good|thanks?|thank you(?: very much| so much)?|thx|ty|cheers|sounds good|"
+    r"ok thanks?|ok thank you|okay thanks?|okay thank you|thanks? (?:for that|a lot)|appreciate it|"
+    r"hello|hi|hey|hiya|good (?:morning|afternoon|evening)|:\)|lol|wow|really)$")
+_WAIT = re.compile(
+    r"^(?:(?:ok|okay|sorry|please|um+|hmm+|wait|oh)\W+)*"
+    r"(?:wait|hold on|hang on|one (?:moment|minute|min|second|sec)|just a (?:moment|minute|min|second|sec)|"
+    r"a (?:moment|minute|min|sec|second)|give me (?:a|one|some) (?:moment|minute|min|sec|second|time)|"
+    r"brb|be right back|(?:let|lemme) me (?:check|look|find|see|ask|get)|let me (?:check|look|find|see|ask|get)|"
+    r"lemme (?:check|look|find|see|ask|get)|i(?:'ll| will| need to| have to|'m going to| must) "
+    r"(?:check|look|find|ask|get|go)|checking|looking)\b")
+_PERSON = re.compile(
+    r"\b(?:real|actual|live) (?:person|human|people)|\b(?:talk|speak|chat) (?:to|with) (?:a |an |the |someone|somebody|"
+    r"person|human|doctor|nurse|staff|coordinator|researcher|study team)|\bhuman (?:being|please)|"
+    r"\b(?:call|phone) me\b|\bagent\b|\boperator\b|\bare you (?:a )?(?:bot|robot|human|real)\b|"
+    r"\bcontact (?:the )?(?:study team|doctor|someone)")
+
+# Commands, as whole messages: polite words around the command and nothing else.
+_POLITE = r"(?:(?:please|pls|plz|can (?:we|i|you)|could (?:we|i|you)|i (?:want|wanna|would like|'d like|need) to|" \
+          r"i want|let'?s|lets|ok|okay|sorry|oops|wait|actually|um+|no)\W+)*"
+_COMMANDS = {
+    "go_back": re.compile(
+        r"^" + _POLITE + r"(?:go (?:back|to the (?:previous|last) question)|back|previous(?: question)?|undo|"
+        r"(?:change|correct|fix|edit) (?:my |the |that )?(?:last |previous )?answer|"
+        r"i (?:made a mistake|pressed the wrong (?:button|one)|answered wrong(?:ly)?)|wrong (?:answer|button)|"
+        r"(?:take me|let me go) back)(?: (?:please|to the (?:last|previous) question|one question))*$"),
+    "start_over": re.compile(
+        r"^" + _POLITE + r"(?:start (?:over|again|from (?:the beginning|scratch))|restart|begin again|"
+        r"reset(?: (?:my |all (?:my )?)?(?:answers|responses))?|from the (?:beginning|start)|"
+        r"clear (?:all )?(?:my |the )?(?:answers|responses)|clear (?:everything|all))(?: please)?$"),
+    "stop": re.compile(
+        r"^" + _POLITE + r"(?:stop|quit|exit|end|cancel|pause|enough|bye|goodbye|good bye|"
+        r"i'?m done|i am done|(?:stop|end|quit) (?:this|the|now|here|the questions|the screening|it)|"
+        r"no more(?: questions)?|(?:i )?(?:don'?t|do not) want to (?:continue|go on|do this)(?: any ?more)?|"
+        r"(?:let'?s )?(?:stop|finish) (?:here|now|for now|for today))(?: (?:please|now|thanks?|thank you))*$"),
+    "erase_data": re.compile(
+        r"^" + _POLITE + r"(?:delete|erase|remove|forget|wipe)\b.*\b(?:data|information|info|details|answers|"
+        r"responses|conversation|chat|everything|me|records?)\b(?: please)?$"),
+}
+
+# Questions: ends with "?" or opens like one.
+_QUESTION = re.compile(
+    r"\?\s*$|^(?:what|why|how|who|whom|whose|where|when|which|is (?:it|this|there|that)|are (?:you|there|they)|"
+    r"does|do (?:you|i|they|we)|did (?:you|they)|can (?:i|you|we)|could (?:i|you)|will (?:i|you|it|they|this)|"
+    r"would (?:i|you|it)|should (?:i|we)|may i|tell me)\b")
+_TOPICS = (
+    ("skip", re.compile(r"\bskip\b|\bpass\b|next question|don'?t want to (?:answer|say|tell)|rather not (?:say|answer)")),
+    ("privacy", re.compile(r"\b(?:who (?:will |can |gets to )?(?:see|read|has|have access)|privacy|private|"
+                           r"confidential|safe|secure|stored?|keep (?:my|the) (?:data|answers|information)|"
+                           r"my (?:data|information|answers|details) (?:safe|go|used)|share|sell)\b")),
+    ("progress", re.compile(r"\bhow (?:many|much) (?:more )?(?:questions?|longer|time|left|more)|questions? (?:are )?left|"
+                            r"\bhow long\b.*\b(?:take|left|last)|almost (?:done|finished)|nearly (?:done|finished)")),
+    ("payment", re.compile(r"\b(?:paid|pay|payment|cost|costs|money|free|fee|fees|compensat\w*|reimburs\w*|"
+                           r"insurance|expenses?|travel)\b")),
 )
+# Asked in words the NLU may not know; its intent is preferred when it names one of the side questions.
+_FALLBACK_TOPICS = (
+    ("ask_why", re.compile(r"^why\b|\bwhy (?:do|are|is|does) (?:you|this|that|it)|\breason\b|\bwhat for\b")),
+    ("ask_explain", re.compile(r"\bmean\b|\bmeaning\b|\bexplain\b|\bdon'?t understand\b|^what (?:is|are|'s) (?:a |an )?\w+$")),
+)
+
+# Yes and no words, at the start of a clause; "I do", "it has" and the like only in a short clause.
+_YES = re.compile(
+    r"^(?:yes+|yess|yse|ye|yeah?|yea|yeh|yah|ya|yep|yup|y|sure|of course|ofc|definitely|absolutely|certainly|"
+    r"correct|indeed|affirmative|that'?s (?:right|correct|true)|true|right)\b")
+_FILLER = re.compile(r"^(?:(?:so|then|and|well|ok|okay|oh|um+|uh+|hmm+|ah+)\W+)+")
+_YES_IDIOM = re.compile(r"^(?:no problem\w*|no probl\w*|no prob|no worries|why not)\b")
+_AUX_YES = re.compile(
+    r"^(?:i (?:do|have|am|did|can|will|would|could|had|was)|i'?ve (?:had|been|got)|i'?m|it (?:is|has|was|did|does)|"
+    r"they (?:did|have|are|were|do)|(?:he|she) (?:is|has|does|did|was|had|can)|we (?:are|will|can|do))\b")
+_NO = re.compile(
+    r"^(?:no+|nope|nah|naw|nop|n|never|nevr|nver|neva|not at all|none|negative|not really|nothing|not me|not yet|nein|no way|"
+    r"not any ?more|no longer|not (?:at the moment|now|currently|right now|at present|these days)|"
+    r"i (?:don'?t|do not|dont|haven'?t|have not|havent|didn'?t|did not|didnt|am not|can'?t|cannot|cant|won'?t|"
+    r"wont|wouldn'?t|would not|was not|wasn'?t)|i'?m not|(?:it|he|she|they|we) (?:isn'?t|hasn'?t|wasn'?t|didn'?t|"
+    r"doesn'?t|don'?t|haven'?t|aren'?t|weren'?t|is not|has not|was not|did not|does not|do not|have not))\b")
+# "no it spread" is "no" and "it spread": a yes or no word opening a clause is a clause of its own,
+# unless the concept's words follow it at once ("no swollen nodes").
+_LEADING_WORD = re.compile(r"^(yes+|yeah|yep|yup|ya|yah|no+|nope|nah)\s+")
+# A clause with one of these says something about the words before it ("no, lungs fine"): a "no" before it
+# is an answer of its own, not a "no" that negates the concept's words ("no swollen nodes").
+_PREDICATE = re.compile(r"\b(?:fine|ok|okay|clear|clean|normal|good|healthy|low|high|won'?t|wont|refuse|will not|not|"
+                        r"is|are|was|were)\b")
+# Words that, after a leading yes or no, begin a clause of its own ("no, just chemo", "no im male").
+_OWN_CLAUSE = re.compile(r"(?:only|just|never|nevr|nver|not|i|i'?m|im|it|it'?s|he|she|they|we|my|his|her|the|there|that|"
+                         r"this|so|mostly|already|still|nothing|none|because|since)\b")
+# Saying one is well: a No to the exclusions ("I'm fine"), nothing for the inclusions.
+_WELL = re.compile(r"^(?:i'?m|i am|im|he'?s|she'?s|he is|she is|all|everything'?s?|everything is)\s+(?:(?:very|quite|"
+                   r"pretty|perfectly|totally)\s+)?(?:fine|ok|okay|good|well|healthy|alright|all right|great)\b")
+_PLAIN_WORD = re.compile(r"^[a-z']+$")
+_LATIN_WORD = re.compile(r"[a-z]{2,}")
+_CODE = re.compile(r"<\s*(script|style)\b.*?(?:<\s*/\s*\1\s*>|$)|<[^>]*>?|\{\{.*?\}\}|\$\{.*?\}|\{%.*?%\}|"
+                   r"\b(?:alert|eval|prompt|confirm|console\.\w+|document\.\w+|window\.\w+)\s*\([^)]*\)|"
+                   r"\bjavascript:\S*|\\x[0-9a-f]{2}|%[0-9a-f]{2}|;\s*--|\bdrop table\b\s*\w*|"
+                   r"\bselect\s+\*\s+from\s+\w+|\bor\b\s*'?1'?\s*=\s*'?1'?|\bunion\b\s*\bselect\b")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one reply is, read against the open question."""
+
+    kind: str
+    answer: Optional[Answer] = None
+    detail: str = ""  # the command, the question's topic, or why there was no answer
+    numbers: Tuple[int, ...] = ()  # the ages seen, to say what was read
+    derived_from: Optional[int] = None  # an age worked out from this birth year
+    typed: bool = True  # False for a button click
+
+    @property
+    def is_answer(self) -> bool:
+        return self.kind == ANSWER
 
 
 def normalize(text: str) -> str:
     """Lower-case, NFKC-folded, apostrophes unified, outer punctuation and spaces trimmed."""
     text = unicodedata.normalize("NFKC", text or "").lower()
-    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     text = re.sub(r"\s+", " ", text)
-    return text.strip(" .!?,;")
+    return text.strip(" .!?,;:~-")
 
 
 def is_hedged(text: str) -> bool:
     return bool(_HEDGES.search(normalize(text)))
 
 
-def parse_age(text: str) -> Optional[int]:
-    """The number in a reply that states an age and nothing else, else None."""
+_GREETING = re.compile(r"^(?:hi|hello|hey|hiya|heya|hallo|helo|hii+|heyy+|yo|howdy|greetings|good (?:morning|afternoon|"
+                       r"evening|day)|morning)(?: there| again| bot)?$")
+
+
+def is_greeting(text: str) -> bool:
+    return bool(_GREETING.match(normalize(text)))
+
+
+def is_junk(text: str) -> bool:
+    """No word of the conversation's language (English here) once markup, templates and code are taken out."""
+    readable = _CODE.sub(" ", normalize(text))
+    return not (_LATIN_WORD.search(readable) or re.search(r"\d", readable))
+
+
+def command_in(text: str) -> Optional[str]:
+    """The command a whole message gives ("go back", "please start over"), else None."""
     cleaned = normalize(text)
+    for name, pattern in _COMMANDS.items():
+        if pattern.match(cleaned):
+            return name
+    return None
+
+
+def non_answer(text: str) -> Optional[Reading]:
+    """An acknowledgement, a request to wait or for a person, a question, or junk; else None."""
+    cleaned = normalize(text)
+    if is_junk(text):
+        return Reading(JUNK)
+    if _ACK.match(cleaned):
+        return Reading(ACK)
+    if _PERSON.search(cleaned):
+        return Reading(PERSON)
+    if _WAIT.match(cleaned):
+        return Reading(WAIT)
+    if _QUESTION.search(cleaned) or (text or "").rstrip().endswith(("?", "\uff1f")) or _TOPICS[0][1].search(cleaned):
+        return Reading(QUESTION)
+    return None
+
+
+def question_topic(text: str, intent: Optional[str] = None) -> Optional[str]:
+    """What a question is about: our own topics, else the NLU's side-question intent, else a few words."""
+    cleaned = normalize(text)
+    topic = next((topic for topic, pattern in _TOPICS if pattern.search(cleaned)), None)
+    if topic is None and intent in SIDE_INTENTS:
+        topic = intent
+    return topic or next((topic for topic, pattern in _FALLBACK_TOPICS if pattern.search(cleaned)), None)
+
+
+def confirmation(text: str) -> Optional[str]:
+    """"yes", "no" or "not_sure" when a reply to a yes/no check says so plainly (or is a button), else None."""
+    stripped = (text or "").strip()
+    if stripped in BUTTON_ANSWERS:
+        return BUTTON_ANSWERS[stripped]
+    cleaned = normalize(stripped)
+    if is_hedged(cleaned):
+        return "not_sure"
+    said = {_polar(clause) for clause in _clauses(cleaned)} - {None}
+    return said.pop() if len(said) == 1 else None
+
+
+# ----------------------------------------------------------------------------- ages
+
+_AGE_BEFORE = re.compile(r"(?:\b(?:i'?m|i am|im|age[ds]?|aged|my age is|age is|turned|just turned|he'?s|she'?s|he is|"
+                         r"she is|is|am|i'?m now|now)\W*)$")
+_AGE_AFTER = re.compile(r"^\W*(?:years?|yrs?|y/?o|yo|yeas?rs?|yeras?|years? of age|years? old|old)\b")
+_NOT_AGE_BEFORE = re.compile(r"(?:\b(?:at|since|in|on|for|after|before|when (?:i|he|she) was|diagnosed|"
+                             r"will be|i'?ll be|be|turn|turning|until|till|by|of|from|to|about|gy|cm|mm|x|number|"
+                             r"no\.?|#|dose|had|got|took|was)\W*)$")
+_NOT_AGE_AFTER = re.compile(r"^\W*(?:gy|cm|mm|kg|%|days?|weeks?|months?|times|sessions|fractions|cycles|rounds|"
+                            r"next|ago|later|after|pm|am|th|st|nd|rd|x)\b")
+_BORN = re.compile(r"\b(?:born|birth|b\.|dob|birthday|year of birth)\b")
+
+
+def _numbers(text: str):
     try:
-        cleaned = alpha2digit(cleaned.replace("-", " "), "en")
+        text = alpha2digit(text.replace("-", " "), "en")
     except Exception:  # text2num rejects some odd inputs; then there is no number in words
         pass
-    match = _AGE.match(cleaned.strip(" .!?,;"))
-    return int(match.group("n")) if match else None
+    text = re.sub(r"(\d)(yo|y/o|yrs?|years?)\b", r"\1 \2", text)
+    return text, [(int(m.group()), m.start(), m.end()) for m in re.finditer(r"(?<![\d.,/:])\d{1,4}(?![\d.,/:]\d)", text)]
 
+
+def read_age(criterion: Criterion, text: str, today: Optional[datetime.date] = None) -> Reading:
+    """The volunteer's age now, from a reply to the age question."""
+    today = today or datetime.date.today()
+    cleaned = normalize(text)
+    spelled, numbers = _numbers(cleaned)
+    born = _BORN.search(spelled)
+    years = [n for n, _, _ in numbers if 1900 <= n <= today.year]
+    if years and (born or len(numbers) == 1):
+        if len(set(years)) == 1:
+            return Reading(ANSWER, today.year - years[0], derived_from=years[0])
+        return Reading(UNCLEAR, detail=SEVERAL_AGES, numbers=tuple(sorted(set(years))))
+    cued, plain = [], []
+    for number, start, end in numbers:
+        before, after = spelled[:start], spelled[end:]
+        if _AGE_BEFORE.search(before) or _AGE_AFTER.match(after):
+            cued.append(number)
+        elif not (_NOT_AGE_BEFORE.search(before) or _NOT_AGE_AFTER.match(after)):
+            plain.append((number, start))
+    candidates = sorted(set(cued)) or sorted({n for n, _ in plain})
+    if len(candidates) == 1:
+        age = candidates[0]
+        if age not in criterion.plausible:
+            return Reading(UNCLEAR, detail=NOT_AN_AGE, numbers=(age,))
+        return Reading(ANSWER, age)
+    if len(candidates) > 1:
+        return Reading(UNCLEAR, detail=SEVERAL_AGES, numbers=tuple(candidates))
+    if is_hedged(cleaned) or re.search(r"\b(?:rather not|won'?t|prefer not|not (?:going|telling))\b", cleaned):
+        return Reading(ANSWER, "not_sure")
+    return Reading(UNCLEAR, detail=NO_AGE, numbers=tuple(n for n, _, _ in numbers))
+
+
+# ----------------------------------------------------------------------------- yes / no
 
 def parse_measure(text: str, unit: str) -> Optional[float]:
     """A quantity in the given unit, e.g. 70.0 from "I had 70 Gy in 2021"."""
@@ -76,30 +316,127 @@ def parse_measure(text: str, unit: str) -> Optional[float]:
     return float(match.group(1).replace(",", ".")) if match else None
 
 
-def interpret(criterion: Criterion, text: str, intent: Optional[str]) -> Optional[Answer]:
-    """The answer a reply gives to a criterion's question, or None when it gives none.
+def _polar(clause: str) -> Optional[str]:
+    """"yes" / "no" from the yes and no words of one clause."""
+    clause = _FILLER.sub("", clause)
+    if _YES_IDIOM.match(clause):
+        return "yes"
+    if _NO.match(clause):
+        return "no"
+    if _YES.match(clause) or (_AUX_YES.match(clause) and len(clause.split()) <= 4):
+        return "no" if concepts.NEGATION.search(clause) else "yes"
+    return None
 
-    `intent` is the NLU intent, or None when NLU was not confident enough:
-    then only a reply that is unambiguous on its own (an age, a dose) counts.
-    A reply without a single letter or digit (emoji, control characters) or
-    longer than MAX_ANSWER_CHARS is no answer, whatever the model guessed.
-    """
-    if len(text) > MAX_ANSWER_CHARS or not re.search(r"[^\W_]", text):
-        return None
-    if criterion.answer_type == "number":
-        if intent == "not_sure":
-            return "not_sure"
-        age = parse_age(text)
-        if age is not None:
-            return age
-        return "not_sure" if intent in ANSWER_INTENTS and is_hedged(text) else None
 
+def _clauses(cleaned: str, concept: Optional[concepts.Concept] = None) -> Tuple[str, ...]:
+    cleaned = re.sub(r"\s+(?:n|&|\+)\s+", " and ", cleaned)
+    parts = []
+    for clause in concepts.clauses(cleaned):
+        match = _LEADING_WORD.match(clause)
+        rest = clause[match.end():] if match else ""
+        determiner = concept and (concept.starts(clause) or (
+            concept.starts(rest) and not _PREDICATE.search(rest) and not _OWN_CLAUSE.match(rest)))
+        if match and not determiner:
+            parts += [match.group(1), rest]
+        else:
+            parts.append(clause)
+    return tuple(p for p in parts if p)
+
+
+def read_yes_no(criterion: Criterion, text: str, intent: Optional[str], confidence: float = 0.0) -> Reading:
+    cleaned = normalize(text)
+    if is_hedged(cleaned):
+        return Reading(ANSWER, "not_sure")
     if criterion.measure is not None:
-        quantity = parse_measure(text, criterion.measure.unit)
-        if quantity is not None and not is_hedged(text):
-            return "yes" if quantity >= criterion.measure.met_at_least else "no"
+        quantity = parse_measure(cleaned, criterion.measure.unit)
+        if quantity is not None:
+            return Reading(ANSWER, "yes" if quantity >= criterion.measure.met_at_least else "no")
+    concept = concepts.concept(criterion.concept)
+    length = concept.read_duration(cleaned) if concept else None
+    if length:
+        return Reading(ANSWER, length)
+    signals = set()
+    for clause in _clauses(cleaned, concept):
+        said = concept.read_clause(clause) if concept else None
+        if said is None and _WELL.match(clause):
+            said = "no" if criterion.kind == "exclusion" else None
+        said = said or _polar(clause)
+        if said:
+            signals.add(said)
+    if len(signals) == 1:
+        return Reading(ANSWER, signals.pop())
+    if signals:
+        return Reading(UNCLEAR, detail=CONFLICT)
+    words = cleaned.split()
+    if (intent in ANSWER_INTENTS and confidence >= INTENT_ALONE_CONFIDENCE and len(words) <= INTENT_ALONE_WORDS
+            and all(_PLAIN_WORD.match(w) for w in words)):
+        return Reading(ANSWER, ANSWER_INTENTS[intent])
+    return Reading(UNCLEAR, detail=YES_OR_NO)
 
-    answer = ANSWER_INTENTS.get(intent or "")
-    if answer is None:
-        return None
-    return "not_sure" if is_hedged(text) else answer
+
+def read(criterion: Criterion, text: str, intent: Optional[str] = None, confidence: float = 0.0) -> Reading:
+    """What a reply to `criterion`'s question is."""
+    stripped = (text or "").strip()
+    if stripped in BUTTON_ANSWERS:
+        return Reading(ANSWER, BUTTON_ANSWERS[stripped], typed=False)
+    if len(stripped) > MAX_ANSWER_CHARS:
+        return Reading(UNCLEAR, detail=TOO_LONG)
+    command = command_in(stripped)
+    if command:
+        return Reading(COMMAND, detail=command)
+    other = non_answer(stripped)
+    if other is not None and other.kind != QUESTION:
+        return other
+    if other is None:
+        reading = (read_age(criterion, stripped) if criterion.answer_type == "number"
+                   else read_yes_no(criterion, stripped, intent, confidence))
+        if reading.is_answer or reading.detail != YES_OR_NO and reading.detail != NO_AGE:
+            return reading
+        if intent in SIDE_INTENTS and confidence >= SIDE_INTENT_CONFIDENCE:
+            return Reading(QUESTION, detail=intent)
+        return reading
+    return Reading(QUESTION, detail=question_topic(stripped, intent) or "")
+
+
+INFO_INTENTS = ("ask_trial_about", "ask_treatment", "ask_sponsor", "ask_size", "ask_what_happens")
+SIDE_INTENTS = ("ask_why", "ask_explain") + INFO_INTENTS
+
+
+def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> Reading:
+    """The reply to "would you like to start?": a clear yes, a yes to read back first (detail UNCLEAR_YES),
+    a no, Not sure, or something that is not an answer. Health details alone are not a yes."""
+    stripped = (text or "").strip()
+    if stripped in BUTTON_ANSWERS:
+        return Reading(ANSWER, BUTTON_ANSWERS[stripped], typed=False)
+    cleaned = normalize(stripped)
+    if _WEAK_YES.match(cleaned):
+        return Reading(ANSWER, "yes", detail=UNCLEAR_YES)
+    said = {_polar(c) for c in _clauses(cleaned)} - {None}
+    if is_hedged(cleaned) and not _QUESTION.search(cleaned):
+        if said == {"yes"} or _CONSENT_WORDS.search(cleaned):
+            return Reading(ANSWER, "yes", detail=UNCLEAR_YES)
+        return Reading(ANSWER, "not_sure")
+    if said == {"no"} or _DECLINE.search(cleaned):
+        return Reading(ANSWER, "no")
+    other = non_answer(stripped)
+    if other is not None:
+        return Reading(QUESTION, detail=question_topic(stripped, intent) or "") if other.kind == QUESTION else other
+    if said == {"yes"} and _CLEAR_YES.match(cleaned):
+        return Reading(ANSWER, "yes")
+    if said == {"yes"} or _CONSENT_WORDS.search(cleaned):
+        return Reading(ANSWER, "yes", detail=UNCLEAR_YES)
+    if intent in SIDE_INTENTS and confidence >= SIDE_INTENT_CONFIDENCE:
+        return Reading(QUESTION, detail=intent)
+    return Reading(UNCLEAR, detail=YES_OR_NO)
+
+
+_WEAK_YES = re.compile(r"^(?:ok(?:ay|ey)?|k|kk|alright|all right|fine|right|sounds good|cool|great|good|why not|"
+                       r"go on then|if you must)$")
+_DECLINE = re.compile(r"\b(?:not interested|no thanks?|rather not|prefer not|no thank you|rather not|don'?t want|do not want|not now|"
+                      r"not today|maybe later|later|another time)\b")
+_CLEAR_YES = re.compile(r"^(?:yes+|yeah|yep|yup|sure|of course|definitely|absolutely|certainly|ok(?:ay)? yes|"
+                        r"yes please|i agree|i consent|agreed)\b(?:\W+(?:please|let'?s (?:start|begin|go|do it)|"
+                        r"start|go ahead|i agree|i consent|sure|of course|ok|okay|go|thanks?|thank you|"
+                        r"ready|i'?m ready|let'?s|begin)\b)*\W*$")
+_CONSENT_WORDS = re.compile(r"\b(?:let'?s (?:start|begin|go|do it|try)|go ahead|start|begin|ready|agree|consent|"
+                            r"ask (?:me|away)|fire away|proceed|continue)\b")

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from functools import wraps
 from typing import Mapping, Optional, Tuple
 
+from bot import answers, screening
 from bot import contact as contact_fields
-from bot import screening
-from bot.answers import MAX_ANSWER_CHARS, MAX_MESSAGE_CHARS, interpret
+from bot.answers import MAX_MESSAGE_CHARS, Reading
 from bot.protocol import Criterion, Protocol
 from bot.screening import RecordedAnswer
 
@@ -28,6 +28,13 @@ SEND = ("Yes, send it", "/affirm")
 CHANGE = ("Change something", "/deny")
 ERASE_YES = ("Yes, delete everything", "/erase_data")
 ERASE_NO = ("No, keep it", "/deny")
+CONFIRM_YES = ("Yes, that's right", "/affirm")
+START_OVER_YES = ("Yes, clear my answers", "/start_over")
+START_OVER_NO = ("No, keep my answers", "/deny")
+CONSENT_YES = ("Yes, let's start", "/affirm")
+CONSENT_NO = ("No, thanks", "/deny")
+# What `State.pending` holds besides a criterion id: consent given in unclear words, or a typed "start over".
+CONSENT, START_OVER_PENDING = "consent", "start_over"
 
 # What the Rasa side must do after a turn, besides sending the replies.
 COLLECT_CONTACT = "collect_contact"  # run the contact form (it asks for the fields still missing)
@@ -65,6 +72,10 @@ class State:
     contact: Mapping[str, Optional[str]] = field(default_factory=dict)
     referral: Optional[str] = None  # the reference number, once the referral is stored
     choices: Tuple[str, ...] = ()  # payloads of the buttons last offered, for numbered replies ("2" = No)
+    # A typed answer read back before it is recorded: {"criterion": id | "consent" | "start_over",
+    # "answer": ..., "text": the volunteer's words}. Nothing in it counts until the volunteer confirms.
+    pending: Optional[Mapping] = None
+    last_unclear: Optional[str] = None  # why the last reply gave no answer, so a re-ask never repeats itself
 
     @property
     def stopped(self) -> bool:
@@ -112,6 +123,17 @@ def _numbered_choice(text: str, choices: Tuple[str, ...]) -> Optional[Tuple[str,
     return payload.group(1), json.loads(payload.group(2) or "{}")
 
 
+def _payload(text: str) -> Optional[Tuple[str, dict]]:
+    """The (intent, entities) of a button's payload such as "/go_back" or '/change_contact{"contact_field": "email"}'."""
+    match = re.fullmatch(r"\s*/(\w+)(\{.*\})?\s*", text or "")
+    if not match:
+        return None
+    try:
+        return match.group(1), json.loads(match.group(2) or "{}")
+    except ValueError:
+        return None
+
+
 # ----------------------------------------------------------------------------- prompts
 
 
@@ -123,7 +145,7 @@ def ask(protocol: Protocol, criterion: Criterion, lead: str = "") -> Reply:
 
 
 def consent_prompt(protocol: Protocol) -> Reply:
-    return Reply(protocol.consent_question, (("Yes, let's start", "/affirm"), ("No, thanks", "/deny")))
+    return Reply(protocol.consent_question, (CONSENT_YES, CONSENT_NO))
 
 
 def prompt(protocol: Protocol, state: State, lead: str = "") -> Tuple[Reply, ...]:
@@ -219,45 +241,54 @@ def start(protocol: Protocol, state: State) -> Turn:
     return Turn(fresh, (Reply(protocol.intro), consent_prompt(protocol)))
 
 
-def reply(protocol: Protocol, state: State, text: str, intent: Optional[str]) -> Turn:
-    """A reply that may answer the open question. `intent` is None when NLU was unsure."""
-    if len(text or "") > MAX_MESSAGE_CHARS:
+def message(protocol: Protocol, state: State, text: str, intent: Optional[str], confidence: float = 0.0) -> Turn:
+    """Any message from the volunteer, read against where the conversation stands.
+
+    `intent` is the NLU's (None when it was not confident); it is one signal among others: a command
+    that changes answers counts only when the whole message is that command (or a button), and at a
+    question the reply is first read as an answer to that question (bot/answers.py).
+    """
+    text = text or ""
+    if len(text) > MAX_MESSAGE_CHARS:
         return Turn(state, (Reply(f"Sorry, that message is too long for me (over {MAX_MESSAGE_CHARS:,} characters), "
                                   "so I haven't read or recorded it. Please send a shorter one."),)
                     + (prompt(protocol, state) if state.trial_id else ()))
     picked = _numbered_choice(text, state.choices)
     if picked:
         return _choose(protocol, replace(state, choices=() if picked[0] != "erase_data" else state.choices), *picked)
-    if _confirming_erase(state) and intent in ("affirm", "deny"):
-        return erase_data(protocol, state) if intent == "affirm" else Turn(
-            state, (Reply("Okay, I haven't deleted anything."),) + prompt(protocol, state))
+    clicked = _payload(text)
+    if clicked and clicked[0] not in ("affirm", "deny", "not_sure", "greet"):
+        return _choose(protocol, state, *clicked)
+    if _confirming_erase(state):
+        said = answers.confirmation(text)
+        if said == "yes" or (said is None and intent == "erase_data" and answers.command_in(text) == "erase_data"):
+            return erase_data(protocol, state)
+        if said == "no":
+            return Turn(state, (Reply("Okay, I haven't deleted anything."),) + prompt(protocol, state))
+    if state.pending:
+        return _settle_pending(protocol, state, text, intent, confidence)
+    command = answers.command_in(text)
     if state.trial_id is None:
+        other = answers.non_answer(text)
+        if command or intent in answers.SIDE_INTENTS or (other is not None and other.kind == answers.QUESTION):
+            opened = start(protocol, state)
+            turn = message(protocol, opened.state, text, intent, confidence)
+            return Turn(turn.state, opened.replies[:1] + turn.replies, turn.command)
         return start(protocol, state)
+    if command:
+        return _command(protocol, state, command, typed=True)
     if not state.consent:
-        return _consent(protocol, state, intent)
+        return _consent(protocol, state, text, intent, confidence)
     if state.current is None:
-        if state.stopped and intent == "affirm":
-            return _advance(protocol, state, "Welcome back. ")
-        if state.may_refer:
-            return _contact_step(protocol, state, intent)
-        return Turn(state, prompt(protocol, state))
+        return _after_questions(protocol, state, text, intent)
 
     criterion = protocol.by_id[state.current]
-    if len(text) > MAX_ANSWER_CHARS:
-        return Turn(state, (Reply("That message is too long for me to read as an answer, so I haven't recorded "
-                                  "anything. Please answer in a few words."),) + prompt(protocol, state))
-    answer = interpret(criterion, text, intent)
-    if answer is None:
-        return Turn(state, (_not_understood(criterion),) + prompt(protocol, state))
-    if criterion.answer_type == "number" and answer != "not_sure" and answer not in criterion.plausible:
-        return Turn(state, (Reply(f"Sorry, {answer} does not look like an age in years. Please type a number, "
-                                  "for example 45."),) + prompt(protocol, state))
-    answers = {**state.answers, criterion.id: RecordedAnswer(answer, own_words(text))}
-    lead = ""
-    if answer == "not_sure":
-        lead = ("That's completely normal, most people don't know this. " if criterion.not_sure_is_normal
-                else "") + "I've noted \"Not sure\": it won't rule you out, the study team can check it. "
-    return _advance(protocol, replace(state, answers=answers), lead)
+    reading = answers.read(criterion, text, intent, confidence)
+    if reading.kind == answers.ANSWER:
+        return _answered(protocol, replace(state, last_unclear=None), criterion, reading, text)
+    if reading.kind == answers.QUESTION:
+        return _side_question(protocol, state, reading.detail)
+    return _no_answer(protocol, state, reading)
 
 
 @_opening
@@ -389,7 +420,9 @@ def _choose(protocol: Protocol, state: State, intent: str, entities: dict) -> Tu
         return change_contact(protocol, state, entities.get("contact_field"))
     if intent == "erase_data":
         return erase_data(protocol, state)
-    return reply(protocol, state, f"/{intent}", intent)
+    if intent == "stop":
+        return stop(protocol, state)
+    return message(protocol, state, f"/{intent}", intent, 1.0)
 
 
 def _contact_step(protocol: Protocol, state: State, intent: Optional[str]) -> Turn:
@@ -420,18 +453,183 @@ def _sent_note(state: State) -> Tuple[Reply, ...]:
 
 
 
-def _consent(protocol: Protocol, state: State, intent: Optional[str]) -> Turn:
-    if intent == "affirm":
-        return _advance(protocol, replace(state, consent=True), "Thank you. ")
-    if intent == "deny":
-        return Turn(replace(state, consent=False), (Reply(
-            "That's fine, thank you for your interest. Nothing about your health has been stored. "
-            "If you change your mind, just say \u201cstart\u201d."),))
-    if intent == "not_sure":
-        return Turn(state, (Reply("Take your time. You can ask me about the trial first, for example "
-                                  "\u201cwhat is this trial about?\u201d or \u201cwhat will happen to me?\u201d."),
-                            consent_prompt(protocol)))
-    return Turn(state, (Reply("Sorry, I didn't catch that."), consent_prompt(protocol)))
+def _consent(protocol: Protocol, state: State, text: str, intent: Optional[str], confidence: float) -> Turn:
+    reading = answers.read_consent(text, intent, confidence)
+    if reading.kind == answers.QUESTION:
+        return _side_question(protocol, state, reading.detail)
+    if reading.kind != answers.ANSWER:
+        return _no_answer(protocol, state, reading)
+    if reading.answer == "yes" and reading.detail == answers.UNCLEAR_YES:
+        return Turn(replace(state, pending={"criterion": CONSENT, "answer": "yes", "text": ""}), (Reply(
+            "Just to be sure: you'd like to start the prescreening questions, and you agree that I keep your "
+            "answers as described above?", (CONSENT_YES, CONSENT_NO)),))
+    if reading.answer == "yes":
+        return _advance(protocol, replace(state, consent=True, last_unclear=None), "Thank you. ")
+    if reading.answer == "no":
+        return _decline(state)
+    return Turn(state, (Reply("Take your time. You can ask me about the trial first, for example "
+                              "\u201cwhat is this trial about?\u201d or \u201cwhat will happen to me?\u201d."),
+                        consent_prompt(protocol)))
+
+
+def _decline(state: State) -> Turn:
+    return Turn(replace(state, consent=False, pending=None), (Reply(
+        "That's fine, thank you for your interest. Nothing about your health has been stored. "
+        "If you change your mind, just say \u201cstart\u201d."),))
+
+
+def _command(protocol: Protocol, state: State, command: str, typed: bool) -> Turn:
+    """A command given in so many words. A typed "start over" is confirmed before anything is cleared."""
+    if command == "start_over" and typed and state.consent and state.answers and not state.referral:
+        return Turn(replace(state, pending={"criterion": START_OVER_PENDING}), (Reply(
+            "Do you want me to clear all your answers and start the questions again?",
+            (START_OVER_YES, START_OVER_NO)),))
+    return _choose(protocol, state, command, {})
+
+
+def _after_questions(protocol: Protocol, state: State, text: str, intent: Optional[str]) -> Turn:
+    """A message when no question is open: stopped, finished, or deciding about the study team's call."""
+    other = answers.non_answer(text)
+    if other is not None and other.kind == answers.QUESTION or intent in answers.SIDE_INTENTS:
+        return _side_question(protocol, state, answers.question_topic(text, intent) or "")
+    said = {"yes": "affirm", "no": "deny", "not_sure": "not_sure"}.get(answers.confirmation(text)) or intent
+    if state.stopped and said == "affirm":
+        return _advance(protocol, state, "Welcome back. ")
+    if state.may_refer:
+        return _contact_step(protocol, state, said)
+    return Turn(state, prompt(protocol, state))
+
+
+def _answered(protocol: Protocol, state: State, criterion: Criterion, reading: Reading, text: str) -> Turn:
+    """A reply read as an answer: recorded, or first read back when typed words would rule the volunteer
+    out (or an age was worked out from a birth year)."""
+    if reading.typed and (criterion.rules_out(reading.answer) or reading.derived_from is not None):
+        pending = {"criterion": criterion.id, "answer": reading.answer, "text": own_words(text)}
+        return Turn(replace(state, pending=pending), (_confirm_question(criterion, reading),))
+    return _record(protocol, state, criterion, reading.answer, text)
+
+
+def _confirm_question(criterion: Criterion, reading: Reading) -> Reply:
+    if criterion.answer_type == "number" and reading.derived_from is not None:
+        text = (f"Just to be sure: you were born in {reading.derived_from}, so you are {reading.answer} "
+                "this year?")
+    elif criterion.answer_type == "number":
+        text = f"Just to be sure: you are {reading.answer} years old?"
+    else:
+        said = {"yes": "Yes", "no": "No"}[reading.answer]
+        text = f"Just to be sure: {criterion.confirm or f'your answer is {said}'}?"
+    return Reply(text, (CONFIRM_YES, NO, NOT_SURE))
+
+
+def _record(protocol: Protocol, state: State, criterion: Criterion, answer, text: str) -> Turn:
+    answers_now = {**state.answers, criterion.id: RecordedAnswer(answer, own_words(text))}
+    lead = ""
+    if answer == "not_sure":
+        lead = ("That's completely normal, most people don't know this. " if criterion.not_sure_is_normal
+                else "") + "I've noted \"Not sure\": it won't rule you out, the study team can check it. "
+    return _advance(protocol, replace(state, answers=answers_now, pending=None, last_unclear=None), lead)
+
+
+def _settle_pending(protocol: Protocol, state: State, text: str, intent: Optional[str], confidence: float) -> Turn:
+    """The reply to "Just to be sure: ...?". Anything that is not a yes, no or not sure is read afresh."""
+    pending, cleared = state.pending, replace(state, pending=None)
+    said = answers.confirmation(text)
+    if pending["criterion"] == CONSENT:
+        if said == "yes":
+            return _advance(protocol, replace(cleared, consent=True), "Thank you. ")
+        if said == "no":
+            return _decline(cleared)
+    elif pending["criterion"] == START_OVER_PENDING:
+        if said == "yes" or answers.command_in(text) == "start_over":
+            return start_over(protocol, cleared)
+        if said in ("no", "not_sure"):
+            return Turn(cleared, (Reply("Okay, I've kept all your answers."),) + prompt(protocol, cleared))
+    else:
+        criterion = protocol.by_id[pending["criterion"]]
+        if said == "yes":
+            return _record(protocol, cleared, criterion, pending["answer"], pending["text"])
+        if said == "not_sure":
+            return _record(protocol, cleared, criterion, "not_sure", text)
+        if said == "no":
+            return Turn(cleared, (Reply("Okay, I haven't recorded that. Let's try this question again."),)
+                        + prompt(protocol, cleared))
+    return message(protocol, cleared, text, intent, confidence)
+
+
+def _side_question(protocol: Protocol, state: State, topic: str) -> Turn:
+    """A question about the study or the process: answered from the protocol where it says, honestly
+    "I don't know" where it does not, then back to the open question."""
+    if topic == "ask_why":
+        return why(protocol, state)
+    if topic == "ask_explain":
+        return explain(protocol, state)
+    if topic in INFO_TOPICS:
+        return trial_info(protocol, state, topic)
+    total = len(protocol.criteria)
+    if topic == "progress" and state.current:
+        number = screening.question_number(protocol, state.current)
+        text = f"This is question {number} of {total}, so there are {total - number} more after this one."
+    elif topic == "progress":
+        text = f"There are {total} questions in all; it takes about 5 minutes."
+    elif topic == "privacy":
+        text = ("Nothing about your health is kept until you agree to start the questions. After that, your "
+                "answers are kept in our database, and only the study team can see them, after logging in. "
+                "They are used only to see whether this trial might suit you. You can ask me to delete them at "
+                "any time: just say \u201cdelete my data\u201d.")
+    elif topic == "skip" and state.current:
+        text = ("You don't have to know the answer: you can choose \u201cNot sure\u201d, and it won't rule you "
+                "out. The study team can check it with you later.")
+    elif topic == "payment":
+        text = ("The trial's listing doesn't say anything about payment or costs, so I don't know. "
+                "The study team can tell you.")
+    else:
+        text = "I'm sorry, I don't know the answer to that. The study team can tell you."
+    return Turn(state, (Reply(text),) + prompt(protocol, state, "Back to where we were. "))
+
+
+# Why a reply gave no answer, said plainly; the second time in a row, said another way.
+_NO_ANSWER = {
+    answers.ACK: ("I haven't recorded an answer yet.", "I still haven't recorded an answer."),
+    answers.WAIT: ("Of course, take your time: I'll wait. When you're ready, just answer the question below; "
+                   "nothing is recorded until you do.", "No rush: I'm still here whenever you're ready."),
+    answers.JUNK: ("Sorry, I couldn't read that as words, so I haven't recorded anything.",
+                   "Sorry, I still couldn't read that as words."),
+    answers.YES_OR_NO: ("I couldn't tell whether that means yes or no, so I haven't recorded an answer.",
+                        "I still couldn't tell whether that means yes or no. It's fine to answer just "
+                        "\u201cyes\u201d, \u201cno\u201d or \u201cnot sure\u201d, or to tap a button."),
+    answers.CONFLICT: ("Your message seems to say both yes and no, so I haven't recorded an answer.",
+                       "I'm still not sure whether you mean yes or no. Could you answer with just one of them?"),
+    answers.NO_AGE: ("I couldn't find your age in that, so I haven't recorded anything.",
+                     "I still couldn't find your age in that."),
+    answers.TOO_LONG: ("That message is too long for me to read as an answer, so I haven't recorded anything. "
+                       "Please answer in a few words.", "That is still too long for me to read as an answer."),
+}
+
+
+def _no_answer(protocol: Protocol, state: State, reading: Reading) -> Turn:
+    """Nothing recorded: say why (never the same words twice in a row) and ask the same question again."""
+    key = reading.detail if reading.kind == answers.UNCLEAR else reading.kind
+    if reading.kind == answers.PERSON:
+        text = (f"I'm an automated assistant, so I can't put you through to a person here. The study team at the "
+                f"{protocol.study_team.site} makes every decision: if this prescreen suggests the trial may suit "
+                "you, I'll ask whether they may contact you. You can also ask your own doctor about this trial.")
+    elif key == answers.SEVERAL_AGES:
+        seen = " and ".join(str(n) for n in reading.numbers)
+        text = f"I read more than one number ({seen}), so I'm not sure which is your age now."
+    elif key == answers.NOT_AN_AGE:
+        text = f"Sorry, {reading.numbers[0]} does not look like an age in years, so I haven't recorded it."
+    elif key == answers.ACK and not state.consent:
+        text = "We haven't started the questions yet."
+    else:
+        first, again = _NO_ANSWER.get(key, _NO_ANSWER[answers.YES_OR_NO])
+        text = again if state.last_unclear == key else first
+    if reading.kind in (answers.WAIT, answers.PERSON) or not state.current:
+        pass
+    elif protocol.by_id[state.current].answer_type == "number":
+        text += " Please type your age now in years, for example 45, or choose \u201cNot sure\u201d."
+    elif state.current:
+        text += " Please answer Yes, No or Not sure, or ask \u201cwhat does that mean?\u201d."
+    return Turn(replace(state, last_unclear=key), (Reply(text),) + prompt(protocol, state))
 
 
 def _advance(protocol: Protocol, state: State, lead: str = "") -> Turn:
@@ -458,11 +656,3 @@ def _criterion_in_focus(protocol: Protocol, state: State) -> Optional[Criterion]
     if state.verdict == screening.LIKELY_INELIGIBLE:
         return protocol.by_id[screening.evaluate(protocol, state.answers).ruled_out_by]
     return None
-
-
-def _not_understood(criterion: Criterion) -> Reply:
-    if criterion.answer_type == "number":
-        return Reply("Sorry, I didn't understand that. Please type your age as a number, for example 45, "
-                     "or choose \"Not sure\".")
-    return Reply("Sorry, I didn't understand that, so I haven't recorded an answer. "
-                 "Please answer Yes, No or Not sure, or ask \u201cwhat does that mean?\u201d.")

@@ -13,6 +13,8 @@ from typing import Dict, List, Optional, Tuple
 
 import phonenumbers
 
+from bot import concepts
+
 _HEADING = re.compile(
     r"^\s*(?:key\s+|main\s+|general\s+)?(inclusion|exclusion|eligibility)(?:\s+criteria)?"
     r"(?:\s+(?:include|includes|are|is))?\s*[:：-]?\s*$", re.IGNORECASE)
@@ -86,6 +88,9 @@ def _drafted(kind: str, text: str, cid: str) -> dict:
         "answer_type": "yes_no", "met_when": "yes" if kind == "inclusion" else "no",
         "ruled_out": f"The study lists this as {'a requirement for' if kind == 'inclusion' else 'a reason against'} taking part.",
         "doctor_check": f"whether this applies to you: {first_line}",
+        # The shared concept whose words state this criterion, guessed from its text: the reviewer
+        # confirms it, or picks another from data/concepts/, or adds one there.
+        "concept": concepts.guess(text),
     }
 
 

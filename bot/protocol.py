@@ -75,6 +75,8 @@ class Criterion(_Frozen):
     met: Optional[Range] = None
     measure: Optional[Measure] = None
     not_sure_is_normal: bool = False
+    concept: Optional[str] = None  # the entry of data/concepts/<language>.yml whose words state this criterion
+    confirm: Optional[str] = None  # the ruling-out answer restated, read back before a typed one is recorded
     needs_review: bool = False  # drafted by `python -m bot import-trial`; a person must rewrite and clear it
 
     @validator("met_when", pre=True)
@@ -94,6 +96,10 @@ class Criterion(_Frozen):
                 raise ValueError(f"met_when of an {values['kind']} criterion must be {expected!r}")
             if values["met"] or values["plausible"]:
                 raise ValueError("met/plausible ranges only apply to number criteria")
+            from bot.concepts import catalogue
+
+            if values["concept"] is not None and values["concept"] not in catalogue():
+                raise ValueError(f"concept {values['concept']!r} is not in the concept catalogue (data/concepts/)")
         else:
             missing = [f for f in ("unit", "plausible", "met") if values[f] is None]
             if missing:

@@ -1,21 +1,19 @@
 """The rasa_sdk actions in the style of RasaHQ/financial-demo: CollectingDispatcher and Tracker.from_dict."""
 import asyncio
 
-import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import (SAVE_FAILED, ActionChangeContact, ActionContactSummary, ActionGoBack,
-                             ActionLeaveContactForm, ActionReply, ActionStart, ActionTrialInfo, ActionWhy,
-                             ValidateContactForm)
+from actions.actions import (SAVE_FAILED, ActionChangeContact, ActionContactSummary, ActionLeaveContactForm,
+                             ActionReply, ActionStart, ValidateContactForm)
 from bot import referrals, store
 from tests.unit.test_screening import eligible_answers
 
 EMPTY_SLOTS = {"trial_id": None, "screening_consent": None, "current_criterion": None,
                "screening_answers": None, "screening_verdict": None, "contact_consent": None,
                "contact_name": None, "contact_preferred_way": None, "contact_email": None, "contact_phone": None,
-               "contact_preferred_time": None, "referral_reference": None, "open_choices": None}
+               "contact_preferred_time": None, "referral_reference": None, "open_choices": None,
+               "pending_answer": None, "last_unclear": None}
 
 
 def tracker(slots=None, text="", intent=None, confidence=1.0, entities=(), active_loop=None):
@@ -66,17 +64,17 @@ def test_answer_sets_slots_and_is_stored(database):
     assert stored["answers"]["age"]["answer"] == 45 and stored["status"] == "in_progress"
 
 
-def test_low_confidence_is_not_recorded(database):
+def test_a_reply_the_bot_cannot_read_is_not_recorded(database):
     slots_before = {**CONSENTED, "current_criterion": "hiv"}
-    messages, slots = run(ActionReply(), tracker(slots_before, text="yes maybe", intent="nlu_fallback"))
+    messages, slots = run(ActionReply(), tracker(slots_before, text="hmm well", intent="nlu_fallback"))
     assert slots["screening_answers"] == {} and slots["current_criterion"] == "hiv"
-    assert "didn't understand" in messages[0]["text"]
+    assert "couldn't tell whether that means yes or no" in messages[0]["text"]
     assert store.get_screening("volunteer-1") is None
 
 
 def test_why_and_trial_info_keep_the_state(database):
-    _, why_slots = run(ActionWhy(), tracker(CONSENTED, text="why do you ask", intent="ask_why"))
-    messages, info_slots = run(ActionTrialInfo(), tracker(CONSENTED, text="who runs it", intent="ask_sponsor"))
+    _, why_slots = run(ActionReply(), tracker(CONSENTED, text="why do you ask", intent="ask_why"))
+    messages, info_slots = run(ActionReply(), tracker(CONSENTED, text="who runs it", intent="ask_sponsor"))
     assert why_slots["current_criterion"] == info_slots["current_criterion"] == "age"
     assert "Shanghai Proton and Heavy Ion Center" in messages[0]["text"]
 
@@ -84,8 +82,21 @@ def test_why_and_trial_info_keep_the_state(database):
 def test_go_back_moves_the_question(database):
     answered = {**CONSENTED, "current_criterion": "distant_metastasis",
                 "screening_answers": {"age": {"answer": 45, "text": "45"}}}
-    _, slots = run(ActionGoBack(), tracker(answered, text="go back", intent="go_back"))
+    _, slots = run(ActionReply(), tracker(answered, text="go back", intent="go_back"))
     assert slots["current_criterion"] == "age" and slots["screening_answers"]["age"]["answer"] == 45
+
+
+def test_a_typed_answer_that_rules_out_is_read_back_before_it_is_stored(database):
+    asked = {**CONSENTED, "current_criterion": "hiv"}
+    messages, slots = run(ActionReply(), tracker(asked, text="I have HIV", intent="affirm"))
+    assert slots["screening_answers"] == {} and slots["pending_answer"] == {
+        "criterion": "hiv", "answer": "yes", "text": "I have HIV"}
+    assert messages[0]["text"].startswith("Just to be sure:")
+    assert store.get_screening("volunteer-1") is None
+    _, confirmed = run(ActionReply(), tracker(slots, text="yes", intent="affirm"))
+    assert confirmed["screening_answers"]["hiv"] == {"answer": "yes", "text": "I have HIV"}
+    assert confirmed["pending_answer"] is None and confirmed["screening_verdict"] == "likely_ineligible"
+    assert store.get_screening("volunteer-1")["answers"]["hiv"]["answer"] == "yes"
 
 
 def test_failed_write_keeps_the_conversation_where_it_was(tmp_path, monkeypatch):

@@ -1,8 +1,9 @@
-"""NLU on phrasings written separately from the training data (tests/nlu/heldout.yml).
+"""The intent classifier on phrasings written alongside the training data (tests/nlu/heldout.yml).
 
-Checked through the running Rasa server's /model/parse, plus the answer
-parser's hedge guard that the bot applies on top of the model. Writes the
-figures to var/nlu_heldout.json for the README.
+This checks the classifier, one signal of several, through the running Rasa server's /model/parse.
+It is not the measure of how well answers are understood: those lines were written with the training
+data and the training data was grown from their errors. The answer figures come from the blind sets
+(tests/blind/, bench/nlu.py, tests/e2e/test_blind_answers.py). Writes var/nlu_heldout.json.
 """
 import json
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 import requests
 import yaml
 
-from bot.answers import interpret
+from bot import answers
 from bot.protocol import load_protocol
 
 HELDOUT = Path(__file__).resolve().parents[1] / "nlu" / "heldout.yml"
@@ -34,7 +35,7 @@ def parsed(stack):
                                  timeout=10)
         response.raise_for_status()
         intent = response.json()["intent"]
-        results.append((expected, text, intent["name"], intent["confidence"]))
+        results.append((expected, text, intent["name"], intent["confidence"] or 0.0))
     return results
 
 
@@ -66,25 +67,25 @@ def test_heldout_accuracy(parsed):
 
 
 def test_not_sure_phrasings_are_never_recorded_as_yes_or_no(parsed):
-    """What the bot records for each Not-sure phrasing: the model's intent plus the hedge guard."""
+    """What the bot reads from each Not-sure phrasing, given the model's intent."""
     criterion = load_protocol("NCT04143984").by_id["hepatitis"]
     firm = []
-    for expected, text, got, _ in parsed:
+    for expected, text, got, confidence in parsed:
         if expected == "not_sure":
-            answer = interpret(criterion, text, None if got == "nlu_fallback" else got)
+            answer = answers.read(criterion, text, None if got == "nlu_fallback" else got, confidence).answer
             if answer in ("yes", "no"):
                 firm.append((text, got, answer))
     assert not firm
 
 
-def test_answers_that_mention_removal_are_rarely_read_as_requests_to_delete_data(stack):
-    """Answers such as "they removed the tumour" should not start the erase confirmation. When one does,
-    the volunteer is only asked "delete everything?" and a "no" keeps all, so one miss in the set is
-    tolerated (measured: 0-1 of 12 across retrainings); two would mean the intent is too greedy."""
+def test_answers_that_mention_removal_are_never_requests_to_delete_data(stack):
+    """Answers such as "they removed the tumour" never start the erase confirmation, whatever the model
+    says of them: the core takes "delete my data" only from a message that is that request and nothing
+    else. The model's count is printed for information."""
     s = stack.settings
-    lines = (HELDOUT.parent / "not_erase_data.txt").read_text(encoding="utf-8").splitlines()
-    read_as_erase = [text for text in lines if text.strip() and requests.post(
+    lines = [t for t in (HELDOUT.parent / "not_erase_data.txt").read_text(encoding="utf-8").splitlines() if t.strip()]
+    read_as_erase = [text for text in lines if requests.post(
         f"{s.rasa_url}/model/parse", params={"token": s.token}, json={"text": text},
         timeout=10).json()["intent"]["name"] == "erase_data"]
-    print(f"\nread as erase_data: {len(read_as_erase)} of {len(lines)} {read_as_erase}")
-    assert len(lines) >= 10 and len(read_as_erase) <= 1, read_as_erase
+    print(f"\nthe model read as erase_data: {len(read_as_erase)} of {len(lines)} {read_as_erase}")
+    assert len(lines) >= 10 and not [text for text in lines if answers.command_in(text)]

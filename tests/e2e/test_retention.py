@@ -22,6 +22,7 @@ def test_purge_deletes_what_will_never_reach_the_study_team_and_keeps_referrals(
                                                           for kind in ("out", "open", "none", "sent"))
     begin(ineligible)
     ineligible.say("72")
+    ineligible.say("yes")  # "Just to be sure: you are 72 years old?"
     assert ineligible.slots()["screening_verdict"] == "likely_ineligible"
     begin(in_progress)
     in_progress.say("I'm 45")

@@ -1,28 +1,53 @@
-"""The answer parser: digits, words, hedges, quantities."""
+"""Reading replies against the open question: ages, concepts and negation, hedges, non-answers, commands."""
+import datetime
+
 import pytest
 from hypothesis import given, strategies as st
 
-from bot.answers import interpret, is_hedged, parse_age, parse_measure
+from bot import answers
+from bot.answers import is_hedged, parse_measure, read
 from bot.protocol import load_protocol
+
+PROTOCOL = load_protocol("NCT04143984")
+TODAY = datetime.date(2026, 11, 27)
+
+
+def age_of(text):
+    reading = answers.read_age(PROTOCOL.by_id["age"], text, TODAY)
+    return reading.answer if reading.is_answer else None
 
 
 @pytest.mark.parametrize("text,age", [
     ("45", 45), ("I'm 45", 45), ("forty-five", 45), ("45 years old", 45), ("I am forty five", 45),
     ("age: 29", 29), ("sixty-three years", 63), ("I turned 30 last month", 30), ("72 yrs", 72),
     ("Im 18.", 18), ("\uff14\uff15", 45),  # full-width digits fold to 45
+    # the number that is the age now, inside a sentence
+    ("I'm 52, diagnosed at 49", 52), ("64, I'll be 65 next week", 64), ("55 years of age", 55),
+    ("38 years old female", 38), ("29yo", 29), ("turned 61 in may", 61), ("my mother is 58", 58),
 ])
-def test_ages_in_digits_and_words(text, age):
-    assert parse_age(text) == age
+def test_ages_in_digits_words_and_sentences(text, age):
+    assert age_of(text) == age
 
 
-@pytest.mark.parametrize("text", ["what is 45", "45 apples", "I had 70 Gy", "room 12 please", "", "yes", "2 or 3"])
-def test_text_that_is_not_an_age_statement(text):
-    assert parse_age(text) is None
+def test_a_birth_year_gives_the_computed_age_to_confirm():
+    reading = answers.read_age(PROTOCOL.by_id["age"], "born in 1970", TODAY)
+    assert (reading.answer, reading.derived_from) == (56, 1970)
+    assert answers.read_age(PROTOCOL.by_id["age"], "1965", TODAY).derived_from == 1965
+
+
+@pytest.mark.parametrize("text,detail", [
+    ("I had 70 Gy", answers.NO_AGE), ("what", answers.NO_AGE), ("45 or 46", answers.SEVERAL_AGES),
+    ("450", answers.NOT_AN_AGE), ("I'm 52 and my wife is 50", answers.SEVERAL_AGES),
+])
+def test_ages_the_bot_is_unsure_of_are_not_answers(text, detail):
+    reading = answers.read_age(PROTOCOL.by_id["age"], text, TODAY)
+    assert (reading.kind, reading.detail) == (answers.UNCLEAR, detail)
 
 
 @pytest.mark.parametrize("text", ["I think so", "probably not", "maybe", "no idea", "I don't remember", "not sure",
                                   "I'm not sure", "dunno", "I guess", "not that I know of", "i doubt it",
-                                  "I'd have to check with my doctor", "can't recall", "possibly"])
+                                  "I'd have to check with my doctor", "can't recall", "possibly", "nt sure",
+                                  "no sure", "they suspect it but haven't confirmed", "waiting for the biopsy results"])
 def test_hedges(text):
     assert is_hedged(text)
 
@@ -38,49 +63,91 @@ def test_measure_in_unit():
     assert parse_measure("in 2021", "Gy") is None
 
 
-def test_interpret_yes_no(protocol):
-    recurrence = protocol.by_id["recurrence_interval"]
-    assert interpret(recurrence, "yep", "affirm") == "yes"
-    assert interpret(recurrence, "nope, never", "deny") == "no"
-    assert interpret(recurrence, "I think so", "affirm") == "not_sure"  # a hedge is never a firm yes
-    assert interpret(recurrence, "probably not", "deny") == "not_sure"
-    assert interpret(recurrence, "maybe", "not_sure") == "not_sure"
-    assert interpret(recurrence, "45", "inform_number") is None
-    assert interpret(recurrence, "yes please", None) is None  # low NLU confidence records nothing
-    assert interpret(recurrence, "what's the weather", "out_of_scope") is None
+@pytest.mark.parametrize("criterion,text,answer", [
+    # the concept's words, with or without a yes/no word, and negation with its scope
+    ("distant_metastasis", "it has metastasized to my liver", "yes"),
+    ("distant_metastasis", "the cancer is in my lungs now", "yes"),
+    ("distant_metastasis", "they told me it is stage 4 and in my bones", "yes"),
+    ("distant_metastasis", "i dont have metastasis", "no"),
+    ("distant_metastasis", "no, only in the nose", "no"),
+    ("distant_metastasis", "it spread to my bones last year", "yes"),
+    ("hiv", "I have HIV", "yes"),
+    ("hiv", "I don't have HIV", "no"),
+    ("hiv", "never had", "no"),
+    ("hiv", "not that I know of", "not_sure"),
+    ("pregnant_lactating", "I'm a man", "no"),
+    ("severe_comorbidity", "my heart and lungs are fine", "no"),
+    ("neck_dissection", "no swollen lymph nodes", "yes"),
+    ("measurable_lesion", "the scan was clear", "no"),
+    ("pneumonia", "had pneumonia last year but it cleared up", "no"),
+    ("recurrence_interval", "yep", "yes"),
+    ("recurrence_interval", "nope, never", "no"),
+    ("recurrence_interval", "I think so", "not_sure"),
+    ("recurrence_interval", "probably not", "not_sure"),
+    ("prior_imrt", "I had 70 Gy in 2021", "yes"),
+    ("prior_imrt", "yes, 60 Gy", "no"),
+    ("prior_imrt", "about 66 Gy I think", "not_sure"),
+])
+def test_replies_read_against_the_question(criterion, text, answer):
+    reading = read(PROTOCOL.by_id[criterion], text, None)
+    assert (reading.kind, reading.answer) == (answers.ANSWER, answer)
 
 
-def test_interpret_dose_against_the_threshold(protocol):
-    imrt = protocol.by_id["prior_imrt"]
-    assert interpret(imrt, "I had 70 Gy in 2021", "affirm") == "yes"
-    assert interpret(imrt, "yes, 60 Gy", "affirm") == "no"
-    assert interpret(imrt, "about 66 Gy I think", "affirm") == "not_sure"
+@pytest.mark.parametrize("criterion,text,intent", [
+    ("distant_metastasis", "ok", "affirm"), ("distant_metastasis", "hmm", "affirm"),
+    ("distant_metastasis", "thanks", "deny"), ("hiv", "let me check", "not_sure"),
+    ("hiv", "thank you", "not_sure"), ("hiv", "can I talk to a real person?", "not_sure"),
+    ("distant_metastasis", "\u00c5\u00cd\u00ce\u00cf\u02dd\u00d3\u00d4\u00d2\u00da\u00c6\u2603 "
+                           "\uff34\uff28\uff25 \uff51\uff55\uff49\uff43\uff4b", "affirm"),
+    ("age", "{{7*7}} ${7*7}", "not_sure"), ("hiv", "hold on", "go_back"),
+    ("hiv", "give me a minute", "stop"), ("hiv", "skip this question", "ask_why"),
+    ("distant_metastasis", "no it spread to my liver", "deny"),  # says both: asked, not guessed
+    ("recurrence_interval", "what's the weather", "out_of_scope"),
+])
+def test_non_answers_are_never_answers(criterion, text, intent):
+    assert not read(PROTOCOL.by_id[criterion], text, intent, 1.0).is_answer
 
 
-def test_interpret_age(protocol):
-    age = protocol.by_id["age"]
-    assert interpret(age, "forty-five", "inform_number") == 45
-    assert interpret(age, "I'm 45", None) == 45  # a bare age is unambiguous even when NLU is unsure
-    assert interpret(age, "no idea", "not_sure") == "not_sure"
-    assert interpret(age, "yes", "affirm") is None
+@pytest.mark.parametrize("text,command", [
+    ("go back", "go_back"), ("please go back", "go_back"), ("start over", "start_over"),
+    ("clear my responses", "start_over"), ("stop", "stop"), ("delete my data", "erase_data"),
+    ("it came back last year", None), ("the scan was clear", None), ("I had to start chemo again", None),
+    ("last month", None), ("that's all", None), ("it spread to my bones last year", None), ("hold on", None),
+    ("they removed the tumour", None), ("wait", None), ("one moment please", None),
+])
+def test_commands_only_as_whole_messages(text, command):
+    assert answers.command_in(text) == command
+
+
+@pytest.mark.parametrize("text,answer,detail", [
+    ("yes", "yes", ""), ("Yes, let's start", "yes", ""), ("/affirm", "yes", ""),
+    ("ok", "yes", answers.UNCLEAR_YES), ("I guess so, let's try", "yes", answers.UNCLEAR_YES),
+    ("go ahead", "yes", answers.UNCLEAR_YES), ("no thanks", "no", ""), ("not interested", "no", ""),
+])
+def test_consent(text, answer, detail):
+    reading = answers.read_consent(text, None)
+    assert (reading.answer, reading.detail) == (answer, detail)
+
+
+def test_health_details_are_not_consent():
+    assert not answers.read_consent("I have HIV and my cancer spread to my liver", "affirm", 0.99).is_answer
 
 
 @given(st.text(max_size=300))
-def test_parser_never_crashes_and_hedged_replies_are_never_firm(text):
-    criterion = load_protocol("NCT04143984").by_id["hiv"]
-    for intent in ("affirm", "deny", "not_sure", None, "out_of_scope"):
-        answer = interpret(criterion, text, intent)
-        assert answer in ("yes", "no", "not_sure", None)
+def test_reader_never_crashes_and_hedged_replies_are_never_firm(text):
+    for intent in ("affirm", "deny", "not_sure", None, "out_of_scope", "go_back"):
+        reading = read(PROTOCOL.by_id["hiv"], text, intent, 1.0)
+        assert reading.answer in ("yes", "no", "not_sure", None)
         if is_hedged(text):
-            assert answer in ("not_sure", None)
-    age = parse_age(text)
-    assert age is None or 0 <= age <= 999
+            assert reading.answer in ("not_sure", None)
+    age = read(PROTOCOL.by_id["age"], text, None).answer
+    assert age is None or age == "not_sure" or 10 <= age <= 120
 
 
 @pytest.mark.parametrize("text", ["\u202e\u0000\U0001F600", "\U0001F44D\U0001F44D", "...", "x" * 301, "   "])
-def test_no_letters_or_oversized_is_never_an_answer(protocol, text):
+def test_no_letters_or_oversized_is_never_an_answer(text):
     for intent in ("affirm", "deny", "not_sure"):
-        assert interpret(protocol.by_id["hiv"], text, intent) is None
+        assert not read(PROTOCOL.by_id["hiv"], text, intent, 1.0).is_answer
 
 
 def test_numbered_contact_choices_match_the_domain_buttons():

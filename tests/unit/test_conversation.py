@@ -8,7 +8,7 @@ from bot.screening import LIKELY_ELIGIBLE, LIKELY_INELIGIBLE, NEEDS_REVIEW
 
 def consented(protocol):
     opened = c.start(protocol, State()).state
-    return c.reply(protocol, opened, "yes", "affirm")
+    return c.message(protocol, opened, "yes", "affirm")
 
 
 def answer_all(protocol, state, override=None):
@@ -20,17 +20,17 @@ def answer_all(protocol, state, override=None):
         text, intent = override.get(criterion.id) or (
             ("45", "inform_number") if criterion.answer_type == "number"
             else ("yes", "affirm") if criterion.met_when == "yes" else ("no", "deny"))
-        turn = c.reply(protocol, state, text, intent)
+        turn = c.message(protocol, state, text, intent)
         state = turn.state
     return turn
 
 
 def test_intro_then_consent_question_and_no_health_question_before_yes(protocol):
-    turn = c.reply(protocol, State(), "hello", "greet")
+    turn = c.message(protocol, State(), "hello", "greet")
     assert turn.state == State(trial_id="NCT04143984")
     assert "prescreen" in turn.replies[0].text and "not enrollment" in turn.replies[0].text
     assert turn.replies[-1].buttons == (("Yes, let's start", "/affirm"), ("No, thanks", "/deny"))
-    declined = c.reply(protocol, turn.state, "no", "deny")
+    declined = c.message(protocol, turn.state, "no", "deny")
     assert declined.state.consent is False and declined.state.current is None and not declined.state.answers
     assert "Nothing about your health has been stored" in declined.replies[0].text
 
@@ -39,7 +39,7 @@ def test_consent_asks_first_question_with_buttons(protocol):
     turn = consented(protocol)
     assert turn.state.consent is True and turn.state.current == "age"
     assert "Question 1 of 25" in turn.replies[0].text
-    first_yes_no = c.reply(protocol, turn.state, "45", "inform_number")
+    first_yes_no = c.message(protocol, turn.state, "45", "inform_number")
     assert first_yes_no.replies[0].buttons == (c.YES, c.NO, c.NOT_SURE)
 
 
@@ -51,9 +51,12 @@ def test_fully_eligible_volunteer_may_qualify(protocol):
 
 
 def test_ruled_out_names_the_criterion_kindly_and_offers_go_back(protocol):
-    state = c.reply(protocol, consented(protocol).state, "72", "inform_number").state
-    assert state.verdict == LIKELY_INELIGIBLE and state.current is None
-    turn = c.reply(protocol, consented(protocol).state, "72", "inform_number")
+    asked = c.message(protocol, consented(protocol).state, "72", "inform_number")
+    assert asked.state.answers == {} and asked.state.pending["answer"] == 72  # typed: read back first
+    assert asked.replies[0].text == "Just to be sure: you are 72 years old?"
+    turn = c.message(protocol, asked.state, "yes", "affirm")
+    state = turn.state
+    assert state.verdict == LIKELY_INELIGIBLE and state.current is None and state.answers["age"].text == "72"
     assert "your age" in turn.replies[0].text and "likely that you would not qualify" in turn.replies[0].text
     assert "study team makes all final decisions" in turn.replies[0].text
     assert c.GO_BACK in turn.replies[0].buttons
@@ -71,26 +74,34 @@ def test_not_sure_continues_and_ends_in_needs_review_with_doctor_checklist(proto
 
 def test_lab_not_sure_is_called_normal(protocol):
     state = replace(consented(protocol).state, current="blood_counts")
-    turn = c.reply(protocol, state, "Not sure", "not_sure")
+    turn = c.message(protocol, state, "Not sure", "not_sure")
     assert "completely normal" in turn.replies[0].text
 
 
 def test_unclear_reply_records_nothing_and_reasks_with_buttons(protocol):
-    state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
-    for text, intent in [("asdfgh", None), ("what's the weather", "out_of_scope"), ("45", "inform_number")]:
-        turn = c.reply(protocol, state, text, intent)
-        assert turn.state == state
-        assert "didn't understand" in turn.replies[0].text and turn.replies[-1].buttons == (c.YES, c.NO, c.NOT_SURE)
+    state = c.message(protocol, consented(protocol).state, "45", "inform_number").state
+    for text, intent in [("asdfgh", None), ("banana", "out_of_scope"), ("45", "inform_number"), ("\u2603", "affirm")]:
+        turn = c.message(protocol, state, text, intent, 1.0)
+        assert (turn.state.answers, turn.state.current, turn.state.pending) == (state.answers, state.current, None)
+        assert "haven't recorded" in turn.replies[0].text
+        assert turn.replies[-1].buttons == (c.YES, c.NO, c.NOT_SURE)
+
+
+def test_a_reask_never_repeats_the_same_words(protocol):
+    state = c.message(protocol, consented(protocol).state, "45", "inform_number").state
+    first = c.message(protocol, state, "asdfgh", None)
+    second = c.message(protocol, first.state, "qwerty", None)
+    assert first.replies[0].text != second.replies[0].text and "still" in second.replies[0].text
 
 
 def test_implausible_age_is_asked_again(protocol):
     state = consented(protocol).state
-    turn = c.reply(protocol, state, "450", "inform_number")
-    assert turn.state == state and "does not look like an age" in turn.replies[0].text
+    turn = c.message(protocol, state, "450", "inform_number")
+    assert turn.state.answers == {} and "does not look like an age" in turn.replies[0].text
 
 
 def test_why_shows_purpose_and_original_text_then_reasks(protocol):
-    state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
+    state = c.message(protocol, consented(protocol).state, "45", "inform_number").state
     criterion = protocol.by_id[state.current]
     turn = c.why(protocol, state)
     assert turn.state == state
@@ -99,47 +110,47 @@ def test_why_shows_purpose_and_original_text_then_reasks(protocol):
 
 
 def test_explain_then_reasks(protocol):
-    state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
+    state = c.message(protocol, consented(protocol).state, "45", "inform_number").state
     turn = c.explain(protocol, state)
     assert turn.replies[0].text == protocol.by_id[state.current].explanation and turn.state == state
 
 
 def test_go_back_reasks_previous_and_keeps_answers_until_changed(protocol):
-    s1 = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
-    s2 = c.reply(protocol, s1, "no", "deny").state
+    s1 = c.message(protocol, consented(protocol).state, "45", "inform_number").state
+    s2 = c.message(protocol, s1, "no", "deny").state
     back = c.go_back(protocol, s2)
     assert back.state.current == s1.current and back.state.answers == s2.answers
     assert "You answered \u201cno\u201d" in back.replies[0].text
-    changed = c.reply(protocol, back.state, "Not sure", "not_sure")
+    changed = c.message(protocol, back.state, "Not sure", "not_sure")
     assert changed.state.answers[s1.current].answer == "not_sure"
     assert changed.state.current == s2.current
 
 
 def test_go_back_after_ruled_out_lets_volunteer_correct(protocol):
-    out = c.reply(protocol, consented(protocol).state, "72", "inform_number").state
+    out = c.message(protocol, consented(protocol).state, "72", "inform_number").state
     back = c.go_back(protocol, out)
     assert (back.state.current, back.state.verdict) == ("age", None)
-    fixed = c.reply(protocol, back.state, "62", "inform_number").state
+    fixed = c.message(protocol, back.state, "62", "inform_number").state
     assert fixed.verdict is None and fixed.answers["age"].answer == 62 and fixed.current != "age"
 
 
 def test_start_over_clears_every_answer(protocol):
-    state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
+    state = c.message(protocol, consented(protocol).state, "45", "inform_number").state
     turn = c.start_over(protocol, state)
     assert turn.state.answers == {} and turn.state.current == "age" and turn.state.consent is True
     assert "cleared all your answers" in turn.replies[0].text
 
 
 def test_stop_then_continue_resumes_where_left(protocol):
-    state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
+    state = c.message(protocol, consented(protocol).state, "45", "inform_number").state
     stopped = c.stop(protocol, state)
     assert stopped.state.current is None and stopped.state.answers == state.answers
-    resumed = c.reply(protocol, stopped.state, "continue", "affirm")
+    resumed = c.message(protocol, stopped.state, "continue", "affirm")
     assert resumed.state.current == state.current and "Welcome back" in resumed.replies[0].text
 
 
 def test_trial_questions_answer_from_the_listing_and_return(protocol):
-    state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
+    state = c.message(protocol, consented(protocol).state, "45", "inform_number").state
     for intent, expected in [("ask_size", "146"), ("ask_sponsor", "Shanghai Proton and Heavy Ion Center"),
                              ("ask_treatment", "63 Gy"), ("ask_trial_about", "random"),
                              ("ask_what_happens", "next few days")]:
@@ -156,8 +167,8 @@ def test_side_question_before_intro_gets_intro_first(protocol):
 
 
 def test_button_clicks_are_recorded_in_the_words_shown(protocol):
-    state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state
-    turn = c.reply(protocol, state, "/deny", "deny")
+    state = c.message(protocol, consented(protocol).state, "45", "inform_number").state
+    turn = c.message(protocol, state, "/deny", "deny")
     assert turn.state.answers["distant_metastasis"].text == "No"
 
 
@@ -166,20 +177,20 @@ def with_choices(turn):
 
 
 def test_numbered_replies_pick_the_offered_buttons(protocol):
-    asked = c.reply(protocol, with_choices(consented(protocol)), "45", "inform_number")
+    asked = c.message(protocol, with_choices(consented(protocol)), "45", "inform_number")
     state = with_choices(asked)
     assert state.choices == ("/affirm", "/deny", "/not_sure")
-    turn = c.reply(protocol, state, "2", "inform_number")
+    turn = c.message(protocol, state, "2", "inform_number")
     assert turn.state.answers["distant_metastasis"].answer == "no"
-    assert c.reply(protocol, state, "3", "inform_number").state.answers["distant_metastasis"].answer == "not_sure"
-    assert "didn't understand" in c.reply(protocol, state, "4", "inform_number").replies[0].text
+    assert c.message(protocol, state, "3", "inform_number").state.answers["distant_metastasis"].answer == "not_sure"
+    assert "couldn't tell" in c.message(protocol, state, "4", "inform_number").replies[0].text
 
 
 def test_numbers_mean_choices_only_while_a_question_offers_them(protocol):
-    state = c.reply(protocol, consented(protocol).state, "45", "inform_number").state  # no choices recorded
-    assert "didn't understand" in c.reply(protocol, state, "2", "inform_number").replies[0].text
+    state = c.message(protocol, consented(protocol).state, "45", "inform_number").state  # no choices recorded
+    assert "couldn't tell" in c.message(protocol, state, "2", "inform_number").replies[0].text
     opened = c.start(protocol, State())
-    assert c.reply(protocol, with_choices(opened), "1", "inform_number").state.consent is True
+    assert c.message(protocol, with_choices(opened), "1", "inform_number").state.consent is True
 
 
 def test_plain_text_lists_the_choices_as_numbers(protocol):
@@ -189,20 +200,20 @@ def test_plain_text_lists_the_choices_as_numbers(protocol):
 
 
 def test_delete_my_data_asks_first_and_a_no_keeps_everything(protocol):
-    state = with_choices(c.reply(protocol, with_choices(consented(protocol)), "45", "inform_number"))
+    state = with_choices(c.message(protocol, with_choices(consented(protocol)), "45", "inform_number"))
     asked = c.erase_data(protocol, state)
     assert asked.command is None and asked.state == state
     assert "delete your answers" in asked.replies[0].text and "can't be undone" in asked.replies[0].text
-    kept = c.reply(protocol, with_choices(asked), "no", "deny")
+    kept = c.message(protocol, with_choices(asked), "no", "deny")
     assert kept.command is None and kept.state.answers == state.answers
     assert kept.replies[0].text == "Okay, I haven't deleted anything."
     assert kept.replies[-1].text.startswith("Question 2 of 25")
 
 
 def test_delete_my_data_confirmed_by_yes_button_number_or_asking_again(protocol):
-    state = with_choices(c.reply(protocol, with_choices(consented(protocol)), "45", "inform_number"))
+    state = with_choices(c.message(protocol, with_choices(consented(protocol)), "45", "inform_number"))
     asked = with_choices(c.erase_data(protocol, state))
-    for confirmed in (c.reply(protocol, asked, "yes", "affirm"), c.reply(protocol, asked, "1", "inform_number"),
+    for confirmed in (c.message(protocol, asked, "yes", "affirm"), c.message(protocol, asked, "1", "inform_number"),
                       c.erase_data(protocol, asked)):
         assert confirmed.command == c.ERASE and confirmed.state == State()
         assert confirmed.replies[0].text.startswith("Done: I've deleted your answers")
@@ -210,15 +221,15 @@ def test_delete_my_data_confirmed_by_yes_button_number_or_asking_again(protocol)
 
 def test_a_yes_only_confirms_erasure_right_after_the_question(protocol):
     """Once anything else was said, "yes" is an answer again, never a deletion."""
-    state = with_choices(c.reply(protocol, with_choices(consented(protocol)), "45", "inform_number"))
+    state = with_choices(c.message(protocol, with_choices(consented(protocol)), "45", "inform_number"))
     asked = with_choices(c.erase_data(protocol, state))
-    moved_on = with_choices(c.reply(protocol, asked, "no", "deny"))
-    turn = c.reply(protocol, moved_on, "yes", "affirm")
-    assert turn.command is None and turn.state.answers["distant_metastasis"].answer == "yes"
+    moved_on = with_choices(c.message(protocol, asked, "no", "deny"))
+    turn = c.message(protocol, moved_on, "yes", "affirm")
+    assert turn.command is None and turn.state.pending["answer"] == "yes"  # an answer, read back first
 
 
 def test_oversized_message_is_not_read_and_the_question_is_asked_again(protocol):
     state = consented(protocol).state
-    turn = c.reply(protocol, state, "yes " * 600, "affirm")
+    turn = c.message(protocol, state, "yes " * 600, "affirm")
     assert turn.state == state
     assert "too long for me" in turn.replies[0].text and turn.replies[-1].text.startswith("Question 1 of 25")

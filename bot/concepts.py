@@ -1,0 +1,156 @@
+"""The shared catalogue of screening concepts (data/concepts/<language>.yml): the words that state
+each one, and reading a reply against them ("I don't have HIV" -> No at the HIV question).
+
+A reading looks at one clause at a time. A concept word asserted in a clause is a Yes (or a No, for
+the concept's `no` words); a negation before it in the same clause ("never had", "I don't have",
+"no swollen nodes") or a reassurance after it ("my lungs are clear") turns it round. Clauses that
+disagree make no reading: the bot asks instead of guessing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Optional, Tuple
+
+import yaml
+
+CONCEPTS_DIR = Path(__file__).resolve().parent.parent / "data" / "concepts"
+
+# Said before a concept word in the same clause, these deny it.
+NEGATION = re.compile(
+    r"\b(?:no|not|never|nevr|nver|neva|none|nothing|without|free of|negative for|ruled out|neither|nor|zero|nope|nah|"
+    r"(?:have|has|had|do|does|did|is|are|was|were|wo|ca|could|would|should)n'?t|cannot|"
+    r"dont|didnt|havent|hasnt|hadnt|isnt|wasnt|doesnt|cant|wont|arent|werent)\b")
+# Said after a concept word, these say it is absent or harmless ("my lungs are clear").
+REASSURANCE = re.compile(
+    r"^\W*(?:(?:tests?|results?|scans?|levels?|counts?|numbers?|reports?|checks?)\s+)?"
+    r"(?:(?:is|are|was|were|looks?|seems?|came back|came out|all|both|have been|has been|have always been)\s+)*"
+    r"(?:clear|clean|fine|ok|okay|normal|good|healthy|negative|under control|controlled|gone|cured|resolved)\b")
+# Words that put a mention in the past, for questions about now ("had pneumonia last year").
+PAST = re.compile(
+    r"\b(?:ago|last (?:year|month|winter|summer|spring|autumn|fall)|years? back|in (?:19|20)\d\d|used to|"
+    r"in the past|previously|recovered|cleared(?: up)?|got better|no longer|not any ?more|anymore|"
+    r"was cured|went away|is gone|are gone|has gone|it'?s gone|stopped|finished|quit|"
+    r"in the (?:winter|summer|spring|autumn|fall)|(?<!have )(?<!has )(?<!'ve )(?<!'s )had)\b")
+# A negation counts for a concept word only this many words before it ("I don't have HIV").
+NEGATION_WINDOW = 4
+_DURATION = re.compile(r"(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                       r"a couple of|a few|several|half a)\s*(days?|weeks?|wks?|months?|mths?|mos?|years?|yrs?)\b"
+                       r"(?!\s+ago)")
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2, "a few": 3,
+                 "several": 3, "half a": 0.5}
+_DAYS = {"d": 1, "w": 7, "m": 30.4, "y": 365}
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+CLAUSE_BREAK = re.compile(r"[.;!?\n]+|,|\bbut\b|\bhowever\b|\balthough\b|\bthough\b")
+
+
+@dataclass(frozen=True)
+class Concept:
+    name: str
+    yes: Tuple[re.Pattern, ...]
+    no: Tuple[re.Pattern, ...]
+    now: bool = False
+    reassure: bool = True
+    # A stated length of time decides, when the criterion is one ("more than 6 months", "5 days or more"):
+    # (days it must exceed or reach for a Yes, whether reaching it is enough).
+    threshold_days: Optional[Tuple[float, bool]] = None
+    year_gap: bool = False  # two years named ("finished 2020, came back 2023"): their gap is the length
+    registry: Tuple[re.Pattern, ...] = ()  # words of a registry's criterion text that point to this concept
+
+    def starts(self, text: str) -> bool:
+        """True when one of the concept's words begins the text ("swollen nodes" in "no swollen nodes")."""
+        return any(p.match(text) for p in self.yes + self.no)
+
+    def read_clause(self, clause: str) -> Optional[str]:
+        """"yes", "no" or None for one clause. A match inside a longer one counts as part of it
+        ("allergic" inside "allergic to shellfish")."""
+        spans = [(m.start(), m.end(), polarity, m) for patterns, polarity in ((self.no, "no"), (self.yes, "yes"))
+                 for pattern in patterns for m in pattern.finditer(clause)]
+        kept = [s for s in spans if not any(o is not s and o[0] <= s[0] and s[1] <= o[1] and (o[1] - o[0]) > (s[1] - s[0])
+                                            for o in spans)]
+        readings = {self._mention(clause, m, polarity) for _, _, polarity, m in kept}
+        readings.discard(None)
+        return readings.pop() if len(readings) == 1 else None
+
+    def read_duration(self, text: str) -> Optional[str]:
+        """"yes" / "no" from a length of time stated in the reply, for criteria that are one."""
+        if self.threshold_days is None:
+            return None
+        limit, reaching = self.threshold_days
+        lengths = [_length_days(m) for m in _DURATION.finditer(text)]
+        if not lengths and self.year_gap:
+            years = sorted({int(y) for y in _YEAR.findall(text)})
+            if len(years) == 2 and years[1] > years[0]:
+                lengths = [(years[1] - years[0]) * 365.0]
+        said = {"yes" if (days > limit or (reaching and days >= limit)) else "no" for days in lengths}
+        return said.pop() if len(said) == 1 else None
+
+    def _mention(self, clause: str, match: re.Match, polarity: str) -> Optional[str]:
+        before, after = clause[:match.start()], clause[match.end():]
+        flipped = bool(NEGATION.search(" ".join(before.split()[-NEGATION_WINDOW:])))
+        if not flipped and self.reassure and REASSURANCE.search(after):
+            flipped = True
+        if not flipped and polarity == "yes" and self.now and PAST.search(clause):
+            flipped = True
+        if not flipped:
+            return polarity
+        return "no" if polarity == "yes" else "yes"
+
+
+def _length_days(match: re.Match) -> float:
+    """The length in days; "more than 6 months" is a little more than 6 months."""
+    count = match.group(1)
+    number = _NUMBER_WORDS[count] if count in _NUMBER_WORDS else float(count)
+    more = re.search(r"(?:more than|over|longer than|above|at least|over a|after more than)\s*$",
+                     match.string[:match.start()])
+    return number * _DAYS[match.group(2)[0]] + (1 if more else 0)
+
+
+def clauses(text: str) -> Tuple[str, ...]:
+    return tuple(part.strip() for part in CLAUSE_BREAK.split(text) if part and part.strip())
+
+
+def read(concept: Concept, text: str) -> Optional[str]:
+    """What a (normalized) reply says about a concept: "yes", "no", "conflict" or None (not mentioned)."""
+    found = {concept.read_clause(clause) for clause in clauses(text)}
+    found.discard(None)
+    if len(found) > 1:
+        return "conflict"
+    return found.pop() if found else None
+
+
+def _compile(words) -> Tuple[re.Pattern, ...]:
+    return tuple(re.compile(rf"(?<![\w-])(?:{word})(?![\w-])") for word in words or ())
+
+
+@lru_cache(maxsize=None)
+def catalogue(language: str = "en") -> Dict[str, Concept]:
+    data = yaml.safe_load((CONCEPTS_DIR / f"{language}.yml").read_text(encoding="utf-8"))
+    concepts = {}
+    for name, entry in data["concepts"].items():
+        length = entry.get("length") or {}
+        threshold = None
+        if "more_than_days" in length:
+            threshold = (float(length["more_than_days"]), False)
+        elif "at_least_days" in length:
+            threshold = (float(length["at_least_days"]), True)
+        concepts[name] = Concept(name, _compile(entry.get("yes")), _compile(entry.get("no")), bool(entry.get("now")),
+                                 entry.get("reassure", True), threshold, bool(length.get("year_gap")),
+                                 tuple(re.compile(word) for word in entry.get("registry") or ()))
+    return concepts
+
+
+def concept(name: Optional[str], language: str = "en") -> Optional[Concept]:
+    return catalogue(language).get(name) if name else None
+
+
+def guess(text: str, language: str = "en") -> Optional[str]:
+    """The concept whose words a criterion's text mentions most, for drafting an imported protocol."""
+    lowered = text.lower()
+    scores = {name: 3 * sum(1 for p in c.registry if p.search(lowered)) + sum(1 for p in c.yes + c.no if p.search(lowered))
+              for name, c in catalogue(language).items()}
+    best = max(scores, key=scores.get, default=None)
+    return best if best and scores[best] > 0 else None
