@@ -211,8 +211,12 @@ class ActionChangeContact(ConversationAction):
         return "action_change_contact"
 
     def turn(self, protocol: Protocol, state: State, tracker: Tracker) -> Turn:
+        """"Change my phone number" while the details are being checked; anywhere else the message is read
+        like any other (at a question it may well be an answer)."""
+        if not state.collecting_contact:
+            return message_turn(protocol, state, tracker)
         named = next(tracker.get_latest_entity_values("contact_field"), None)
-        return conversation.change_contact(protocol, state, named, tracker.latest_message.get("text") or "")
+        return conversation.change_contact(protocol, state, named, latest_text(tracker))
 
 
 class ActionContactSummary(ConversationAction):

@@ -130,8 +130,8 @@ def classify(item: Item, before: dict, after: dict):
             got = pending.get("answer")
             return ("confirmed" if got == item.expect else "misread"), got
         got = {True: "yes", False: "no", None: None}[consent]
-        if got is None:
-            return ("right" if item.expect == "none" else "asked_again"), None
+        if got is None:  # nothing decided: right for a non-answer, and for a "not sure" (the bot says take your time)
+            return ("right" if item.expect in ("none", "not_sure") else "asked_again"), None
         return ("right" if got == item.expect else "wrong"), got
 
     answers_before = before["screening_answers"]

@@ -27,6 +27,7 @@ from bot.protocol import Answer, Criterion
 # What a reading is.
 ANSWER, COMMAND, QUESTION, ACK, WAIT, PERSON, JUNK, UNCLEAR = (
     "answer", "command", "question", "ack", "wait", "person", "junk", "unclear")
+OFFER = "offer"  # no answer, and the NLU is sure it is a command in other words: the bot asks "did you mean ...?"
 # Why a reply gave no answer (the bot says which).
 YES_OR_NO, CONFLICT, NO_AGE, SEVERAL_AGES, NOT_AN_AGE, TOO_LONG = (
     "yes_or_no", "conflict", "no_age", "several_ages", "not_an_age", "too_long")
@@ -40,6 +41,8 @@ INTENT_ALONE_CONFIDENCE = 0.9
 INTENT_ALONE_WORDS = 3
 # A statement the bot cannot read is taken as a side question ("what will happen?") only when the NLU is this sure.
 SIDE_INTENT_CONFIDENCE = 0.9
+# ... and a command in words the bot's own list does not have ("can we do the last one again"): offered, never done.
+COMMAND_OFFER_CONFIDENCE = 0.8
 
 # An answer is a few words; a longer message is never read as one (the bot says so).
 MAX_ANSWER_CHARS = 300
@@ -52,12 +55,13 @@ _HEDGES = re.compile(
     r"maybe|mayb|perhaps|probably|prob|possibly|presumably|likely|unlikely|"
     r"n[o']?t (?:really |very |totally |completely |100% )?(?:sure|certain|shure|sur)|no sure|unsure|uncertain|"
     r"i (?:think|guess|believe|suppose|reckon|assume)|think so|(?:don'?t|do not|dont) think|"
-    r"(?:don'?t|do not|dont|not) (?:really )?(?:know|remember|recall|understand)|dunno|idk|"
+    r"(?:don'?t|do not|dont|not) (?:really )?(?:know|remember|recall)|dunno|idk|"
     r"no (?:idea|clue)|not a clue|who knows|"
-    r"can'?t (?:remember|recall|say|tell)|cannot (?:remember|recall|say|tell)|forgot|forget|"
+    r"can'?t (?:remember|recall|say|tell)|cannot (?:remember|recall|say|tell)|i (?:forgot|forget)|forgotten|"
+    r"(?:look|check) (?:at |in |through )?my (?:records|papers|notes|documents|files|reports)|"
     r"not that i (?:know|remember|am aware)|as far as i (?:know|remember)|afaik|"
     r"(?:never|not|wasn'?t|didn'?t) (?:been )?told|nobody told|no one told|"
-    r"might|may have|may be|(?<!this )(?<!that )(?<!any )(?<!the )(?<!what )(?<!every )(?<!which )kind of|kinda|"
+    r"might|may have|may be|could be|(?<!this )(?<!that )(?<!any )(?<!the )(?<!what )(?<!every )(?<!which )kind of|kinda|"
     r"(?<!this )(?<!that )(?<!any )(?<!the )(?<!what )(?<!every )sort of|sorta|hard to say|doubt|50 ?50|"
     r"fifty ?fifty|some days|sometimes|on and off|it depends|depends|it varies|"
     r"ask my doctor|check with (?:my|the) doctor|(?:need|have) to (?:check|think|talk|speak|ask|discuss)|"
@@ -92,7 +96,8 @@ _POLITE = r"(?:(?:please|pls|plz|can (?:we|i|you)|could (?:we|i|you)|i (?:want|w
           r"i want|let'?s|lets|ok|okay|sorry|oops|wait|actually|um+|no)\W+)*"
 _COMMANDS = {
     "go_back": re.compile(
-        r"^" + _POLITE + r"(?:go (?:back|to the (?:previous|last) question)|back|previous(?: question)?|undo|"
+        r"^" + _POLITE + r"(?:go (?:back|to the (?:previous|last) question)|back|previous(?: question)?|undo(?: that| it)?|"
+        r"(?:return|go) to the (?:previous|last) question|(?:return|go) to the question before|"
         r"(?:change|correct|fix|edit) (?:my |the |that )?(?:last |previous )?answer|"
         r"i (?:made a mistake|pressed the wrong (?:button|one)|answered wrong(?:ly)?)|wrong (?:answer|button)|"
         r"(?:take me|let me go) back)(?: (?:please|to the (?:last|previous) question|one question))*$"),
@@ -104,16 +109,24 @@ _COMMANDS = {
         r"^" + _POLITE + r"(?:stop|quit|exit|end|cancel|pause|enough|bye|goodbye|good bye|"
         r"i'?m done|i am done|(?:stop|end|quit) (?:this|the|now|here|the questions|the screening|it)|"
         r"no more(?: questions)?|(?:i )?(?:don'?t|do not) want to (?:continue|go on|do this)(?: any ?more)?|"
-        r"(?:let'?s )?(?:stop|finish) (?:here|now|for now|for today))(?: (?:please|now|thanks?|thank you))*$"),
+        r"(?:let'?s )?(?:stop|finish) (?:here|now|for now|for today))"
+        r"(?: (?:please|now|for now|for today|thanks?|thank you))*$"),
+    # Deleting always asks "do you want me to delete ...?" first; still, only a request addressed to the bot.
     "erase_data": re.compile(
-        r"^" + _POLITE + r"(?:delete|erase|remove|forget|wipe)\b.*\b(?:data|information|info|details|answers|"
-        r"responses|conversation|chat|everything|me|records?)\b(?: please)?$"),
+        r"^" + _POLITE + r"(?:(?:please )?(?:you )?(?:delete|erase|remove|forget|wipe|get rid of|scrap|bin|destroy|"
+        r"purge)\b.*\b(?:data|information|info|details|answers|responses|conversation|chat|everything|me|"
+        r"records?|them|it|what i (?:said|told you|wrote)|e-?mail|phone|number|address|contact)\b|(?:do not|don'?t|dont) (?:keep|store|save)\b.*|"
+        r"(?:my )?(?:data|information|info|details|answers) (?:wiped|deleted|erased|removed|gone))(?: please)?$"),
 }
+# Words that may stand beside a command without changing it ("stop, thanks", "I changed my mind").
+_COMMAND_FILLER = re.compile(r"^(?:please|thanks?|thank you|sorry|ok|okay|hi|hello|now|i changed my mind|"
+                             r"changed my mind|i'?m done|i am done)$")
 
 # Questions: ends with "?" or opens like one.
 _QUESTION = re.compile(
     r"\?\s*$|^(?:what|why|how|who|whom|whose|where|when|which|is (?:it|this|there|that)|are (?:you|there|they)|"
-    r"does|do (?:you|i|they|we)|did (?:you|they)|can (?:i|you|we)|could (?:i|you)|will (?:i|you|it|they|this)|"
+    r"does|do (?:you|i|they|we)|did (?:you|they)|can (?:i|you|we)|could (?:i|you)|"
+    r"will (?:i|you|it|they|this|someone|anyone|somebody|anybody|the)|"
     r"would (?:i|you|it)|should (?:i|we)|may i|tell me)\b")
 _TOPICS = (
     ("skip", re.compile(r"\bskip\b|\bpass\b|next question|don'?t want to (?:answer|say|tell)|rather not (?:say|answer)")),
@@ -127,23 +140,33 @@ _TOPICS = (
 )
 # Asked in words the NLU may not know; its intent is preferred when it names one of the side questions.
 _FALLBACK_TOPICS = (
+    ("ask_sponsor", re.compile(r"\bwho (?:runs|is running|leads|is in charge|are the (?:researchers|doctors))|sponsor|"
+                               r"\b(?:which|what) (?:hospital|institution|organi[sz]ation|cent(?:er|re))\b|researchers")),
+    ("ask_size", re.compile(r"\bhow many (?:people|patients|volunteers|participants|subjects)")),
+    ("ask_what_happens", re.compile(r"\bwhat (?:will|would|happens|is going to) (?:happen|i have to do)|"
+                                    r"\bnext steps?\b|will (?:someone|anyone|they) (?:contact|call)")),
+    ("ask_treatment", re.compile(r"\b(?:treatments?|drugs?|medicines?|therapy|carbon|camrelizumab|radiotherapy)\b")),
+    ("ask_trial_about", re.compile(r"\bwhat(?:'s| is) (?:this|the) (?:trial|study)(?: about)?|about (?:this|the) "
+                                   r"(?:trial|study)")),
     ("ask_why", re.compile(r"^why\b|\bwhy (?:do|are|is|does) (?:you|this|that|it)|\breason\b|\bwhat for\b")),
     ("ask_explain", re.compile(r"\bmean\b|\bmeaning\b|\bexplain\b|\bdon'?t understand\b|^what (?:is|are|'s) (?:a |an )?\w+$")),
 )
 
 # Yes and no words, at the start of a clause; "I do", "it has" and the like only in a short clause.
 _YES = re.compile(
-    r"^(?:yes+|yess|yse|ye|yeah?|yea|yeh|yah|ya|yep|yup|y|sure|of course|ofc|definitely|absolutely|certainly|"
+    r"^(?:uh[ -]?huh|mhm+|mm[ -]?hmm+|yes+|yess|yse|ye|yeah?|yea|yeh|yah|ya|yep|yup|y|sure|of course|ofc|definitely|absolutely|certainly|"
     r"correct|indeed|affirmative|that'?s (?:right|correct|true)|true|right)\b")
-_FILLER = re.compile(r"^(?:(?:so|then|and|well|ok|okay|oh|um+|uh+|hmm+|ah+)\W+)+")
+_FILLER = re.compile(r"^(?:(?:so|then|and|well|ok|okay|oh|um+|uh+(?![ -]?huh)|hmm+|ah+)\W+)+")
 _YES_IDIOM = re.compile(r"^(?:no problem\w*|no probl\w*|no prob|no worries|why not)\b")
 _AUX_YES = re.compile(
     r"^(?:i (?:do|have|am|did|can|will|would|could|had|was)|i'?ve (?:had|been|got)|i'?m|it (?:is|has|was|did|does)|"
     r"they (?:did|have|are|were|do)|(?:he|she) (?:is|has|does|did|was|had|can)|we (?:are|will|can|do))\b")
 _NO = re.compile(
     r"^(?:no+|nope|nah|naw|nop|n|never|nevr|nver|neva|not at all|none|negative|not really|nothing|not me|not yet|nein|no way|"
-    r"not any ?more|no longer|not (?:at the moment|now|currently|right now|at present|these days)|"
-    r"i (?:don'?t|do not|dont|haven'?t|have not|havent|didn'?t|did not|didnt|am not|can'?t|cannot|cant|won'?t|"
+    r"not any ?more|no longer|not (?:at the moment|now|currently|right now|at present|these days))\b")
+# "I don't", "it hasn't" and the like: a No only in a short clause ("no I haven't"), not in a statement.
+_AUX_NO = re.compile(
+    r"^(?:i (?:don'?t|do not|dont|haven'?t|have not|havent|didn'?t|did not|didnt|am not|can'?t|cannot|cant|won'?t|"
     r"wont|wouldn'?t|would not|was not|wasn'?t)|i'?m not|(?:it|he|she|they|we) (?:isn'?t|hasn'?t|wasn'?t|didn'?t|"
     r"doesn'?t|don'?t|haven'?t|aren'?t|weren'?t|is not|has not|was not|did not|does not|do not|have not))\b")
 # "no it spread" is "no" and "it spread": a yes or no word opening a clause is a clause of its own,
@@ -210,12 +233,17 @@ def is_junk(text: str) -> bool:
 
 
 def command_in(text: str) -> Optional[str]:
-    """The command a whole message gives ("go back", "please start over"), else None."""
-    cleaned = normalize(text)
-    for name, pattern in _COMMANDS.items():
-        if pattern.match(cleaned):
-            return name
-    return None
+    """The command a whole message gives ("go back", "please start over", "cancel, I don't want to
+    continue"), else None: every part of the message must be that command or a polite word."""
+    parts = [p.strip(" .!?,;:~-") for p in re.split(r"[,.;!?\n]+", normalize(text))]
+    found = set()
+    for part in filter(None, parts):
+        name = next((name for name, pattern in _COMMANDS.items() if pattern.match(part)), None)
+        if name:
+            found.add(name)
+        elif not _COMMAND_FILLER.match(part):
+            return None
+    return found.pop() if len(found) == 1 else None
 
 
 def non_answer(text: str) -> Optional[Reading]:
@@ -227,20 +255,32 @@ def non_answer(text: str) -> Optional[Reading]:
         return Reading(ACK)
     if _PERSON.search(cleaned):
         return Reading(PERSON)
-    if _WAIT.match(cleaned):
-        return Reading(WAIT)
-    if _QUESTION.search(cleaned) or (text or "").rstrip().endswith(("?", "\uff1f")) or _TOPICS[0][1].search(cleaned):
+    wait = _WAIT.match(cleaned)
+    if wait:
+        rest = cleaned[wait.end():].strip(" ,.!?;:-")
+        if not rest or _WAIT.match(rest) or not (re.match(r"(?:wait|hold on|hang on)\b", cleaned)):
+            return Reading(WAIT)
+        return non_answer(rest)
+    asked = (text or "").rstrip().endswith(("?", "\uff1f")) and not is_hedged(cleaned)
+    if _QUESTION.search(cleaned) or asked or _TOPICS[0][1].search(cleaned) or _LOST.search(cleaned):
         return Reading(QUESTION)
     return None
 
 
-def question_topic(text: str, intent: Optional[str] = None) -> Optional[str]:
-    """What a question is about: our own topics, else the NLU's side-question intent, else a few words."""
+# Not understanding the question is asking what it means.
+_LOST = re.compile(r"\b(?:i )?(?:don'?t|do not|dont) (?:understand|get (?:it|the question))|what do you mean|"
+                   r"\bconfus(?:ed|ing)\b")
+
+
+def question_topic(text: str, intent: Optional[str] = None, confidence: float = 1.0) -> Optional[str]:
+    """What a question is about: our own topics, else the NLU's side-question intent when it is sure,
+    else a few words, else the NLU's guess."""
     cleaned = normalize(text)
     topic = next((topic for topic, pattern in _TOPICS if pattern.search(cleaned)), None)
-    if topic is None and intent in SIDE_INTENTS:
+    if topic is None and intent in SIDE_INTENTS and confidence >= SIDE_INTENT_CONFIDENCE:
         topic = intent
-    return topic or next((topic for topic, pattern in _FALLBACK_TOPICS if pattern.search(cleaned)), None)
+    topic = topic or next((topic for topic, pattern in _FALLBACK_TOPICS if pattern.search(cleaned)), None)
+    return topic or (intent if intent in SIDE_INTENTS else None)
 
 
 def confirmation(text: str) -> Optional[str]:
@@ -321,7 +361,7 @@ def _polar(clause: str) -> Optional[str]:
     clause = _FILLER.sub("", clause)
     if _YES_IDIOM.match(clause):
         return "yes"
-    if _NO.match(clause):
+    if _NO.match(clause) or (_AUX_NO.match(clause) and len(clause.split()) <= 4):
         return "no"
     if _YES.match(clause) or (_AUX_YES.match(clause) and len(clause.split()) <= 4):
         return "no" if concepts.NEGATION.search(clause) else "yes"
@@ -394,8 +434,13 @@ def read(criterion: Criterion, text: str, intent: Optional[str] = None, confiden
             return reading
         if intent in SIDE_INTENTS and confidence >= SIDE_INTENT_CONFIDENCE:
             return Reading(QUESTION, detail=intent)
+        if intent in COMMAND_INTENTS and confidence >= COMMAND_OFFER_CONFIDENCE:
+            return Reading(OFFER, detail=intent)
         return reading
-    return Reading(QUESTION, detail=question_topic(stripped, intent) or "")
+    topic = question_topic(stripped, intent, confidence)
+    if topic is None and intent in COMMAND_INTENTS and confidence >= COMMAND_OFFER_CONFIDENCE:
+        return Reading(OFFER, detail=intent)  # "can we do the last one again?"
+    return Reading(QUESTION, detail=topic or "")
 
 
 INFO_INTENTS = ("ask_trial_about", "ask_treatment", "ask_sponsor", "ask_size", "ask_what_happens")
@@ -420,7 +465,7 @@ def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> R
         return Reading(ANSWER, "no")
     other = non_answer(stripped)
     if other is not None:
-        return Reading(QUESTION, detail=question_topic(stripped, intent) or "") if other.kind == QUESTION else other
+        return Reading(QUESTION, detail=question_topic(stripped, intent, confidence) or "") if other.kind == QUESTION else other
     if said == {"yes"} and _CLEAR_YES.match(cleaned):
         return Reading(ANSWER, "yes")
     if said == {"yes"} or _CONSENT_WORDS.search(cleaned):

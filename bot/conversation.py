@@ -33,8 +33,13 @@ START_OVER_YES = ("Yes, clear my answers", "/start_over")
 START_OVER_NO = ("No, keep my answers", "/deny")
 CONSENT_YES = ("Yes, let's start", "/affirm")
 CONSENT_NO = ("No, thanks", "/deny")
-# What `State.pending` holds besides a criterion id: consent given in unclear words, or a typed "start over".
-CONSENT, START_OVER_PENDING = "consent", "start_over"
+# What `State.pending` holds besides a criterion id: consent given in unclear words, a typed "start over",
+# or a command the NLU heard in words the bot does not know ("did you mean ...?").
+CONSENT, START_OVER_PENDING, OFFERED_COMMAND = "consent", "start_over", "command"
+OFFERS = {"go_back": ("go back to the previous question", "Yes, go back"),
+          "start_over": ("clear all your answers and start again", "Yes, start over"),
+          "stop": ("stop for now", "Yes, stop"),
+          "erase_data": ("delete your data", "Yes, delete my data")}
 
 # What the Rasa side must do after a turn, besides sending the replies.
 COLLECT_CONTACT = "collect_contact"  # run the contact form (it asks for the fields still missing)
@@ -258,7 +263,7 @@ def message(protocol: Protocol, state: State, text: str, intent: Optional[str], 
         return _choose(protocol, replace(state, choices=() if picked[0] != "erase_data" else state.choices), *picked)
     clicked = _payload(text)
     if clicked and clicked[0] not in ("affirm", "deny", "not_sure", "greet"):
-        return _choose(protocol, state, *clicked)
+        return _choose(protocol, replace(state, pending=None), *clicked)
     if _confirming_erase(state):
         said = answers.confirmation(text)
         if said == "yes" or (said is None and intent == "erase_data" and answers.command_in(text) == "erase_data"):
@@ -288,6 +293,10 @@ def message(protocol: Protocol, state: State, text: str, intent: Optional[str], 
         return _answered(protocol, replace(state, last_unclear=None), criterion, reading, text)
     if reading.kind == answers.QUESTION:
         return _side_question(protocol, state, reading.detail)
+    if reading.kind == answers.OFFER:
+        what, yes = OFFERS[reading.detail]
+        return Turn(replace(state, pending={"criterion": OFFERED_COMMAND, "answer": reading.detail}), (Reply(
+            f"I haven't recorded an answer. Did you mean you want to {what}?", ((yes, f"/{reading.detail}"), NO)),))
     return _no_answer(protocol, state, reading)
 
 
@@ -539,6 +548,11 @@ def _settle_pending(protocol: Protocol, state: State, text: str, intent: Optiona
             return _advance(protocol, replace(cleared, consent=True), "Thank you. ")
         if said == "no":
             return _decline(cleared)
+    elif pending["criterion"] == OFFERED_COMMAND:
+        if said == "yes":
+            return _choose(protocol, cleared, pending["answer"], {})
+        if said in ("no", "not_sure"):
+            return Turn(cleared, (Reply("Okay."),) + prompt(protocol, cleared))
     elif pending["criterion"] == START_OVER_PENDING:
         if said == "yes" or answers.command_in(text) == "start_over":
             return start_over(protocol, cleared)
