@@ -66,9 +66,13 @@ _HEDGES = re.compile(
     r"fifty ?fifty|some days|sometimes|on and off|it depends|depends|it varies|"
     r"ask my doctor|check with (?:my|the) doctor|(?:need|have) to (?:check|think|talk|speak|ask|discuss)|"
     r"think about it|not decided|undecided|haven'?t decided|"
-    r"suspect\w*|not (?:yet )?confirmed|unconfirmed|waiting for|still waiting|pending|"
+    r"suspect\w*|not (?:yet )?confirmed|unconfirmed|still waiting|pending|"
+    r"waiting (?:for|on) (?:the |my |a )?(?:results?|biopsy|scans?|mri|ct|pet|reports?|diagnosis|tests?|confirmation)|"
+    r"(?:don'?t|do not|not) (?:have|got|get) (?:the |my )?results?(?: yet)?|results? (?:aren'?t|are not|not) "
+    r"(?:back|in|ready)|no results? yet|never (?:been )?(?:done|biopsied)|(?:biopsy|test|scan) (?:was |is )?(?:never|not) "
+    r"(?:done|taken)|"
     r"(?:not|haven'?t|have not|never) (?:been |had (?:it |them |that )?)?(?:tested|checked)(?! (?:positive|negative))|"
-    r"(?:nobody|no one|no-one) (?:has |have |ever )?(?:told|said|checked|diagnosed|explained)"
+    r"(?:nobody|no one|no-one) (?:has |have |ever )?(?:told|said|checked|diagnosed|explained|tested)"
     r")\b"
 )
 
@@ -160,10 +164,12 @@ _FILLER = re.compile(r"^(?:(?:so|then|and|well|ok|okay|oh|um+|uh+(?![ -]?huh)|hm
 _YES_IDIOM = re.compile(r"^(?:no problem\w*|no probl\w*|no prob|no worries|why not)\b")
 _AUX_YES = re.compile(
     r"^(?:i (?:do|have|am|did|can|will|would|could|had|was)|i'?ve (?:had|been|got)|i'?m|it (?:is|has|was|did|does)|"
-    r"they (?:did|have|are|were|do)|(?:he|she) (?:is|has|does|did|was|had|can)|we (?:are|will|can|do))\b")
+    r"they (?:did|have|are|were|do)|(?:he|she) (?:is|has|does|did|was|had|can)|we (?:are|will|can|do))"
+    r"(?: (?:it|that|so|one|them|some|already|before|too|indeed|once|twice|done|had|been|got|yes|sure|definitely))*$")
 _NO = re.compile(
     r"^(?:no+|nope|nah|naw|nop|n|never|nevr|nver|neva|not at all|none|negative|not really|nothing|not me|not yet|nein|no way|"
-    r"not any ?more|no longer|not (?:at the moment|now|currently|right now|at present|these days))\b")
+    r"not any ?more|no longer|not (?:at the moment|now|currently|right now|at present|these days)|"
+    r"(?:not|no) (?:have|has|had|use|used|using|take|took|taking|need|needed|get|got|do|did))\b")
 # "I don't", "it hasn't" and the like: a No only in a short clause ("no I haven't"), not in a statement.
 _AUX_NO = re.compile(
     r"^(?:i (?:don'?t|do not|dont|haven'?t|have not|havent|didn'?t|did not|didnt|am not|can'?t|cannot|cant|won'?t|"
@@ -175,8 +181,10 @@ _LEADING_WORD = re.compile(r"^(yes+|yeah|yep|yup|ya|yah|no+|nope|nah)\s+")
 # A clause with one of these says something about the words before it ("no, lungs fine"): a "no" before it
 # is an answer of its own, not a "no" that negates the concept's words ("no swollen nodes").
 _PREDICATE = re.compile(r"\b(?:fine|ok|okay|clear|clean|normal|good|healthy|low|high|won'?t|wont|refuse|will not|not|"
-                        r"is|are|was|were)\b")
+                        r"is|are|was|were|can'?t|cant|cannot|unable|never|don'?t|doesn'?t|didn'?t|isn'?t|wasn'?t)\b")
 # Words that, after a leading yes or no, begin a clause of its own ("no, just chemo", "no im male").
+# "no have metastasis": a "no" before a verb negates what follows, as non-native English often puts it.
+_VERB_AFTER_NO = re.compile(r"(?:have|has|had|use|used|take|took|need|needed|get|got|do|did|know|see|saw)\b")
 _OWN_CLAUSE = re.compile(r"(?:only|just|never|nevr|nver|not|i|i'?m|im|it|it'?s|he|she|they|we|my|his|her|the|there|that|"
                          r"this|so|mostly|already|still|nothing|none|because|since)\b")
 # Saying one is well: a No to the exclusions ("I'm fine"), nothing for the inclusions.
@@ -229,7 +237,7 @@ def is_greeting(text: str) -> bool:
 def is_junk(text: str) -> bool:
     """No word of the conversation's language (English here) once markup, templates and code are taken out."""
     readable = _CODE.sub(" ", normalize(text))
-    return not (_LATIN_WORD.search(readable) or re.search(r"\d", readable))
+    return not (_LATIN_WORD.search(readable) or re.search(r"\d", readable) or readable in ("y", "n", "k"))
 
 
 def command_in(text: str) -> Optional[str]:
@@ -269,7 +277,7 @@ def non_answer(text: str) -> Optional[Reading]:
 
 # Not understanding the question is asking what it means.
 _LOST = re.compile(r"\b(?:i )?(?:don'?t|do not|dont) (?:understand|get (?:it|the question))|what do you mean|"
-                   r"\bconfus(?:ed|ing)\b")
+                   r"\b(?:i'?m|i am) confused\b|confusing question")
 
 
 def question_topic(text: str, intent: Optional[str] = None, confidence: float = 1.0) -> Optional[str]:
@@ -305,10 +313,13 @@ _NOT_AGE_BEFORE = re.compile(r"(?:\b(?:at|since|in|on|for|after|before|when (?:i
                              r"no\.?|#|dose|had|got|took|was)\W*)$")
 _NOT_AGE_AFTER = re.compile(r"^\W*(?:gy|cm|mm|kg|%|days?|weeks?|months?|times|sessions|fractions|cycles|rounds|"
                             r"next|ago|later|after|pm|am|th|st|nd|rd|x)\b")
+_GLUED_NUMBER = re.compile(r"\b(twenty|thirty|forty|fourty|fifty|sixty|seventy|eighty|ninety)"
+                           r"(one|two|three|four|five|six|seven|eight|nine)\b")
 _BORN = re.compile(r"\b(?:born|birth|b\.|dob|birthday|year of birth)\b")
 
 
 def _numbers(text: str):
+    text = _GLUED_NUMBER.sub(r"\1 \2", text)
     try:
         text = alpha2digit(text.replace("-", " "), "en")
     except Exception:  # text2num rejects some odd inputs; then there is no number in words
@@ -363,7 +374,7 @@ def _polar(clause: str) -> Optional[str]:
         return "yes"
     if _NO.match(clause) or (_AUX_NO.match(clause) and len(clause.split()) <= 4):
         return "no"
-    if _YES.match(clause) or (_AUX_YES.match(clause) and len(clause.split()) <= 4):
+    if _YES.match(clause) or _AUX_YES.match(clause):
         return "no" if concepts.NEGATION.search(clause) else "yes"
     return None
 
@@ -374,7 +385,7 @@ def _clauses(cleaned: str, concept: Optional[concepts.Concept] = None) -> Tuple[
     for clause in concepts.clauses(cleaned):
         match = _LEADING_WORD.match(clause)
         rest = clause[match.end():] if match else ""
-        determiner = concept and (concept.starts(clause) or (
+        determiner = concept and (concept.starts(clause) or _VERB_AFTER_NO.match(rest) and match.group(1)[0] == "n" or (
             concept.starts(rest) and not _PREDICATE.search(rest) and not _OWN_CLAUSE.match(rest)))
         if match and not determiner:
             parts += [match.group(1), rest]
@@ -403,6 +414,8 @@ def read_yes_no(criterion: Criterion, text: str, intent: Optional[str], confiden
         said = said or _polar(clause)
         if said:
             signals.add(said)
+    if len(signals) > 1 and concept and concept.any_yes:
+        signals = {"yes"}  # "not pregnant, but still breastfeeding"
     if len(signals) == 1:
         return Reading(ANSWER, signals.pop())
     if signals:
@@ -463,6 +476,8 @@ def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> R
         return Reading(ANSWER, "not_sure")
     if said == {"no"} or _DECLINE.search(cleaned):
         return Reading(ANSWER, "no")
+    if _LETS_START.match(cleaned):
+        return Reading(ANSWER, "yes")
     other = non_answer(stripped)
     if other is not None:
         return Reading(QUESTION, detail=question_topic(stripped, intent, confidence) or "") if other.kind == QUESTION else other
@@ -477,7 +492,8 @@ def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> R
 
 _WEAK_YES = re.compile(r"^(?:ok(?:ay|ey)?|k|kk|alright|all right|fine|right|sounds good|cool|great|good|why not|"
                        r"go on then|if you must)$")
-_DECLINE = re.compile(r"\b(?:not interested|no thanks?|rather not|prefer not|no thank you|rather not|don'?t want|do not want|not now|"
+_LETS_START = re.compile(r"^(?:(?:ok|okay|yes|sure)\W+)?(?:can|could|shall) (?:we|i|you) (?:please )?(?:start|begin|go)\b")
+_DECLINE = re.compile(r"\b(?:not interested|no thanks?|rather not|prefer not|(?:not|no) want|don'?t wanna|no thank you|rather not|don'?t want|do not want|not now|"
                       r"not today|maybe later|later|another time)\b")
 _CLEAR_YES = re.compile(r"^(?:yes+|yeah|yep|yup|sure|of course|definitely|absolutely|certainly|ok(?:ay)? yes|"
                         r"yes please|i agree|i consent|agreed)\b(?:\W+(?:please|let'?s (?:start|begin|go|do it)|"

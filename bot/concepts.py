@@ -35,7 +35,7 @@ PAST = re.compile(
     r"was cured|went away|is gone|are gone|has gone|it'?s gone|stopped|finished|quit|"
     r"in the (?:winter|summer|spring|autumn|fall)|(?<!have )(?<!has )(?<!'ve )(?<!'s )had)\b")
 # A negation counts for a concept word only this many words before it ("I don't have HIV").
-NEGATION_WINDOW = 4
+NEGATION_WINDOW = 5
 _DURATION = re.compile(r"(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                        r"a couple of|a few|several|half a)\s*(days?|weeks?|wks?|months?|mths?|mos?|years?|yrs?)\b"
                        r"(?!\s+ago)")
@@ -59,6 +59,7 @@ class Concept:
     threshold_days: Optional[Tuple[float, bool]] = None
     year_gap: bool = False  # two years named ("finished 2020, came back 2023"): their gap is the length
     registry: Tuple[re.Pattern, ...] = ()  # words of a registry's criterion text that point to this concept
+    any_yes: bool = False  # an either/or criterion ("pregnant or breastfeeding"): a Yes to one part is a Yes
 
     def starts(self, text: str) -> bool:
         """True when one of the concept's words begins the text ("swollen nodes" in "no swollen nodes")."""
@@ -104,8 +105,10 @@ def _length_days(match: re.Match) -> float:
     """The length in days; "more than 6 months" is a little more than 6 months."""
     count = match.group(1)
     number = _NUMBER_WORDS[count] if count in _NUMBER_WORDS else float(count)
-    more = re.search(r"(?:more than|over|longer than|above|at least|over a|after more than)\s*$",
-                     match.string[:match.start()])
+    before = match.string[:match.start()]
+    if re.search(r"(?:not more than|no more than|less than|under|within|before|not even|not over)\s*$", before):
+        return number * _DAYS[match.group(2)[0]] - 1
+    more = re.search(r"(?:more than|over|longer than|above|at least|after more than)\s*$", before)
     return number * _DAYS[match.group(2)[0]] + (1 if more else 0)
 
 
@@ -139,7 +142,8 @@ def catalogue(language: str = "en") -> Dict[str, Concept]:
             threshold = (float(length["at_least_days"]), True)
         concepts[name] = Concept(name, _compile(entry.get("yes")), _compile(entry.get("no")), bool(entry.get("now")),
                                  entry.get("reassure", True), threshold, bool(length.get("year_gap")),
-                                 tuple(re.compile(word) for word in entry.get("registry") or ()))
+                                 tuple(re.compile(word) for word in entry.get("registry") or ()),
+                                 bool(entry.get("any_yes")))
     return concepts
 
 
