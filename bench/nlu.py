@@ -17,8 +17,10 @@ API, then the reply is sent. The outcome, from the slots afterwards:
     right        the expected answer is recorded (or, for "none", nothing is, and the question is still open)
     confirmed    the bot restated the expected answer and asked the volunteer to confirm it
     asked_again  nothing recorded, the same question asked again (an answer was expected)
+    unsure       "Not sure" recorded where a firm answer was meant (never rules anyone out; the study team checks)
     misread      the bot asked to confirm an answer that is not the expected one (nothing recorded)
-    wrong        an answer other than the expected one is recorded
+    wrong        a firm answer (yes, no, an age) other than the one meant is recorded, or any answer where
+                 none was meant
     lost         an earlier answer disappeared, or the open question moved without recording this one
 """
 import argparse
@@ -43,7 +45,7 @@ from bot.protocol import Protocol, load_protocol  # noqa: E402
 from bot.stack import Settings, free_port, spawn_run, wait_running  # noqa: E402
 
 BLIND_DIR = ROOT / "tests" / "blind"
-OUTCOMES = ("right", "confirmed", "asked_again", "misread", "wrong", "lost")
+OUTCOMES = ("right", "confirmed", "asked_again", "unsure", "misread", "wrong", "lost")
 CONSENT = "consent"
 
 
@@ -140,7 +142,9 @@ def classify(item: Item, before: dict, after: dict):
         return "lost", None
     recorded = (answers_after.get(item.question) or {}).get("answer")
     if recorded is not None:
-        return ("right" if recorded == item.expect else "wrong"), recorded
+        if recorded == item.expect:
+            return "right", recorded
+        return ("unsure" if recorded == "not_sure" and item.expect != "none" else "wrong"), recorded
     if pending.get("criterion") == item.question:
         got = pending.get("answer")
         return ("confirmed" if got == item.expect else "misread"), got
@@ -179,7 +183,8 @@ def summary(results: List[Result]) -> dict:
 def report(name: str, results: List[Result], show: Iterable[str] = ()) -> None:
     s = summary(results)
     print(f"\n=== {name}: {s['items']} replies; right or confirmed {s['right_or_confirmed']:.1%}, "
-          f"asked again {s['asked_again_share']:.1%}, wrong {s['wrong']}, lost {s['lost']}, misread {s['misread']}")
+          f"asked again {s['asked_again_share']:.1%}, wrong {s['wrong']}, lost {s['lost']}, misread {s['misread']}, "
+          f"Not sure instead of a firm answer {s['unsure']}")
     print("\nby category\n" + table(results, lambda r: r.item.category))
     print("\nby question\n" + table(results, lambda r: r.item.question))
     for outcome in show:
@@ -194,7 +199,7 @@ def report(name: str, results: List[Result], show: Iterable[str] = ()) -> None:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sets", nargs="*", type=Path, help="blind sets (default: every tests/blind/*.jsonl)")
-    parser.add_argument("--show", default="wrong,lost,misread", help="outcomes to list item by item")
+    parser.add_argument("--show", default="wrong,lost,misread,unsure", help="outcomes to list item by item")
     parser.add_argument("--json", type=Path, help="write every result here")
     args = parser.parse_args(argv)
     sets = args.sets or sorted(BLIND_DIR.glob("*.jsonl"))

@@ -60,13 +60,13 @@ _HEDGES = re.compile(
     r"can'?t (?:remember|recall|say|tell)|cannot (?:remember|recall|say|tell)|i (?:forgot|forget)|forgotten|"
     r"(?:look|check) (?:at |in |through )?my (?:records|papers|notes|documents|files|reports)|"
     r"not that i (?:know|remember|am aware)|as far as i (?:know|remember)|afaik|"
-    r"(?:never|not|wasn'?t|didn'?t) (?:been )?told|nobody told|no one told|"
     r"might|may have|may be|could be|(?<!this )(?<!that )(?<!any )(?<!the )(?<!what )(?<!every )(?<!which )kind of|kinda|"
     r"(?<!this )(?<!that )(?<!any )(?<!the )(?<!what )(?<!every )sort of|sorta|hard to say|doubt|50 ?50|"
     r"fifty ?fifty|some days|sometimes|on and off|it depends|depends|it varies|"
     r"ask my doctor|check with (?:my|the) doctor|(?:need|have) to (?:check|think|talk|speak|ask|discuss)|"
     r"think about it|not decided|undecided|haven'?t decided|"
-    r"suspect\w*|not (?:yet )?confirmed|unconfirmed|still waiting|pending|"
+    r"suspect\w*|not (?:yet )?confirmed|unconfirmed|pending|possible|versus|vs|unclear|indeterminate|equivocal|"
+    r"needs? (?:a )?follow[- ]?up|(?:hasn'?t|has not|haven'?t|have not|not) (?:been )?(?:biopsied|tested|checked) yet|"
     r"waiting (?:for|on) (?:the |my |a )?(?:results?|biopsy|scans?|mri|ct|pet|reports?|diagnosis|tests?|confirmation)|"
     r"(?:don'?t|do not|not) (?:have|got|get) (?:the |my )?results?(?: yet)?|results? (?:aren'?t|are not|not) "
     r"(?:back|in|ready)|no results? yet|never (?:been )?(?:done|biopsied)|(?:biopsy|test|scan) (?:was |is )?(?:never|not) "
@@ -161,7 +161,8 @@ _YES = re.compile(
     r"^(?:uh[ -]?huh|mhm+|mm[ -]?hmm+|yes+|yess|yse|ye|yeah?|yea|yeh|yah|ya|yep|yup|y|sure|of course|ofc|definitely|absolutely|certainly|"
     r"correct|indeed|affirmative|that'?s (?:right|correct|true)|true|right)\b")
 _FILLER = re.compile(r"^(?:(?:so|then|and|well|ok|okay|oh|um+|uh+(?![ -]?huh)|hmm+|ah+)\W+)+")
-_YES_IDIOM = re.compile(r"^(?:no problem\w*|no probl\w*|no prob|no worries|why not)\b")
+_YES_IDIOM = re.compile(r"^(?:no problem\w*|no probl\w*|no prob|no worries|why not|(?:i )?(?:don'?t|do not) mind|"
+                        r"no objection\w*|happy to)\b")
 _AUX_YES = re.compile(
     r"^(?:i (?:do|have|am|did|can|will|would|could|had|was)|i'?ve (?:had|been|got)|i'?m|it (?:is|has|was|did|does)|"
     r"they (?:did|have|are|were|do)|(?:he|she) (?:is|has|does|did|was|had|can)|we (?:are|will|can|do))"
@@ -184,7 +185,7 @@ _PREDICATE = re.compile(r"\b(?:fine|ok|okay|clear|clean|normal|good|healthy|low|
                         r"is|are|was|were|can'?t|cant|cannot|unable|never|don'?t|doesn'?t|didn'?t|isn'?t|wasn'?t)\b")
 # Words that, after a leading yes or no, begin a clause of its own ("no, just chemo", "no im male").
 # "no have metastasis": a "no" before a verb negates what follows, as non-native English often puts it.
-_VERB_AFTER_NO = re.compile(r"(?:have|has|had|use|used|take|took|need|needed|get|got|do|did|know|see|saw)\b")
+_VERB_AFTER_NO = re.compile(r"(?:have|has|had|use|used|take|took|need|needed)\b")
 _OWN_CLAUSE = re.compile(r"(?:only|just|never|nevr|nver|not|i|i'?m|im|it|it'?s|he|she|they|we|my|his|her|the|there|that|"
                          r"this|so|mostly|already|still|nothing|none|because|since)\b")
 # Saying one is well: a No to the exclusions ("I'm fine"), nothing for the inclusions.
@@ -407,14 +408,15 @@ def read_yes_no(criterion: Criterion, text: str, intent: Optional[str], confiden
     if length:
         return Reading(ANSWER, length)
     signals = set()
-    for clause in _clauses(cleaned, concept):
+    clauses = _clauses(cleaned, concept)
+    for clause in clauses:
         said = concept.read_clause(clause) if concept else None
         if said is None and _WELL.match(clause):
             said = "no" if criterion.kind == "exclusion" else None
         said = said or _polar(clause)
         if said:
             signals.add(said)
-    if len(signals) > 1 and concept and concept.any_yes:
+    if len(signals) > 1 and concept and concept.any_yes and any(concept.asserts_yes(c) for c in clauses):
         signals = {"yes"}  # "not pregnant, but still breastfeeding"
     if len(signals) == 1:
         return Reading(ANSWER, signals.pop())
@@ -425,6 +427,18 @@ def read_yes_no(criterion: Criterion, text: str, intent: Optional[str], confiden
             and all(_PLAIN_WORD.match(w) for w in words)):
         return Reading(ANSWER, ANSWER_INTENTS[intent])
     return Reading(UNCLEAR, detail=YES_OR_NO)
+
+
+def _read_answer(criterion: Criterion, text: str, intent: Optional[str], confidence: float) -> Reading:
+    return (read_age(criterion, text) if criterion.answer_type == "number"
+            else read_yes_no(criterion, text, intent, confidence))
+
+
+def _statement_beside_question(text: str) -> str:
+    """The parts of a message that are not questions ("I'm 17" in "I'm 17, is that too young?")."""
+    parts = [p for p in re.split(r"(?<=[.!?,;])\s+", text) if p.strip()]
+    statements = [p for p in parts if not p.rstrip().endswith(("?", "\uff1f")) and not _QUESTION.search(normalize(p))]
+    return " ".join(statements) if len(statements) < len(parts) else ""
 
 
 def read(criterion: Criterion, text: str, intent: Optional[str] = None, confidence: float = 0.0) -> Reading:
@@ -440,9 +454,14 @@ def read(criterion: Criterion, text: str, intent: Optional[str] = None, confiden
     other = non_answer(stripped)
     if other is not None and other.kind != QUESTION:
         return other
+    if other is not None and other.kind == QUESTION:
+        statement = _statement_beside_question(stripped)
+        if statement:
+            reading = _read_answer(criterion, statement, None, 0.0)
+            if reading.is_answer:
+                return reading
     if other is None:
-        reading = (read_age(criterion, stripped) if criterion.answer_type == "number"
-                   else read_yes_no(criterion, stripped, intent, confidence))
+        reading = _read_answer(criterion, stripped, intent, confidence)
         if reading.is_answer or reading.detail != YES_OR_NO and reading.detail != NO_AGE:
             return reading
         if intent in SIDE_INTENTS and confidence >= SIDE_INTENT_CONFIDENCE:
@@ -469,9 +488,10 @@ def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> R
     cleaned = normalize(stripped)
     if _WEAK_YES.match(cleaned):
         return Reading(ANSWER, "yes", detail=UNCLEAR_YES)
-    said = {_polar(c) for c in _clauses(cleaned)} - {None}
+    first = next(filter(None, (_polar(c) for c in _clauses(cleaned))), None)
+    said = {first} if first else set()  # "Yes, I'll do it for my father, he doesn't read English"
     if is_hedged(cleaned) and not _QUESTION.search(cleaned):
-        if said == {"yes"} or _CONSENT_WORDS.search(cleaned):
+        if said == {"yes"} or _CONSENT_GO.search(cleaned):
             return Reading(ANSWER, "yes", detail=UNCLEAR_YES)
         return Reading(ANSWER, "not_sure")
     if said == {"no"} or _DECLINE.search(cleaned):
@@ -499,5 +519,7 @@ _CLEAR_YES = re.compile(r"^(?:yes+|yeah|yep|yup|sure|of course|definitely|absolu
                         r"yes please|i agree|i consent|agreed)\b(?:\W+(?:please|let'?s (?:start|begin|go|do it)|"
                         r"start|go ahead|i agree|i consent|sure|of course|ok|okay|go|thanks?|thank you|"
                         r"ready|i'?m ready|let'?s|begin)\b)*\W*$")
+_CONSENT_GO = re.compile(r"\b(?:let'?s (?:start|begin|go|do it|try)|go ahead|ask away|fire away)\b")
 _CONSENT_WORDS = re.compile(r"\b(?:let'?s (?:start|begin|go|do it|try)|go ahead|start|begin|ready|agree|consent|"
-                            r"ask (?:me|away)|fire away|proceed|continue)\b")
+                            r"ask (?:me|away)|fire away|proceed|continue|go on|fill (?:it|this) (?:in|out)|"
+                            r"(?:do|answer) (?:it|this|the questions)|i'?ll (?:do|answer|fill))\b")

@@ -25,7 +25,7 @@ NEGATION = re.compile(
     r"dont|didnt|havent|hasnt|hadnt|isnt|wasnt|doesnt|cant|wont|arent|werent)\b")
 # Said after a concept word, these say it is absent or harmless ("my lungs are clear").
 REASSURANCE = re.compile(
-    r"^\W*(?:(?:tests?|results?|scans?|levels?|counts?|numbers?|reports?|checks?)\s+)?"
+    r"^\W*(?:(?:tests?|results?|scans?|levels?|counts?|numbers?|reports?|checks?|antibody|antibodies|screening)\s+)?"
     r"(?:(?:is|are|was|were|looks?|seems?|came back|came out|all|both|have been|has been|have always been)\s+)*"
     r"(?:clear|clean|fine|ok|okay|normal|good|healthy|negative|under control|controlled|gone|cured|resolved)\b")
 # Words that put a mention in the past, for questions about now ("had pneumonia last year").
@@ -75,6 +75,10 @@ class Concept:
         readings = {self._mention(clause, m, polarity) for _, _, polarity, m in kept}
         readings.discard(None)
         return readings.pop() if len(readings) == 1 else None
+
+    def asserts_yes(self, clause: str) -> bool:
+        """True when the clause states one of the `yes` words outright (not negated, not reassured away)."""
+        return any(self._mention(clause, m, "yes") == "yes" for p in self.yes for m in p.finditer(clause))
 
     def read_duration(self, text: str) -> Optional[str]:
         """"yes" / "no" from a length of time stated in the reply, for criteria that are one."""

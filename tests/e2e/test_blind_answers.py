@@ -59,5 +59,9 @@ def test_classify_tells_each_outcome_apart():
                                              "current_criterion": "hiv"})[0] == "asked_again"
     assert bench_nlu.classify(item, before, {"screening_answers": {}, "current_criterion": "hiv"})[0] == "lost"
     assert bench_nlu.classify(item, before, {"screening_answers": kept, "current_criterion": "age"})[0] == "lost"
+    assert bench_nlu.classify(item, before, {"screening_answers": {**kept, "hiv": {"answer": "not_sure"}}})[0] == "unsure"
+    hedge = bench_nlu.Item("hiv", "maybe", "not_sure", "hedge")
+    assert bench_nlu.classify(hedge, before, {"screening_answers": {**kept, "hiv": {"answer": "no"}}})[0] == "wrong"
     none = bench_nlu.Item("hiv", "ok", "none", "non_answer")
+    assert bench_nlu.classify(none, before, {"screening_answers": {**kept, "hiv": {"answer": "not_sure"}}})[0] == "wrong"
     assert bench_nlu.classify(none, before, {"screening_answers": kept, "current_criterion": "hiv"})[0] == "right"
