@@ -55,7 +55,8 @@ _HEDGES = re.compile(
     r"maybe|mayb|perhaps|probably|prob|possibly|presumably|likely|unlikely|"
     r"n[o']?t (?:really |very |totally |completely |100% )?(?:sure|certain|shure|sur)|no sure|unsure|uncertain|"
     r"i (?:think|guess|believe|suppose|reckon|assume)|think so|(?:don'?t|do not|dont) think|"
-    r"(?:don'?t|do not|dont|not) (?:really )?(?:know|remember|recall)|dunno|idk|"
+    r"(?:don'?t|do not|dont|not) (?:really )?(?:know|kno|knw|remember|recall)|dunno|idk|"
+    r"suspicious|(?:didn'?t|did not|doesn'?t|does not) (?:say|tell|explain)|nobody (?:gave|told|said)|"
     r"no (?:idea|clue)|not a clue|who knows|"
     r"can'?t (?:remember|recall|say|tell)|cannot (?:remember|recall|say|tell)|i (?:forgot|forget)|forgotten|"
     r"(?:look|check) (?:at |in |through )?my (?:records|papers|notes|documents|files|reports)|"
@@ -65,7 +66,10 @@ _HEDGES = re.compile(
     r"fifty ?fifty|some days|sometimes|on and off|it depends|depends|it varies|"
     r"ask my doctor|check with (?:my|the) doctor|(?:need|have) to (?:check|think|talk|speak|ask|discuss)|"
     r"think about it|not decided|undecided|haven'?t decided|"
-    r"suspect\w*|not (?:yet )?confirmed|unconfirmed|pending|possible|versus|vs|unclear|indeterminate|equivocal|"
+    r"suspect\w*|not (?:yet )?confirmed|unconfirmed|pending|versus|vs|unclear|indeterminate|equivocal|"
+    r"possible (?:recurrence|tumou?r|cancer|spread|metasta\w*|infection|disease|lesion)|"
+    r"(?:is |are )?(?:checking|to (?:see|check|find out)) (?:if|whether) (?:it'?s|it is|i have|i'?ve got|there'?s|there is|"
+    r"it has|he has|she has)|"
     r"needs? (?:a )?follow[- ]?up|(?:hasn'?t|has not|haven'?t|have not|not) (?:been )?(?:biopsied|tested|checked) yet|"
     r"waiting (?:for|on) (?:the |my |a )?(?:results?|biopsy|scans?|mri|ct|pet|reports?|diagnosis|tests?|confirmation)|"
     r"(?:don'?t|do not|not) (?:have|got|get) (?:the |my )?results?(?: yet)?|results? (?:aren'?t|are not|not) "
@@ -158,7 +162,7 @@ _FALLBACK_TOPICS = (
 
 # Yes and no words, at the start of a clause; "I do", "it has" and the like only in a short clause.
 _YES = re.compile(
-    r"^(?:uh[ -]?huh|mhm+|mm[ -]?hmm+|yes+|yess|yse|ye|yeah?|yea|yeh|yah|ya|yep|yup|y|sure|of course|ofc|definitely|absolutely|certainly|"
+    r"^(?:uh[ -]?huh|mhm+|mm[ -]?hmm+|yes+|yess|yse|ys|ye|yeah?|yea|yeh|yah|ya|yep|yup|y|sure|of course|ofc|definitely|absolutely|certainly|"
     r"correct|indeed|affirmative|that'?s (?:right|correct|true)|true|right)\b")
 _FILLER = re.compile(r"^(?:(?:so|then|and|well|ok|okay|oh|um+|uh+(?![ -]?huh)|hmm+|ah+)\W+)+")
 _YES_IDIOM = re.compile(r"^(?:no problem\w*|no probl\w*|no prob|no worries|why not|(?:i )?(?:don'?t|do not) mind|"
@@ -168,8 +172,8 @@ _AUX_YES = re.compile(
     r"they (?:did|have|are|were|do)|(?:he|she) (?:is|has|does|did|was|had|can)|we (?:are|will|can|do))"
     r"(?: (?:it|that|so|one|them|some|already|before|too|indeed|once|twice|done|had|been|got|yes|sure|definitely))*$")
 _NO = re.compile(
-    r"^(?:no+|nope|nah|naw|nop|n|never|nevr|nver|neva|not at all|none|negative|not really|nothing|not me|not yet|nein|no way|"
-    r"not any ?more|no longer|not (?:at the moment|now|currently|right now|at present|these days)|"
+    r"^(?:no+|nope|nah|naw|nop|n|neg|never|nevr|nver|neva|not at all|none|negative|not really|nothing|not me|not yet|nein|no way|"
+    r"not any ?more|no longer|not (?:in|within) (?:the )?(?:last|past)|not (?:at the moment|now|currently|right now|at present|these days)|"
     r"(?:not|no) (?:have|has|had|use|used|using|take|took|taking|need|needed|get|got|do|did))\b")
 # "I don't", "it hasn't" and the like: a No only in a short clause ("no I haven't"), not in a statement.
 _AUX_NO = re.compile(
@@ -182,12 +186,14 @@ _LEADING_WORD = re.compile(r"^(yes+|yeah|yep|yup|ya|yah|no+|nope|nah)\s+")
 # A clause with one of these says something about the words before it ("no, lungs fine"): a "no" before it
 # is an answer of its own, not a "no" that negates the concept's words ("no swollen nodes").
 _PREDICATE = re.compile(r"\b(?:fine|ok|okay|clear|clean|normal|good|healthy|low|high|won'?t|wont|refuse|will not|not|"
-                        r"is|are|was|were|can'?t|cant|cannot|unable|never|don'?t|doesn'?t|didn'?t|isn'?t|wasn'?t)\b")
+                        r"is|are|was|were|can'?t|cant|cannot|unable|never|don'?t|doesn'?t|didn'?t|isn'?t|wasn'?t|neg|"
+                        r"negative|negitive|non-?reactive|nothing|none)\b")
 # Words that, after a leading yes or no, begin a clause of its own ("no, just chemo", "no im male").
 # "no have metastasis": a "no" before a verb negates what follows, as non-native English often puts it.
 _VERB_AFTER_NO = re.compile(r"(?:have|has|had|use|used|take|took|need|needed)\b")
 _OWN_CLAUSE = re.compile(r"(?:only|just|never|nevr|nver|not|i|i'?m|im|it|it'?s|he|she|they|we|my|his|her|the|there|that|"
-                         r"this|so|mostly|already|still|nothing|none|because|since)\b")
+                         r"this|so|mostly|already|still|nothing|none|because|since|in|on|at|to|for|with|from|by|after|"
+                         r"before|during|a|an|some|very|too|all|always|usually|most)\b")
 # Saying one is well: a No to the exclusions ("I'm fine"), nothing for the inclusions.
 _WELL = re.compile(r"^(?:i'?m|i am|im|he'?s|she'?s|he is|she is|all|everything'?s?|everything is)\s+(?:(?:very|quite|"
                    r"pretty|perfectly|totally)\s+)?(?:fine|ok|okay|good|well|healthy|alright|all right|great)\b")
@@ -513,7 +519,7 @@ def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> R
 _WEAK_YES = re.compile(r"^(?:ok(?:ay|ey)?|k|kk|alright|all right|fine|right|sounds good|cool|great|good|why not|"
                        r"go on then|if you must)$")
 _LETS_START = re.compile(r"^(?:(?:ok|okay|yes|sure)\W+)?(?:can|could|shall) (?:we|i|you) (?:please )?(?:start|begin|go)\b")
-_DECLINE = re.compile(r"\b(?:not interested|no thanks?|rather not|prefer not|(?:not|no) want|don'?t wanna|no thank you|rather not|don'?t want|do not want|not now|"
+_DECLINE = re.compile(r"\b(?:not interested|no thanks?|rather not|prefer not|(?:not|no) want|don'?t wanna|i'?ll pass|pass for now|no thank you|rather not|don'?t want|do not want|not now|"
                       r"not today|maybe later|later|another time)\b")
 _CLEAR_YES = re.compile(r"^(?:yes+|yeah|yep|yup|sure|of course|definitely|absolutely|certainly|ok(?:ay)? yes|"
                         r"yes please|i agree|i consent|agreed)\b(?:\W+(?:please|let'?s (?:start|begin|go|do it)|"

@@ -25,9 +25,10 @@ NEGATION = re.compile(
     r"dont|didnt|havent|hasnt|hadnt|isnt|wasnt|doesnt|cant|wont|arent|werent)\b")
 # Said after a concept word, these say it is absent or harmless ("my lungs are clear").
 REASSURANCE = re.compile(
-    r"^\W*(?:(?:tests?|results?|scans?|levels?|counts?|numbers?|reports?|checks?|antibody|antibodies|screening)\s+)?"
+    r"^\W*(?:(?:tests?|results?|scans?|levels?|counts?|numbers?|reports?|checks?|antibody|antibodies|ab|screening)\W+)?"
     r"(?:(?:is|are|was|were|looks?|seems?|came back|came out|all|both|have been|has been|have always been)\s+)*"
-    r"(?:clear|clean|fine|ok|okay|normal|good|healthy|negative|under control|controlled|gone|cured|resolved)\b")
+    r"(?:clear|clean|fine|ok|okay|normal|good|healthy|negative|non-?reactive|under control|controlled|gone|cured|"
+    r"resolved)(?![\w-])")
 # Words that put a mention in the past, for questions about now ("had pneumonia last year").
 PAST = re.compile(
     r"\b(?:ago|last (?:year|month|winter|summer|spring|autumn|fall)|years? back|in (?:19|20)\d\d|used to|"
