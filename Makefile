@@ -28,7 +28,7 @@ BLNS := var/blns.json
 TRAINING_DATA := config.yml domain.yml data/nlu.yml data/rules.yml data/stories.yml
 MODEL := models/prescreening.tar.gz
 
-.PHONY: setup train run shell test lock clean browser audit bench bench-nlu
+.PHONY: setup train run shell test test-fast lock clean browser audit bench bench-nlu
 
 setup: $(VENV)/.installed $(WEBCHAT) $(BLNS)
 	$(PY) -m bot migrate
@@ -76,6 +76,11 @@ shell: setup train
 
 test: audit setup train browser
 	$(PY) -m pytest
+
+# The quick tier, for every edit: the pure core (reading replies, the engine, the conversation) and the
+# actions on a fresh SQLite file; no server is started. A few seconds.
+test-fast: setup
+	$(PY) -m pytest -q tests/unit tests/test_actions.py
 
 # Supply-chain check: pip-audit on the locked requirements and bandit on our code, from a
 # venv of their own (.venv-tools, pinned in requirements-tools.txt) so that their

@@ -2,7 +2,8 @@
 the running stack (REST channel -> Rasa NLU and rules -> action server -> bot core -> database), and
 what the bot did with it. Prints figures; asserts nothing (tests/e2e/test_blind_answers.py asserts).
 
-    .venv/bin/python bench/nlu.py                          # every set in tests/blind/  (make bench-nlu)
+    .venv/bin/python bench/nlu.py                          # every set in tests/blind/ and tests/blind/next/
+                                                           # (make bench-nlu)
     .venv/bin/python bench/nlu.py tests/blind/set1.jsonl   # one set
     options: --show wrong,asked_again,...  (list those items), --json FILE (every result)
 
@@ -198,11 +199,11 @@ def report(name: str, results: List[Result], show: Iterable[str] = ()) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("sets", nargs="*", type=Path, help="blind sets (default: every tests/blind/*.jsonl)")
+    parser.add_argument("sets", nargs="*", type=Path, help="blind sets (default: every .jsonl under tests/blind/)")
     parser.add_argument("--show", default="wrong,lost,misread,unsure", help="outcomes to list item by item")
     parser.add_argument("--json", type=Path, help="write every result here")
     args = parser.parse_args(argv)
-    sets = args.sets or sorted(BLIND_DIR.glob("*.jsonl"))
+    sets = args.sets or sorted(BLIND_DIR.rglob("*.jsonl"))
     protocol = load_protocol("NCT04143984")
     everything = {}
     with tempfile.TemporaryDirectory() as tmp:
