@@ -71,7 +71,9 @@ _HEDGES = re.compile(
     r"(?:is |are )?(?:checking|to (?:see|check|find out)) (?:if|whether) (?:it'?s|it is|i have|i'?ve got|there'?s|there is|"
     r"it has|he has|she has)|"
     r"needs? (?:a )?follow[- ]?up|(?:hasn'?t|has not|haven'?t|have not|not) (?:been )?(?:biopsied|tested|checked) yet|"
-    r"waiting (?:for|on) (?:the |my |a )?(?:results?|biopsy|scans?|mri|ct|pet|reports?|diagnosis|tests?|confirmation)|"
+    r"waiting (?:for|on) (?:the |my |a )?(?:[\w-]+ ){0,2}(?:results?|biopsy|scans?|mri|ct|pet|reports?|diagnosis|tests?|"
+    r"confirmation)|(?:don'?t|do not|didn'?t) understand (?:the |my )?(?:report|results?|letter)|"
+    r"that i'?m aware of|that i know of|as far as i'?m aware|not aware of any|"
     r"(?:don'?t|do not|not) (?:have|got|get) (?:the |my )?results?(?: yet)?|results? (?:aren'?t|are not|not) "
     r"(?:back|in|ready)|no results? yet|never (?:been )?(?:done|biopsied)|(?:biopsy|test|scan) (?:was |is )?(?:never|not) "
     r"(?:done|taken)|"
@@ -283,7 +285,8 @@ def non_answer(text: str) -> Optional[Reading]:
 
 
 # Not understanding the question is asking what it means.
-_LOST = re.compile(r"\b(?:i )?(?:don'?t|do not|dont) (?:understand|get (?:it|the question))|what do you mean|"
+_LOST = re.compile(r"\b(?:i )?(?:don'?t|do not|dont) (?:understand|get)(?: (?:it|this|that|the question|your question|"
+                   r"the word|what you mean))?$|what do you mean|"
                    r"\b(?:i'?m|i am) confused\b|confusing question")
 
 
@@ -390,7 +393,7 @@ def _clauses(cleaned: str, concept: Optional[concepts.Concept] = None) -> Tuple[
     cleaned = re.sub(r"\s+(?:n|&|\+)\s+", " and ", cleaned)
     parts = []
     for clause in concepts.clauses(cleaned):
-        match = _LEADING_WORD.match(clause)
+        match = None if _YES_IDIOM.match(clause) else _LEADING_WORD.match(clause)
         rest = clause[match.end():] if match else ""
         determiner = concept and (concept.starts(clause) or _VERB_AFTER_NO.match(rest) and match.group(1)[0] == "n" or (
             concept.starts(rest) and not _PREDICATE.search(rest) and not _OWN_CLAUSE.match(rest)))
@@ -525,7 +528,7 @@ _CLEAR_YES = re.compile(r"^(?:yes+|yeah|yep|yup|sure|of course|definitely|absolu
                         r"yes please|i agree|i consent|agreed)\b(?:\W+(?:please|let'?s (?:start|begin|go|do it)|"
                         r"start|go ahead|i agree|i consent|sure|of course|ok|okay|go|thanks?|thank you|"
                         r"ready|i'?m ready|let'?s|begin)\b)*\W*$")
-_CONSENT_GO = re.compile(r"\b(?:let'?s (?:start|begin|go|do it|try)|go ahead|ask away|fire away)\b")
-_CONSENT_WORDS = re.compile(r"\b(?:let'?s (?:start|begin|go|do it|try)|go ahead|start|begin|ready|agree|consent|"
+_CONSENT_GO = re.compile(r"\b(?:let'?s (?:start|strat|begin|go|do it|try)|go ahead|ask away|fire away)\b")
+_CONSENT_WORDS = re.compile(r"\b(?:let'?s (?:start|strat|begin|go|do it|try)|go ahead|start|strat|begin|ready|agree|consent|"
                             r"ask (?:me|away)|fire away|proceed|continue|go on|fill (?:it|this) (?:in|out)|"
                             r"(?:do|answer) (?:it|this|the questions)|i'?ll (?:do|answer|fill))\b")

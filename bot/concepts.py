@@ -8,6 +8,7 @@ disagree make no reading: the bot asks instead of guessing.
 """
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -60,7 +61,8 @@ class Concept:
     threshold_days: Optional[Tuple[float, bool]] = None
     year_gap: bool = False  # two years named ("finished 2020, came back 2023"): their gap is the length
     registry: Tuple[re.Pattern, ...] = ()  # words of a registry's criterion text that point to this concept
-    any_yes: bool = False  # an either/or criterion ("pregnant or breastfeeding"): a Yes to one part is a Yes
+    any_yes: bool = False
+    within_years: Optional[int] = None  # "in the last 5 years": a mention dated earlier than that is a No  # an either/or criterion ("pregnant or breastfeeding"): a Yes to one part is a Yes
 
     def starts(self, text: str) -> bool:
         """True when one of the concept's words begins the text ("swollen nodes" in "no swollen nodes")."""
@@ -75,6 +77,8 @@ class Concept:
                                             for o in spans)]
         readings = {self._mention(clause, m, polarity) for _, _, polarity, m in kept}
         readings.discard(None)
+        if len(readings) > 1 and self.any_yes and self.asserts_yes(clause):
+            return "yes"
         return readings.pop() if len(readings) == 1 else None
 
     def asserts_yes(self, clause: str) -> bool:
@@ -101,9 +105,20 @@ class Concept:
             flipped = True
         if not flipped and polarity == "yes" and self.now and PAST.search(clause):
             flipped = True
+        if not flipped and polarity == "yes" and self.within_years and _older_than(clause, self.within_years):
+            flipped = True
         if not flipped:
             return polarity
         return "no" if polarity == "yes" else "yes"
+
+
+def _older_than(clause: str, years: int) -> bool:
+    """True when the clause dates what it says to more than `years` years ago ("back in 2010", "8 years ago")."""
+    this_year = datetime.date.today().year
+    named = [int(y) for y in _YEAR.findall(clause)]
+    ago = [float(n) for n in re.findall(r"\b(\d+) years? ago\b", clause)]
+    # a year alone is only sure to be more than 5 years back when it is 7 calendar years back (2019 in 2026)
+    return bool(named or ago) and all(this_year - y > years + 1 for y in named) and all(n > years for n in ago)
 
 
 def _length_days(match: re.Match) -> float:
@@ -148,7 +163,7 @@ def catalogue(language: str = "en") -> Dict[str, Concept]:
         concepts[name] = Concept(name, _compile(entry.get("yes")), _compile(entry.get("no")), bool(entry.get("now")),
                                  entry.get("reassure", True), threshold, bool(length.get("year_gap")),
                                  tuple(re.compile(word) for word in entry.get("registry") or ()),
-                                 bool(entry.get("any_yes")))
+                                 bool(entry.get("any_yes")), entry.get("within_years"))
     return concepts
 
 

@@ -87,6 +87,19 @@ def test_measure_in_unit():
     ("prior_imrt", "I had 70 Gy in 2021", "yes"),
     ("prior_imrt", "yes, 60 Gy", "no"),
     ("prior_imrt", "about 66 Gy I think", "not_sure"),
+    # either/or criteria, dates, lengths of time, a "no" that answers rather than negates
+    ("pregnant_lactating", "not pregnant, but I still breastfeed my baby", "yes"),
+    ("neck_dissection", "the nodes in my neck were taken out by surgery", "yes"),
+    ("prior_malignancy", "I had breast cancer in 2009, fine ever since", "no"),
+    ("prior_malignancy", "breast cancer 2 years ago", "yes"),
+    ("recurrence_interval", "it came back after only 4 months", "no"),
+    ("recurrence_interval", "radiotherapy ended 2019, recurrence found 2022", "yes"),
+    ("recent_antibiotics", "amoxicillin for three days only", "no"),
+    ("recent_antibiotics", "a full week of antibiotics, two weeks ago", "yes"),
+    ("ecog", "no, in bed most of the day", "no"),
+    ("ecog", "I go to work and do the cooking, no problem", "yes"),
+    ("hiv", "no, tested negative", "no"),
+    ("distant_metastasis", "no have metastasis", "no"),
 ])
 def test_replies_read_against_the_question(criterion, text, answer):
     reading = read(PROTOCOL.by_id[criterion], text, None)
