@@ -61,21 +61,25 @@ _HEDGES = re.compile(
     r"can'?t (?:remember|recall|say|tell)|cannot (?:remember|recall|say|tell)|i (?:forgot|forget)|forgotten|"
     r"(?:look|check) (?:at |in |through )?my (?:records|papers|notes|documents|files|reports)|"
     r"not that i (?:know|remember|am aware)|as far as i (?:know|remember)|afaik|"
-    r"might|may have|may be|could be|(?<!this )(?<!that )(?<!any )(?<!the )(?<!what )(?<!every )(?<!which )kind of|kinda|"
+    r"might|may have|may be|could be|"
+    r"(?<!this )(?<!that )(?<!any )(?<!the )(?<!what )(?<!every )(?<!which )kind of|kinda|"
     r"(?<!this )(?<!that )(?<!any )(?<!the )(?<!what )(?<!every )sort of|sorta|hard to say|doubt|50 ?50|"
     r"fifty ?fifty|some days|sometimes|on and off|it depends|depends|it varies|"
     r"ask my doctor|check with (?:my|the) doctor|(?:need|have) to (?:check|think|talk|speak|ask|discuss)|"
     r"think about it|not decided|undecided|haven'?t decided|"
     r"suspect\w*|not (?:yet )?confirmed|unconfirmed|pending|versus|vs|unclear|indeterminate|equivocal|"
     r"possible (?:recurrence|tumou?r|cancer|spread|metasta\w*|infection|disease|lesion)|"
-    r"(?:is |are )?(?:checking|to (?:see|check|find out)) (?:if|whether) (?:it'?s|it is|i have|i'?ve got|there'?s|there is|"
+    r"(?:is |are )?(?:checking|to (?:see|check|find out)) (?:if|whether) (?:it'?s|it is|i have|i'?ve got|"
+    r"there'?s|there is|"
     r"it has|he has|she has)|"
     r"needs? (?:a )?follow[- ]?up|(?:hasn'?t|has not|haven'?t|have not|not) (?:been )?(?:biopsied|tested|checked) yet|"
-    r"waiting (?:for|on) (?:the |my |a )?(?:[\w-]+ ){0,2}(?:results?|biopsy|scans?|mri|ct|pet|reports?|diagnosis|tests?|"
+    r"waiting (?:for|on) (?:the |my |a )?(?:[\w-]+ ){0,2}(?:results?|biopsy|scans?|mri|ct|pet|reports?|"
+    r"diagnosis|tests?|"
     r"confirmation)|(?:don'?t|do not|didn'?t) understand (?:the |my )?(?:report|results?|letter)|"
     r"that i'?m aware of|that i know of|as far as i'?m aware|not aware of any|"
     r"(?:don'?t|do not|not) (?:have|got|get) (?:the |my )?results?(?: yet)?|results? (?:aren'?t|are not|not) "
-    r"(?:back|in|ready)|no results? yet|never (?:been )?(?:done|biopsied)|(?:biopsy|test|scan) (?:was |is )?(?:never|not) "
+    r"(?:back|in|ready)|no results? yet|never (?:been )?(?:done|biopsied)|(?:biopsy|test|scan) (?:was |"
+    r"is )?(?:never|not) "
     r"(?:done|taken)|"
     r"(?:not|haven'?t|have not|never) (?:been |had (?:it |them |that )?)?(?:tested|checked)(?! (?:positive|negative))|"
     r"(?:nobody|no one|no-one) (?:has |have |ever )?(?:told|said|checked|diagnosed|explained|tested)"
@@ -106,7 +110,8 @@ _POLITE = r"(?:(?:please|pls|plz|can (?:we|i|you)|could (?:we|i|you)|i (?:want|w
           r"i want|let'?s|lets|ok|okay|sorry|oops|wait|actually|um+|no)\W+)*"
 _COMMANDS = {
     "go_back": re.compile(
-        r"^" + _POLITE + r"(?:go (?:back|to the (?:previous|last) question)|back|previous(?: question)?|undo(?: that| it)?|"
+        r"^" + _POLITE + r"(?:go (?:back|to the (?:previous|last) question)|back|previous(?: question)?|"
+        r"undo(?: that| it)?|"
         r"(?:return|go) to the (?:previous|last) question|(?:return|go) to the question before|"
         r"(?:change|correct|fix|edit) (?:my |the |that )?(?:last |previous )?answer|"
         r"i (?:made a mistake|pressed the wrong (?:button|one)|answered wrong(?:ly)?)|wrong (?:answer|button)|"
@@ -125,7 +130,8 @@ _COMMANDS = {
     "erase_data": re.compile(
         r"^" + _POLITE + r"(?:(?:please )?(?:you )?(?:delete|erase|remove|forget|wipe|get rid of|scrap|bin|destroy|"
         r"purge)\b.*\b(?:data|information|info|details|answers|responses|conversation|chat|everything|me|"
-        r"records?|them|it|what i (?:said|told you|wrote)|e-?mail|phone|number|address|contact)\b|(?:do not|don'?t|dont) (?:keep|store|save)\b.*|"
+        r"records?|them|it|what i (?:said|told you|wrote)|e-?mail|phone|number|address|contact)\b|(?:do not|"
+        r"don'?t|dont) (?:keep|store|save)\b.*|"
         r"(?:my )?(?:data|information|info|details|answers) (?:wiped|deleted|erased|removed|gone))(?: please)?$"),
 }
 # Words that may stand beside a command without changing it ("stop, thanks", "I changed my mind").
@@ -139,11 +145,13 @@ _QUESTION = re.compile(
     r"will (?:i|you|it|they|this|someone|anyone|somebody|anybody|the)|"
     r"would (?:i|you|it)|should (?:i|we)|may i|tell me)\b")
 _TOPICS = (
-    ("skip", re.compile(r"\bskip\b|\bpass\b|next question|don'?t want to (?:answer|say|tell)|rather not (?:say|answer)")),
+    ("skip", re.compile(r"\bskip\b|\bpass\b|next question|don'?t want to (?:answer|say|tell)|rather not (?:say|"
+                        r"answer)")),
     ("privacy", re.compile(r"\b(?:who (?:will |can |gets to )?(?:see|read|has|have access)|privacy|private|"
                            r"confidential|safe|secure|stored?|keep (?:my|the) (?:data|answers|information)|"
                            r"my (?:data|information|answers|details) (?:safe|go|used)|share|sell)\b")),
-    ("progress", re.compile(r"\bhow (?:many|much) (?:more )?(?:questions?|longer|time|left|more)|questions? (?:are )?left|"
+    ("progress", re.compile(r"\bhow (?:many|much) (?:more )?(?:questions?|longer|time|left|more)|"
+                            r"questions? (?:are )?left|"
                             r"\bhow long\b.*\b(?:take|left|last)|almost (?:done|finished)|nearly (?:done|finished)")),
     ("payment", re.compile(r"\b(?:paid|pay|payment|cost|costs|money|free|fee|fees|compensat\w*|reimburs\w*|"
                            r"insurance|expenses?|travel)\b")),
@@ -151,7 +159,8 @@ _TOPICS = (
 # Asked in words the NLU may not know; its intent is preferred when it names one of the side questions.
 _FALLBACK_TOPICS = (
     ("ask_sponsor", re.compile(r"\bwho (?:runs|is running|leads|is in charge|are the (?:researchers|doctors))|sponsor|"
-                               r"\b(?:which|what) (?:hospital|institution|organi[sz]ation|cent(?:er|re))\b|researchers")),
+                               r"\b(?:which|what) (?:hospital|institution|organi[sz]ation|cent(?:er|re))\b|"
+                               r"researchers")),
     ("ask_size", re.compile(r"\bhow many (?:people|patients|volunteers|participants|subjects)")),
     ("ask_what_happens", re.compile(r"\bwhat (?:will|would|happens|is going to) (?:happen|i have to do)|"
                                     r"\bnext steps?\b|will (?:someone|anyone|they) (?:contact|call)")),
@@ -159,12 +168,14 @@ _FALLBACK_TOPICS = (
     ("ask_trial_about", re.compile(r"\bwhat(?:'s| is) (?:this|the) (?:trial|study)(?: about)?|about (?:this|the) "
                                    r"(?:trial|study)")),
     ("ask_why", re.compile(r"^why\b|\bwhy (?:do|are|is|does) (?:you|this|that|it)|\breason\b|\bwhat for\b")),
-    ("ask_explain", re.compile(r"\bmean\b|\bmeaning\b|\bexplain\b|\bdon'?t understand\b|^what (?:is|are|'s) (?:a |an )?\w+$")),
+    ("ask_explain", re.compile(r"\bmean\b|\bmeaning\b|\bexplain\b|\bdon'?t understand\b|^what (?:is|are|"
+                               r"'s) (?:a |an )?\w+$")),
 )
 
 # Yes and no words, at the start of a clause; "I do", "it has" and the like only in a short clause.
 _YES = re.compile(
-    r"^(?:uh[ -]?huh|mhm+|mm[ -]?hmm+|yes+|yess|yse|ys|ye|yeah?|yea|yeh|yah|ya|yep|yup|y|sure|of course|ofc|definitely|absolutely|certainly|"
+    r"^(?:uh[ -]?huh|mhm+|mm[ -]?hmm+|yes+|yess|yse|ys|ye|yeah?|yea|yeh|yah|ya|yep|yup|y|sure|of course|ofc|"
+    r"definitely|absolutely|certainly|"
     r"correct|indeed|affirmative|that'?s (?:right|correct|true)|true|right)\b")
 _FILLER = re.compile(r"^(?:(?:so|then|and|well|ok|okay|oh|um+|uh+(?![ -]?huh)|hmm+|ah+)\W+)+")
 _YES_IDIOM = re.compile(r"^(?:no problem\w*|no probl\w*|no prob|no worries|why not|(?:i )?(?:don'?t|do not) mind|"
@@ -174,8 +185,10 @@ _AUX_YES = re.compile(
     r"they (?:did|have|are|were|do)|(?:he|she) (?:is|has|does|did|was|had|can)|we (?:are|will|can|do))"
     r"(?: (?:it|that|so|one|them|some|already|before|too|indeed|once|twice|done|had|been|got|yes|sure|definitely))*$")
 _NO = re.compile(
-    r"^(?:no+|nope|nah|naw|nop|n|neg|never|nevr|nver|neva|not at all|none|negative|not really|nothing|not me|not yet|nein|no way|"
-    r"not any ?more|no longer|not (?:in|within) (?:the )?(?:last|past)|not (?:at the moment|now|currently|right now|at present|these days)|"
+    r"^(?:no+|nope|nah|naw|nop|n|neg|never|nevr|nver|neva|not at all|none|negative|not really|nothing|not me|"
+    r"not yet|nein|no way|"
+    r"not any ?more|no longer|not (?:in|within) (?:the )?(?:last|past)|not (?:at the moment|now|currently|"
+    r"right now|at present|these days)|"
     r"(?:not|no) (?:have|has|had|use|used|using|take|took|taking|need|needed|get|got|do|did))\b")
 # "I don't", "it hasn't" and the like: a No only in a short clause ("no I haven't"), not in a statement.
 _AUX_NO = re.compile(
@@ -190,10 +203,11 @@ _LEADING_WORD = re.compile(r"^(yes+|yeah|yep|yup|ya|yah|no+|nope|nah)\s+")
 _PREDICATE = re.compile(r"\b(?:fine|ok|okay|clear|clean|normal|good|healthy|low|high|won'?t|wont|refuse|will not|not|"
                         r"is|are|was|were|can'?t|cant|cannot|unable|never|don'?t|doesn'?t|didn'?t|isn'?t|wasn'?t|neg|"
                         r"negative|negitive|non-?reactive|nothing|none)\b")
-# Words that, after a leading yes or no, begin a clause of its own ("no, just chemo", "no im male").
 # "no have metastasis": a "no" before a verb negates what follows, as non-native English often puts it.
 _VERB_AFTER_NO = re.compile(r"(?:have|has|had|use|used|take|took|need|needed)\b")
-_OWN_CLAUSE = re.compile(r"(?:only|just|never|nevr|nver|not|i|i'?m|im|it|it'?s|he|she|they|we|my|his|her|the|there|that|"
+# Words that, after a leading yes or no, begin a clause of its own ("no, just chemo", "no im male").
+_OWN_CLAUSE = re.compile(r"(?:only|just|never|nevr|nver|not|i|i'?m|im|it|it'?s|he|she|they|we|my|his|her|the|"
+                         r"there|that|"
                          r"this|so|mostly|already|still|nothing|none|because|since|in|on|at|to|for|with|from|by|after|"
                          r"before|during|a|an|some|very|too|all|always|usually|most)\b")
 # Saying one is well: a No to the exclusions ("I'm fine"), nothing for the inclusions.
@@ -335,7 +349,8 @@ def _numbers(text: str):
     except Exception:  # text2num rejects some odd inputs; then there is no number in words
         pass
     text = re.sub(r"(\d)(yo|y/o|yrs?|years?)\b", r"\1 \2", text)
-    return text, [(int(m.group()), m.start(), m.end()) for m in re.finditer(r"(?<![\d.,/:])\d{1,4}(?![\d.,/:]\d)", text)]
+    found = re.finditer(r"(?<![\d.,/:])\d{1,4}(?![\d.,/:]\d)", text)
+    return text, [(int(m.group()), m.start(), m.end()) for m in found]
 
 
 def read_age(criterion: Criterion, text: str, today: Optional[datetime.date] = None) -> Reading:
@@ -509,7 +524,9 @@ def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> R
         return Reading(ANSWER, "yes")
     other = non_answer(stripped)
     if other is not None:
-        return Reading(QUESTION, detail=question_topic(stripped, intent, confidence) or "") if other.kind == QUESTION else other
+        if other.kind != QUESTION:
+            return other
+        return Reading(QUESTION, detail=question_topic(stripped, intent, confidence) or "")
     if said == {"yes"} and _CLEAR_YES.match(cleaned):
         return Reading(ANSWER, "yes")
     if said == {"yes"} or _CONSENT_WORDS.search(cleaned):
@@ -521,14 +538,17 @@ def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> R
 
 _WEAK_YES = re.compile(r"^(?:ok(?:ay|ey)?|k|kk|alright|all right|fine|right|sounds good|cool|great|good|why not|"
                        r"go on then|if you must)$")
-_LETS_START = re.compile(r"^(?:(?:ok|okay|yes|sure)\W+)?(?:can|could|shall) (?:we|i|you) (?:please )?(?:start|begin|go)\b")
-_DECLINE = re.compile(r"\b(?:not interested|no thanks?|rather not|prefer not|(?:not|no) want|don'?t wanna|i'?ll pass|pass for now|no thank you|rather not|don'?t want|do not want|not now|"
-                      r"not today|maybe later|later|another time)\b")
+_LETS_START = re.compile(r"^(?:(?:ok|okay|yes|sure)\W+)?(?:can|could|shall) (?:we|i|you) (?:please )?(?:start|"
+                         r"begin|go)\b")
+_DECLINE = re.compile(r"\b(?:not interested|no thanks?|no thank you|rather not|prefer not|(?:not|no) want|don'?t want|"
+                      r"do not want|don'?t wanna|i'?ll pass|pass for now|not now|not today|maybe later|later|"
+                      r"another time)\b")
 _CLEAR_YES = re.compile(r"^(?:yes+|yeah|yep|yup|sure|of course|definitely|absolutely|certainly|ok(?:ay)? yes|"
                         r"yes please|i agree|i consent|agreed)\b(?:\W+(?:please|let'?s (?:start|begin|go|do it)|"
                         r"start|go ahead|i agree|i consent|sure|of course|ok|okay|go|thanks?|thank you|"
                         r"ready|i'?m ready|let'?s|begin)\b)*\W*$")
 _CONSENT_GO = re.compile(r"\b(?:let'?s (?:start|strat|begin|go|do it|try)|go ahead|ask away|fire away)\b")
-_CONSENT_WORDS = re.compile(r"\b(?:let'?s (?:start|strat|begin|go|do it|try)|go ahead|start|strat|begin|ready|agree|consent|"
+_CONSENT_WORDS = re.compile(r"\b(?:let'?s (?:start|strat|begin|go|do it|try)|go ahead|start|strat|begin|ready|"
+                            r"agree|consent|"
                             r"ask (?:me|away)|fire away|proceed|continue|go on|fill (?:it|this) (?:in|out)|"
                             r"(?:do|answer) (?:it|this|the questions)|i'?ll (?:do|answer|fill))\b")
