@@ -138,6 +138,9 @@ _COMMANDS = {
 _COMMAND_FILLER = re.compile(r"^(?:please|thanks?|thank you|sorry|ok|okay|hi|hello|now|i changed my mind|"
                              r"changed my mind|i'?m done|i am done)$")
 
+# Words of a volunteer's story that sound like navigation: never a reason to offer "go back", "stop" or "start over".
+_STORY = re.compile(r"\b(?:came|come|comes|coming) back|\bback (?:then|in|pain|when)|\bmy back\b|\bstarted\b|"
+                    r"\bstopped\b|\bagain\b|\bremoved\b|\blast (?:year|month|week|time)\b")
 # Questions: ends with "?" or opens like one.
 _QUESTION = re.compile(
     r"\?\s*$|^(?:what|why|how|who|whom|whose|where|when|which|is (?:it|this|there|that)|are (?:you|there|they)|"
@@ -490,7 +493,8 @@ def read(criterion: Criterion, text: str, intent: Optional[str] = None, confiden
             return reading
         if intent in SIDE_INTENTS and confidence >= SIDE_INTENT_CONFIDENCE:
             return Reading(QUESTION, detail=intent)
-        if intent in COMMAND_INTENTS and confidence >= COMMAND_OFFER_CONFIDENCE:
+        story = _STORY.search(normalize(stripped))
+        if intent in COMMAND_INTENTS and confidence >= COMMAND_OFFER_CONFIDENCE and not story:
             return Reading(OFFER, detail=intent)
         return reading
     topic = question_topic(stripped, intent, confidence)

@@ -121,6 +121,14 @@ def test_non_answers_are_never_answers(criterion, text, intent):
     assert not read(PROTOCOL.by_id[criterion], text, intent, 1.0).is_answer
 
 
+def test_a_command_in_other_words_is_offered_but_never_from_a_story():
+    hiv = PROTOCOL.by_id["hiv"]
+    offered = read(hiv, "can we do the previous one again", "go_back", 0.95)
+    assert (offered.kind, offered.detail) == (answers.OFFER, "go_back")
+    for story in ("it came back last year", "they stopped the chemo", "I started treatment again"):
+        assert read(hiv, story, "go_back", 0.99).kind != answers.OFFER
+
+
 @pytest.mark.parametrize("text,command", [
     ("go back", "go_back"), ("please go back", "go_back"), ("start over", "start_over"),
     ("clear my responses", "start_over"), ("stop", "stop"), ("delete my data", "erase_data"),
