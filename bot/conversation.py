@@ -441,16 +441,25 @@ def _contact_step(protocol: Protocol, state: State, intent: Optional[str]) -> Tu
             return Turn(state, (), SUBMIT_REFERRAL)
         if intent == "deny":
             return Turn(state, (change_menu(state),))
-        return Turn(state, (Reply("Sorry, I didn't catch that."), summary(protocol, state)))
+        return _unclear_choice(state, summary(protocol, state))
     if intent == "affirm":
-        return Turn(replace(state, contact_consent=True), (Reply(
+        return Turn(replace(state, contact_consent=True, last_unclear=None), (Reply(
             "Thank you. I'll ask a few short questions about how the study team can reach you. "
             "You can say \u201cstop\u201d at any time and nothing will be sent."),), COLLECT_CONTACT)
     if intent == "deny":
-        return Turn(replace(state, contact_consent=False, contact={}), (Reply(
+        return Turn(replace(state, contact_consent=False, contact={}, last_unclear=None), (Reply(
             "That's fine: nothing more will be collected and no one will contact you. If you change your mind, "
             "come back to this chat and say \u201cyes, contact me\u201d."),))
-    return Turn(state, (Reply("Sorry, I didn't catch that."), contact_question(protocol)))
+    return _unclear_choice(state, contact_question(protocol))
+
+
+def _unclear_choice(state: State, question: Reply) -> Turn:
+    """A reply to a yes/no choice that is neither: say so, in other words the second time in a row."""
+    again = state.last_unclear == answers.YES_OR_NO
+    text = ("I still couldn't tell whether that means yes or no. Please tap one of the buttons, or answer "
+            "\u201cyes\u201d or \u201cno\u201d." if again else
+            "I couldn't tell whether that means yes or no.")
+    return Turn(replace(state, last_unclear=answers.YES_OR_NO), (Reply(text), question))
 
 
 def _sent_note(state: State) -> Tuple[Reply, ...]:

@@ -233,3 +233,12 @@ def test_oversized_message_is_not_read_and_the_question_is_asked_again(protocol)
     turn = c.message(protocol, state, "yes " * 600, "affirm")
     assert turn.state == state
     assert "too long for me" in turn.replies[0].text and turn.replies[-1].text.startswith("Question 1 of 25")
+
+
+def test_an_unclear_reply_to_the_contact_question_is_said_differently_the_second_time(protocol):
+    state = answer_all(protocol, consented(protocol).state).state
+    first = c.message(protocol, state, "banana", None)
+    second = c.message(protocol, first.state, "banana", None)
+    assert first.replies[0].text == "I couldn't tell whether that means yes or no."
+    assert second.replies[0].text.startswith("I still couldn't tell") and second.replies[-1] == c.contact_question(protocol)
+    assert c.message(protocol, second.state, "yes please", None).state.contact_consent is True
