@@ -77,7 +77,8 @@ _HEDGES = re.compile(
     r"diagnosis|tests?|"
     r"confirmation)|(?:don'?t|do not|didn'?t) understand (?:the |my )?(?:report|results?|letter)|"
     r"that i'?m aware of|that i know of|as far as i'?m aware|not aware of any|"
-    r"(?:don'?t|do not|not) (?:have|got|get) (?:the |my )?results?(?: yet)?|results? (?:aren'?t|are not|not) "
+    r"(?:never|not|didn'?t|did not) (?:said|say|told (?:me|us)|tell (?:me|us)) what|waiting to (?:know|hear|see|find out) (?:if|whether)|"
+    r"(?:don'?t|do not|not|haven'?t|have not) (?:have|got|get|received|had) (?:the |my |any )?results?(?: yet)?|results? (?:aren'?t|are not|not) "
     r"(?:back|in|ready)|no results? yet|never (?:been )?(?:done|biopsied)|(?:biopsy|test|scan) (?:was |"
     r"is )?(?:never|not) "
     r"(?:done|taken)|"
@@ -148,6 +149,8 @@ _QUESTION = re.compile(
     r"will (?:i|you|it|they|this|someone|anyone|somebody|anybody|the)|"
     r"would (?:i|you|it)|should (?:i|we)|may i|tell me)\b")
 _TOPICS = (
+    ("who_answers", re.compile(r"\banswer (?:for|as) (?:me|him|her|them|myself)\b|\bfor me or (?:for )?(?:him|her|them)\b|"
+                               r"\bon (?:his|her|their) behalf\b|\bwho should answer\b")),
     ("skip", re.compile(r"\bskip\b|\bpass\b|next question|don'?t want to (?:answer|say|tell)|rather not (?:say|"
                         r"answer)")),
     ("privacy", re.compile(r"\b(?:who (?:will |can |gets to )?(?:see|read|has|have access)|privacy|private|"
@@ -161,6 +164,8 @@ _TOPICS = (
 )
 # Asked in words the NLU may not know; its intent is preferred when it names one of the side questions.
 _FALLBACK_TOPICS = (
+    ("who_answers", re.compile(r"\banswer (?:for|as) (?:me|him|her|them|myself)\b|\bfor me or (?:for )?(?:him|her|them)\b|"
+                               r"\bon (?:his|her|their) behalf\b|\bwho should answer\b")),
     ("ask_sponsor", re.compile(r"\bwho (?:runs|is running|leads|is in charge|are the (?:researchers|doctors))|sponsor|"
                                r"\b(?:which|what) (?:hospital|institution|organi[sz]ation|cent(?:er|re))\b|"
                                r"researchers")),
@@ -296,7 +301,7 @@ def non_answer(text: str) -> Optional[Reading]:
             return Reading(WAIT)
         return non_answer(rest)
     asked = (text or "").rstrip().endswith(("?", "\uff1f")) and not is_hedged(cleaned)
-    if _QUESTION.search(cleaned) or asked or _TOPICS[0][1].search(cleaned) or _LOST.search(cleaned):
+    if _QUESTION.search(cleaned) or asked or dict(_TOPICS)["skip"].search(cleaned) or _LOST.search(cleaned):
         return Reading(QUESTION)
     return None
 
@@ -431,6 +436,9 @@ def read_yes_no(criterion: Criterion, text: str, intent: Optional[str], confiden
         if quantity is not None:
             return Reading(ANSWER, "yes" if quantity >= criterion.measure.met_at_least else "no")
     concept = concepts.concept(criterion.concept)
+    labs = concept.read_labs(cleaned) if concept else None
+    if labs == "no":  # a value out of range: read back before it counts, as every ruling-out answer is
+        return Reading(ANSWER, "no")
     length = concept.read_duration(cleaned) if concept else None
     if length:
         return Reading(ANSWER, length)
@@ -443,6 +451,8 @@ def read_yes_no(criterion: Criterion, text: str, intent: Optional[str], confiden
         said = said or _polar(clause)
         if said:
             signals.add(said)
+    if labs:
+        signals.add(labs)  # values in range agree with the words, or the bot asks
     if len(signals) > 1 and concept and concept.any_yes and any(concept.asserts_yes(c) for c in clauses):
         signals = {"yes"}  # "not pregnant, but still breastfeeding"
     if len(signals) == 1:
@@ -464,8 +474,11 @@ def _read_answer(criterion: Criterion, text: str, intent: Optional[str], confide
 def _statement_beside_question(text: str) -> str:
     """The parts of a message that are not questions ("I'm 17" in "I'm 17, is that too young?")."""
     parts = [p for p in re.split(r"(?<=[.!?,;])\s+", text) if p.strip()]
-    statements = [p for p in parts if not p.rstrip().endswith(("?", "\uff1f")) and not _QUESTION.search(normalize(p))]
-    return " ".join(statements) if len(statements) < len(parts) else ""
+    questions = [p for p in parts if p.rstrip().endswith(("?", "\uff1f")) or _QUESTION.search(normalize(p))]
+    if not questions or any(len(q.split()) > 5 or question_topic(q) for q in questions):
+        return ""  # a real question: answered, not read past
+    statements = [p for p in parts if p not in questions]
+    return " ".join(statements)
 
 
 def read(criterion: Criterion, text: str, intent: Optional[str] = None, confidence: float = 0.0) -> Reading:
@@ -551,7 +564,8 @@ _CLEAR_YES = re.compile(r"^(?:yes+|yeah|yep|yup|sure|of course|definitely|absolu
                         r"yes please|i agree|i consent|agreed)\b(?:\W+(?:please|let'?s (?:start|begin|go|do it)|"
                         r"start|go ahead|i agree|i consent|sure|of course|ok|okay|go|thanks?|thank you|"
                         r"ready|i'?m ready|let'?s|begin)\b)*\W*$")
-_CONSENT_GO = re.compile(r"\b(?:let'?s (?:start|strat|begin|go|do it|try)|go ahead|ask away|fire away)\b")
+_CONSENT_GO = re.compile(r"\b(?:let'?s (?:start|strat|begin|go|do it|try)|go ahead|ask away|fire away|"
+                         r"(?:i )?(?:can|could|will|happy to) answer (?:the |your )?questions)\b")
 _CONSENT_WORDS = re.compile(r"\b(?:let'?s (?:start|strat|begin|go|do it|try)|go ahead|start|strat|begin|ready|"
                             r"agree|consent|"
                             r"ask (?:me|away)|fire away|proceed|continue|go on|fill (?:it|this) (?:in|out)|"

@@ -28,7 +28,8 @@ NEGATION = re.compile(
 REASSURANCE = re.compile(
     r"^\W*(?:(?:tests?|results?|scans?|levels?|counts?|numbers?|reports?|checks?|antibody|antibodies|ab|screening)\W+)?"
     r"(?:(?:is|are|was|were|looks?|seems?|came back|came out|all|both|have been|has been|have always been)\s+)*"
-    r"(?:clear|clean|fine|ok|okay|normal|good|healthy|negative|non-?reactive|under control|controlled|gone|cured|"
+    r"(?:clear|clean|fine|ok|okay|normal|good|healthy|negative|neg|negitive|non-?reactive|under control|controlled|"
+    r"gone|cured|"
     r"resolved)(?![\w-])")
 # Words that put a mention in the past, for questions about now ("had pneumonia last year").
 PAST = re.compile(
@@ -46,7 +47,34 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
                  "several": 3, "half a": 0.5}
 _DAYS = {"d": 1, "w": 7, "m": 30.4, "y": 365}
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_MONTH = re.compile(r"\b(jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+                    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
 CLAUSE_BREAK = re.compile(r"[.;!?\n]+|,|\bbut\b|\bhowever\b|\balthough\b|\bthough\b")
+
+
+@dataclass(frozen=True)
+class Lab:
+    """One test of a lab report, and the values that surely meet the criterion or surely do not."""
+
+    pattern: re.Pattern  # the test's name, then its value and any flag
+    ok: Tuple[float, float]
+    bad_below: Optional[float] = None
+    bad_above: Optional[float] = None
+    per_ul: bool = False  # counts: over 1000 they were written per µL, not ×10^9/L
+    g_dl: bool = False  # haemoglobin: under 25 it was written in g/dL, not g/L
+
+    def read(self, match: re.Match) -> Optional[str]:
+        value = float(match.group("value"))
+        if self.per_ul and value >= 1000:
+            value /= 1000
+        if self.g_dl and value < 25:
+            value *= 10
+        flag = match.group("flag")
+        if flag or (self.bad_below is not None and value < self.bad_below) or (
+                self.bad_above is not None and value > self.bad_above):
+            return "no"
+        return "yes" if self.ok[0] <= value <= self.ok[1] else None
 
 
 @dataclass(frozen=True)
@@ -60,9 +88,11 @@ class Concept:
     # (days it must exceed or reach for a Yes, whether reaching it is enough).
     threshold_days: Optional[Tuple[float, bool]] = None
     year_gap: bool = False  # two years named ("finished 2020, came back 2023"): their gap is the length
+    month_gap: bool = False  # two months named ("finished in June, found in September"): same year, unless years say
     registry: Tuple[re.Pattern, ...] = ()  # words of a registry's criterion text that point to this concept
-    any_yes: bool = False
-    within_years: Optional[int] = None  # "in the last 5 years": a mention dated earlier than that is a No  # an either/or criterion ("pregnant or breastfeeding"): a Yes to one part is a Yes
+    any_yes: bool = False  # an either/or criterion ("pregnant or breastfeeding"): a Yes to one part is a Yes
+    within_years: Optional[int] = None  # "in the last 5 years": a mention dated earlier than that is a No
+    labs: Tuple["Lab", ...] = ()  # values of a lab report that decide ("PLT 62" -> No)
 
     def starts(self, text: str) -> bool:
         """True when one of the concept's words begins the text ("swollen nodes" in "no swollen nodes")."""
@@ -85,6 +115,13 @@ class Concept:
         """True when the clause states one of the `yes` words outright (not negated, not reassured away)."""
         return any(self._mention(clause, m, "yes") == "yes" for p in self.yes for m in p.finditer(clause))
 
+    def read_labs(self, text: str) -> Optional[str]:
+        """"yes" when every lab value given surely meets the criterion, "no" when one surely does not."""
+        said = [lab.read(m) for lab in self.labs for m in lab.pattern.finditer(text)]
+        if "no" in said:
+            return "no"
+        return "yes" if said and all(s == "yes" for s in said) else None
+
     def read_duration(self, text: str) -> Optional[str]:
         """"yes" / "no" from a length of time stated in the reply, for criteria that are one."""
         if self.threshold_days is None:
@@ -95,6 +132,10 @@ class Concept:
             years = sorted({int(y) for y in _YEAR.findall(text)})
             if len(years) == 2 and years[1] > years[0]:
                 lengths = [(years[1] - years[0]) * 365.0]
+        if not lengths and self.month_gap and not _YEAR.search(text):
+            months = [_MONTHS.index(m[:3]) for m in _MONTH.findall(text)]
+            if len(months) == 2 and months[0] != months[1]:
+                lengths = [((months[1] - months[0]) % 12) * 30.4]
         said = {"yes" if (days > limit or (reaching and days >= limit)) else "no" for days in lengths}
         return said.pop() if len(said) == 1 else None
 
@@ -110,6 +151,14 @@ class Concept:
         if not flipped:
             return polarity
         return "no" if polarity == "yes" else "yes"
+
+
+def _lab(entry: dict) -> Lab:
+    pattern = re.compile(rf"(?<![\w-])(?:{entry['test']})(?![\w-])[^\d\n]{{0,25}}?(?P<value>\d+(?:\.\d+)?)"
+                         r"(?:\s*(?:[x×*]\s*10\^?\d+)?\s*(?:/\s*[µu]?l|g/l|g/dl|u/l|iu/l|[µu]mol/l|mg/dl|ml/min\S*)?)?"
+                         r"\s*(?P<flag>[↑↓]|\((?:h|l|high|low)\)|(?<=\s)(?:h|l)\b)?")
+    return Lab(pattern, tuple(entry["ok"]), entry.get("bad_below"), entry.get("bad_above"), bool(entry.get("per_ul")),
+               bool(entry.get("g_dl")))
 
 
 def _older_than(clause: str, years: int) -> bool:
@@ -162,8 +211,9 @@ def catalogue(language: str = "en") -> Dict[str, Concept]:
             threshold = (float(length["at_least_days"]), True)
         concepts[name] = Concept(name, _compile(entry.get("yes")), _compile(entry.get("no")), bool(entry.get("now")),
                                  entry.get("reassure", True), threshold, bool(length.get("year_gap")),
-                                 tuple(re.compile(word) for word in entry.get("registry") or ()),
-                                 bool(entry.get("any_yes")), entry.get("within_years"))
+                                 bool(length.get("month_gap")), tuple(re.compile(word) for word in entry.get("registry") or ()),
+                                 bool(entry.get("any_yes")), entry.get("within_years"),
+                                 tuple(_lab(lab) for lab in entry.get("labs") or ()))
     return concepts
 
 

@@ -602,6 +602,9 @@ def _side_question(protocol: Protocol, state: State, topic: str) -> Turn:
     elif topic == "skip" and state.current:
         text = ("You don't have to know the answer: you can choose \u201cNot sure\u201d, and it won't rule you "
                 "out. The study team can check it with you later.")
+    elif topic == "who_answers":
+        text = ("Please answer for the person who would take part in the trial. If you are helping a relative, "
+                "answer about them.")
     elif topic == "payment":
         text = ("The trial's listing doesn't say anything about payment or costs, so I don't know. "
                 "The study team can tell you.")

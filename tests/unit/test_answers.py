@@ -100,6 +100,16 @@ def test_measure_in_unit():
     ("ecog", "I go to work and do the cooking, no problem", "yes"),
     ("hiv", "no, tested negative", "no"),
     ("distant_metastasis", "no have metastasis", "no"),
+    # lab reports and named months
+    ("blood_counts", "PLT 38 last week", "no"),
+    ("blood_counts", "wbc 6.1, hb 140 g/l, plt 250", "yes"),
+    ("blood_counts", "haemoglobin 8.2 g/dL", "no"),
+    ("blood_counts", "neutrophils 1.1 (L)", "no"),
+    ("organ_function", "ALT 30, creatinine 70", "yes"),
+    ("organ_function", "AST 180 ↑", "no"),
+    ("organ_function", "creatinine clearance 48 ml/min", "no"),
+    ("recurrence_interval", "radiotherapy finished in January, the relapse was found in March", "no"),
+    ("recurrence_interval", "treatment ended in February and it came back in November", "yes"),
 ])
 def test_replies_read_against_the_question(criterion, text, answer):
     reading = read(PROTOCOL.by_id[criterion], text, None)
