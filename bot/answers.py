@@ -77,8 +77,10 @@ _HEDGES = re.compile(
     r"diagnosis|tests?|"
     r"confirmation)|(?:don'?t|do not|didn'?t) understand (?:the |my )?(?:report|results?|letter)|"
     r"that i'?m aware of|that i know of|as far as i'?m aware|not aware of any|"
-    r"(?:never|not|didn'?t|did not) (?:said|say|told (?:me|us)|tell (?:me|us)) what|waiting to (?:know|hear|see|find out) (?:if|whether)|"
-    r"(?:don'?t|do not|not|haven'?t|have not) (?:have|got|get|received|had) (?:the |my |any )?results?(?: yet)?|results? (?:aren'?t|are not|not) "
+    r"(?:never|not|didn'?t|did not) (?:said|say|told (?:me|us)|tell (?:me|us)) what|"
+    r"waiting to (?:know|hear|see|find out) (?:if|whether)|"
+    r"(?:don'?t|do not|not|haven'?t|have not) (?:have|got|get|received|had) (?:the |my |any )?results?(?: yet)?|"
+    r"results? (?:aren'?t|are not|not) "
     r"(?:back|in|ready)|no results? yet|never (?:been )?(?:done|biopsied)|(?:biopsy|test|scan) (?:was |"
     r"is )?(?:never|not) "
     r"(?:done|taken)|"
@@ -149,7 +151,8 @@ _QUESTION = re.compile(
     r"will (?:i|you|it|they|this|someone|anyone|somebody|anybody|the)|"
     r"would (?:i|you|it)|should (?:i|we)|may i|tell me)\b")
 _TOPICS = (
-    ("who_answers", re.compile(r"\banswer (?:for|as) (?:me|him|her|them|myself)\b|\bfor me or (?:for )?(?:him|her|them)\b|"
+    ("who_answers", re.compile(r"\banswer (?:for|as) (?:me|him|her|them|myself)\b|"
+                               r"\bfor me or (?:for )?(?:him|her|them)\b|"
                                r"\bon (?:his|her|their) behalf\b|\bwho should answer\b")),
     ("skip", re.compile(r"\bskip\b|\bpass\b|next question|don'?t want to (?:answer|say|tell)|rather not (?:say|"
                         r"answer)")),
@@ -164,8 +167,6 @@ _TOPICS = (
 )
 # Asked in words the NLU may not know; its intent is preferred when it names one of the side questions.
 _FALLBACK_TOPICS = (
-    ("who_answers", re.compile(r"\banswer (?:for|as) (?:me|him|her|them|myself)\b|\bfor me or (?:for )?(?:him|her|them)\b|"
-                               r"\bon (?:his|her|their) behalf\b|\bwho should answer\b")),
     ("ask_sponsor", re.compile(r"\bwho (?:runs|is running|leads|is in charge|are the (?:researchers|doctors))|sponsor|"
                                r"\b(?:which|what) (?:hospital|institution|organi[sz]ation|cent(?:er|re))\b|"
                                r"researchers")),

@@ -103,8 +103,8 @@ class Concept:
         ("allergic" inside "allergic to shellfish")."""
         spans = [(m.start(), m.end(), polarity, m) for patterns, polarity in ((self.no, "no"), (self.yes, "yes"))
                  for pattern in patterns for m in pattern.finditer(clause)]
-        kept = [s for s in spans if not any(o is not s and o[0] <= s[0] and s[1] <= o[1] and (o[1] - o[0]) > (s[1] - s[0])
-                                            for o in spans)]
+        kept = [s for s in spans if not any(o is not s and o[0] <= s[0] and s[1] <= o[1]
+                                            and (o[1] - o[0]) > (s[1] - s[0]) for o in spans)]
         readings = {self._mention(clause, m, polarity) for _, _, polarity, m in kept}
         readings.discard(None)
         if len(readings) > 1 and self.any_yes and self.asserts_yes(clause):
@@ -211,7 +211,8 @@ def catalogue(language: str = "en") -> Dict[str, Concept]:
             threshold = (float(length["at_least_days"]), True)
         concepts[name] = Concept(name, _compile(entry.get("yes")), _compile(entry.get("no")), bool(entry.get("now")),
                                  entry.get("reassure", True), threshold, bool(length.get("year_gap")),
-                                 bool(length.get("month_gap")), tuple(re.compile(word) for word in entry.get("registry") or ()),
+                                 bool(length.get("month_gap")),
+                                 tuple(re.compile(word) for word in entry.get("registry") or ()),
                                  bool(entry.get("any_yes")), entry.get("within_years"),
                                  tuple(_lab(lab) for lab in entry.get("labs") or ()))
     return concepts
@@ -224,7 +225,8 @@ def concept(name: Optional[str], language: str = "en") -> Optional[Concept]:
 def guess(text: str, language: str = "en") -> Optional[str]:
     """The concept whose words a criterion's text mentions most, for drafting an imported protocol."""
     lowered = text.lower()
-    scores = {name: 3 * sum(1 for p in c.registry if p.search(lowered)) + sum(1 for p in c.yes + c.no if p.search(lowered))
+    scores = {name: 3 * sum(1 for p in c.registry if p.search(lowered))
+              + sum(1 for p in c.yes + c.no if p.search(lowered))
               for name, c in catalogue(language).items()}
     best = max(scores, key=scores.get, default=None)
     return best if best and scores[best] > 0 else None

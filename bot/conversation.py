@@ -129,7 +129,8 @@ def _numbered_choice(text: str, choices: Tuple[str, ...]) -> Optional[Tuple[str,
 
 
 def _payload(text: str) -> Optional[Tuple[str, dict]]:
-    """The (intent, entities) of a button's payload such as "/go_back" or '/change_contact{"contact_field": "email"}'."""
+    """The (intent, entities) of a button's payload, such as "/go_back" or
+    '/change_contact{"contact_field": "email"}'."""
     match = re.fullmatch(r"\s*/(\w+)(\{.*\})?\s*", text or "")
     if not match:
         return None
