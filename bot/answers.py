@@ -36,6 +36,8 @@ UNCLEAR_YES = "unclear_yes"  # consent in words that are not a clear yes: read b
 ANSWER_INTENTS = {"affirm": "yes", "deny": "no", "not_sure": "not_sure"}
 BUTTON_ANSWERS = {"/affirm": "yes", "/deny": "no", "/not_sure": "not_sure"}
 COMMAND_INTENTS = ("go_back", "start_over", "stop", "erase_data")
+INFO_INTENTS = ("ask_trial_about", "ask_treatment", "ask_sponsor", "ask_size", "ask_what_happens")
+SIDE_INTENTS = ("ask_why", "ask_explain") + INFO_INTENTS
 # The NLU alone decides only when confident, and only for a reply of at most this many plain words.
 INTENT_ALONE_CONFIDENCE = 0.9
 INTENT_ALONE_WORDS = 3
@@ -418,14 +420,21 @@ def _clauses(cleaned: str, concept: Optional[concepts.Concept] = None) -> Tuple[
     parts = []
     for clause in concepts.clauses(cleaned):
         match = None if _YES_IDIOM.match(clause) else _LEADING_WORD.match(clause)
-        rest = clause[match.end():] if match else ""
-        determiner = concept and (concept.starts(clause) or _VERB_AFTER_NO.match(rest) and match.group(1)[0] == "n" or (
-            concept.starts(rest) and not _PREDICATE.search(rest) and not _OWN_CLAUSE.match(rest)))
-        if match and not determiner:
-            parts += [match.group(1), rest]
+        if match and not _negates_what_follows(clause, match.group(1), clause[match.end():], concept):
+            parts += [match.group(1), clause[match.end():]]
         else:
             parts.append(clause)
     return tuple(p for p in parts if p)
+
+
+def _negates_what_follows(clause: str, word: str, rest: str, concept: Optional[concepts.Concept]) -> bool:
+    """Whether a leading yes/no word belongs to the words after it ("no swollen nodes", "no have
+    metastasis") rather than being an answer of its own ("no, lungs fine", "no im male")."""
+    if concept is None:
+        return False
+    if concept.starts(clause) or (word.startswith("n") and _VERB_AFTER_NO.match(rest)):
+        return True
+    return concept.starts(rest) and not _PREDICATE.search(rest) and not _OWN_CLAUSE.match(rest)
 
 
 def read_yes_no(criterion: Criterion, text: str, intent: Optional[str], confidence: float = 0.0) -> Reading:
@@ -495,13 +504,12 @@ def read(criterion: Criterion, text: str, intent: Optional[str] = None, confiden
     other = non_answer(stripped)
     if other is not None and other.kind != QUESTION:
         return other
-    if other is not None and other.kind == QUESTION:
+    if other is not None:  # a question; a statement beside a short tag question is still read
         statement = _statement_beside_question(stripped)
-        if statement:
-            reading = _read_answer(criterion, statement, None, 0.0)
-            if reading.is_answer:
-                return reading
-    if other is None:
+        reading = _read_answer(criterion, statement, None, 0.0) if statement else None
+        if reading is not None and reading.is_answer:
+            return reading
+    else:
         reading = _read_answer(criterion, stripped, intent, confidence)
         if reading.is_answer or reading.detail != YES_OR_NO and reading.detail != NO_AGE:
             return reading
@@ -517,9 +525,6 @@ def read(criterion: Criterion, text: str, intent: Optional[str] = None, confiden
     return Reading(QUESTION, detail=topic or "")
 
 
-INFO_INTENTS = ("ask_trial_about", "ask_treatment", "ask_sponsor", "ask_size", "ask_what_happens")
-SIDE_INTENTS = ("ask_why", "ask_explain") + INFO_INTENTS
-
 
 def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> Reading:
     """The reply to "would you like to start?": a clear yes, a yes to read back first (detail UNCLEAR_YES),
@@ -530,13 +535,13 @@ def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> R
     cleaned = normalize(stripped)
     if _WEAK_YES.match(cleaned):
         return Reading(ANSWER, "yes", detail=UNCLEAR_YES)
-    first = next(filter(None, (_polar(c) for c in _clauses(cleaned))), None)
-    said = {first} if first else set()  # "Yes, I'll do it for my father, he doesn't read English"
+    # the first yes or no said decides: "Yes, I'll do it for my father, he doesn't read English"
+    said = next(filter(None, (_polar(c) for c in _clauses(cleaned))), None)
     if is_hedged(cleaned) and not _QUESTION.search(cleaned):
-        if said == {"yes"} or _CONSENT_GO.search(cleaned):
+        if said == "yes" or _CONSENT_GO.search(cleaned):
             return Reading(ANSWER, "yes", detail=UNCLEAR_YES)
         return Reading(ANSWER, "not_sure")
-    if said == {"no"} or _DECLINE.search(cleaned):
+    if said == "no" or _DECLINE.search(cleaned):
         return Reading(ANSWER, "no")
     if _LETS_START.match(cleaned):
         return Reading(ANSWER, "yes")
@@ -545,9 +550,9 @@ def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> R
         if other.kind != QUESTION:
             return other
         return Reading(QUESTION, detail=question_topic(stripped, intent, confidence) or "")
-    if said == {"yes"} and _CLEAR_YES.match(cleaned):
+    if said == "yes" and _CLEAR_YES.match(cleaned):
         return Reading(ANSWER, "yes")
-    if said == {"yes"} or _CONSENT_WORDS.search(cleaned):
+    if said == "yes" or _CONSENT_WORDS.search(cleaned):
         return Reading(ANSWER, "yes", detail=UNCLEAR_YES)
     if intent in SIDE_INTENTS and confidence >= SIDE_INTENT_CONFIDENCE:
         return Reading(QUESTION, detail=intent)
@@ -565,9 +570,10 @@ _CLEAR_YES = re.compile(r"^(?:yes+|yeah|yep|yup|sure|of course|definitely|absolu
                         r"yes please|i agree|i consent|agreed)\b(?:\W+(?:please|let'?s (?:start|begin|go|do it)|"
                         r"start|go ahead|i agree|i consent|sure|of course|ok|okay|go|thanks?|thank you|"
                         r"ready|i'?m ready|let'?s|begin)\b)*\W*$")
-_CONSENT_GO = re.compile(r"\b(?:let'?s (?:start|strat|begin|go|do it|try)|go ahead|ask away|fire away|"
-                         r"(?:i )?(?:can|could|will|happy to) answer (?:the |your )?questions)\b")
-_CONSENT_WORDS = re.compile(r"\b(?:let'?s (?:start|strat|begin|go|do it|try)|go ahead|start|strat|begin|ready|"
-                            r"agree|consent|"
-                            r"ask (?:me|away)|fire away|proceed|continue|go on|fill (?:it|this) (?:in|out)|"
-                            r"(?:do|answer) (?:it|this|the questions)|i'?ll (?:do|answer|fill))\b")
+# Words that say "go on" even beside a hedge ("I guess so, let's try"); with the plainer ones below, a yes to read back.
+_GO_ON = (r"let'?s (?:start|strat|begin|go|do it|try)|go ahead|ask away|fire away|"
+          r"(?:i )?(?:can|could|will|happy to) answer (?:the |your )?questions")
+_CONSENT_GO = re.compile(rf"\b(?:{_GO_ON})\b")
+_CONSENT_WORDS = re.compile(rf"\b(?:{_GO_ON}|start|strat|begin|ready|agree|consent|ask me|proceed|continue|go on|"
+                            r"fill (?:it|this) (?:in|out)|(?:do|answer) (?:it|this|the questions)|"
+                            r"i'?ll (?:do|answer|fill))\b")

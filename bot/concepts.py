@@ -185,15 +185,6 @@ def clauses(text: str) -> Tuple[str, ...]:
     return tuple(part.strip() for part in CLAUSE_BREAK.split(text) if part and part.strip())
 
 
-def read(concept: Concept, text: str) -> Optional[str]:
-    """What a (normalized) reply says about a concept: "yes", "no", "conflict" or None (not mentioned)."""
-    found = {concept.read_clause(clause) for clause in clauses(text)}
-    found.discard(None)
-    if len(found) > 1:
-        return "conflict"
-    return found.pop() if found else None
-
-
 def _compile(words) -> Tuple[re.Pattern, ...]:
     return tuple(re.compile(rf"(?<![\w-])(?:{word})(?![\w-])") for word in words or ())
 

@@ -267,7 +267,7 @@ def message(protocol: Protocol, state: State, text: str, intent: Optional[str], 
         return _choose(protocol, replace(state, pending=None), *clicked)
     if _confirming_erase(state):
         said = answers.confirmation(text)
-        if said == "yes" or (said is None and intent == "erase_data" and answers.command_in(text) == "erase_data"):
+        if said == "yes" or (intent == "erase_data" and answers.command_in(text) == "erase_data"):
             return erase_data(protocol, state)
         if said == "no":
             return Turn(state, (Reply("Okay, I haven't deleted anything."),) + prompt(protocol, state))
@@ -282,7 +282,7 @@ def message(protocol: Protocol, state: State, text: str, intent: Optional[str], 
             return Turn(turn.state, opened.replies[:1] + turn.replies, turn.command)
         return start(protocol, state)
     if command:
-        return _command(protocol, state, command, typed=True)
+        return _command(protocol, state, command)
     if not state.consent:
         return _consent(protocol, state, text, intent, confidence)
     if state.current is None:
@@ -497,9 +497,10 @@ def _decline(state: State) -> Turn:
         "If you change your mind, just say \u201cstart\u201d."),))
 
 
-def _command(protocol: Protocol, state: State, command: str, typed: bool) -> Turn:
-    """A command given in so many words. A typed "start over" is confirmed before anything is cleared."""
-    if command == "start_over" and typed and state.consent and state.answers and not state.referral:
+def _command(protocol: Protocol, state: State, command: str) -> Turn:
+    """A command typed in so many words (a click goes to _choose). A typed "start over" is confirmed
+    before anything is cleared."""
+    if command == "start_over" and state.consent and state.answers and not state.referral:
         return Turn(replace(state, pending={"criterion": START_OVER_PENDING}), (Reply(
             "Do you want me to clear all your answers and start the questions again?",
             (START_OVER_YES, START_OVER_NO)),))
