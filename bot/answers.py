@@ -32,6 +32,7 @@ OFFER = "offer"  # no answer, and the NLU is sure it is a command in other words
 YES_OR_NO, CONFLICT, NO_AGE, SEVERAL_AGES, NOT_AN_AGE, TOO_LONG = (
     "yes_or_no", "conflict", "no_age", "several_ages", "not_an_age", "too_long")
 UNCLEAR_YES = "unclear_yes"  # consent in words that are not a clear yes: read back before it counts
+TURNING = "turning"  # an age given as the next birthday ("55 next week"): one less, read back before it counts
 
 ANSWER_INTENTS = {"affirm": "yes", "deny": "no", "not_sure": "not_sure"}
 BUTTON_ANSWERS = {"/affirm": "yes", "/deny": "no", "/not_sure": "not_sure"}
@@ -54,11 +55,15 @@ MAX_MESSAGE_CHARS = 2000
 # Words that make any reply uncertain, in either direction ("I think so", "probably not").
 _HEDGES = re.compile(
     r"\b("
-    r"maybe|mayb|perhaps|probably|prob|possibly|presumably|likely|unlikely|"
+    # "maybe next time" is about later, not about the answer ("no PD-1 yet, maybe next time")
+    r"(?:maybe|mayb|perhaps|possibly)(?! (?:next time|later|in (?:the )?future|one day|some ?day))|"
+    r"probably|prob|presumably|likely|unlikely|"
     r"n[o']?t (?:really |very |totally |completely |100% )?(?:sure|certain|shure|sur)|no sure|unsure|uncertain|"
+    r"(?:are|is|were|was|do|does|did)n'?t (?:really |quite |yet )?(?:sure|certain)|"
     r"i (?:think|guess|believe|suppose|reckon|assume)|think so|(?:don'?t|do not|dont) think|"
     r"(?:don'?t|do not|dont|not) (?:really )?(?:know|kno|knw|remember|recall)|dunno|idk|"
-    r"suspicious|(?:didn'?t|did not|doesn'?t|does not) (?:say|tell|explain)|nobody (?:gave|told|said)|"
+    r"suspicious|(?:didn'?t|did not|doesn'?t|does not|haven'?t|have not|hasn'?t|has not) (?:yet )?"
+    r"(?:say|said|tell|told|explain\w*|confirm\w*)|nobody (?:gave|told|said)|"
     r"no (?:idea|clue)|not a clue|who knows|"
     r"can'?t (?:remember|recall|say|tell)|cannot (?:remember|recall|say|tell)|i (?:forgot|forget)|forgotten|"
     r"(?:look|check) (?:at |in |through )?my (?:records|papers|notes|documents|files|reports)|"
@@ -76,7 +81,7 @@ _HEDGES = re.compile(
     r"it has|he has|she has)|"
     r"needs? (?:a )?follow[- ]?up|(?:hasn'?t|has not|haven'?t|have not|not) (?:been )?(?:biopsied|tested|checked) yet|"
     r"waiting (?:for|on) (?:the |my |a )?(?:[\w-]+ ){0,2}(?:results?|biopsy|scans?|mri|ct|pet|reports?|"
-    r"diagnosis|tests?|"
+    r"diagnosis|tests?|x-?rays?|ultrasound|bloods?|blood work|"
     r"confirmation)|(?:don'?t|do not|didn'?t) understand (?:the |my )?(?:report|results?|letter)|"
     r"that i'?m aware of|that i know of|as far as i'?m aware|not aware of any|"
     r"(?:never|not|didn'?t|did not) (?:said|say|told (?:me|us)|tell (?:me|us)) what|"
@@ -87,7 +92,8 @@ _HEDGES = re.compile(
     r"is )?(?:never|not) "
     r"(?:done|taken)|"
     r"(?:not|haven'?t|have not|never) (?:been |had (?:it |them |that )?)?(?:tested|checked)(?! (?:positive|negative))|"
-    r"(?:nobody|no one|no-one) (?:has |have |ever )?(?:told|said|checked|diagnosed|explained|tested)"
+    r"(?:nobody|no one|no-one) (?:has |have |ever )?(?:told|said|checked|diagnosed|explained|tested)|"
+    r"(?:haven'?t|have not|not) (?:yet )?(?:done|taken|had) (?:a |the |any )?(?:[\w-]+ )?tests? yet"
     r")\b"
 )
 
@@ -231,6 +237,9 @@ _CODE = re.compile(r"<\s*(script|style)\b.*?(?:<\s*/\s*\1\s*>|$)|<[^>]*>?|\{\{.*
                    r"\bjavascript:\S*|\\x[0-9a-f]{2}|%[0-9a-f]{2}|;\s*--|\bdrop table\b\s*\w*|"
                    r"\bselect\s+\*\s+from\s+\w+|\bor\b\s*'?1'?\s*=\s*'?1'?|\bunion\b\s*\bselect\b")
 
+# What a broken form or program sends in place of words ("NaN", "undefined", "[object Object]").
+_PLACEHOLDER = re.compile(r"\b(?:nan|null|undefined|object object|#value!?|#n/a)\b|\[\s*\]|\{\s*\}")
+
 
 @dataclass(frozen=True)
 class Reading:
@@ -270,7 +279,7 @@ def is_greeting(text: str) -> bool:
 
 def is_junk(text: str) -> bool:
     """No word of the conversation's language (English here) once markup, templates and code are taken out."""
-    readable = _CODE.sub(" ", normalize(text))
+    readable = _PLACEHOLDER.sub(" ", _CODE.sub(" ", normalize(text)))
     return not (_LATIN_WORD.search(readable) or re.search(r"\d", readable) or readable in ("y", "n", "k"))
 
 
@@ -344,13 +353,17 @@ _AGE_BEFORE = re.compile(r"(?:\b(?:i'?m|i am|im|age[ds]?|aged|my age is|age is|t
                          r"she is|is|am|i'?m now|now)\W*)$")
 _AGE_AFTER = re.compile(r"^\W*(?:years?|yrs?|y/?o|yo|yeas?rs?|yeras?|years? of age|years? old|old)\b")
 _NOT_AGE_BEFORE = re.compile(r"(?:\b(?:at|since|in|on|for|after|before|when (?:i|he|she) was|diagnosed|"
-                             r"will be|i'?ll be|be|turn|turning|until|till|by|of|from|to|about|gy|cm|mm|x|number|"
+                             r"will be|i'?ll be|be|turn|turning|nearly|almost|going on|until|till|by|of|from|to|about|gy|cm|mm|x|number|"
                              r"no\.?|#|dose|had|got|took|was)\W*)$")
 _NOT_AGE_AFTER = re.compile(r"^\W*(?:gy|cm|mm|kg|%|days?|weeks?|months?|times|sessions|fractions|cycles|rounds|"
                             r"next|ago|later|after|pm|am|th|st|nd|rd|x)\b")
 _GLUED_NUMBER = re.compile(r"\b(twenty|thirty|forty|fourty|fifty|sixty|seventy|eighty|ninety)"
                            r"(one|two|three|four|five|six|seven|eight|nine)\b")
 _BORN = re.compile(r"\b(?:born|birth|b\.|dob|birthday|year of birth)\b")
+# The age at the next birthday: "55 next week", "turning 55 next month", "I'll be 55 soon".
+_NEXT_BIRTHDAY = re.compile(r"(?:\b(?:turning|will be|i'?ll be|gonna be|going to be)\s+(?P<a>\d{1,3})\b(?!\s*(?:years? )?ago)|"
+                            r"\b(?P<b>\d{1,3})\s*(?:years? old\s*)?(?:next (?:week|month)|soon|this (?:coming )?(?:week|month)|"
+                            r"in (?:a|\d+|a few) (?:days?|weeks?)))")
 
 
 def _numbers(text: str):
@@ -390,6 +403,11 @@ def read_age(criterion: Criterion, text: str, today: Optional[datetime.date] = N
         return Reading(ANSWER, age)
     if len(candidates) > 1:
         return Reading(UNCLEAR, detail=SEVERAL_AGES, numbers=tuple(candidates))
+    upcoming = {int(m.group("a") or m.group("b")) for m in _NEXT_BIRTHDAY.finditer(spelled)}
+    if len(upcoming) == 1 and not candidates:
+        coming = upcoming.pop()
+        if coming - 1 in criterion.plausible:
+            return Reading(ANSWER, coming - 1, detail=TURNING, numbers=(coming,))
     if is_hedged(cleaned) or re.search(r"\b(?:rather not|won'?t|prefer not|not (?:going|telling))\b", cleaned):
         return Reading(ANSWER, "not_sure")
     return Reading(UNCLEAR, detail=NO_AGE, numbers=tuple(n for n, _, _ in numbers))
@@ -459,6 +477,8 @@ def read_yes_no(criterion: Criterion, text: str, intent: Optional[str], confiden
         if said is None and _WELL.match(clause):
             said = "no" if criterion.kind == "exclusion" else None
         said = said or _polar(clause)
+        if said == "yes" and concept and concept.long_ago(cleaned):
+            said = "no"  # "I had bladder cancer, but that was 12 years ago"
         if said:
             signals.add(said)
     if labs:

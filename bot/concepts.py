@@ -21,7 +21,7 @@ CONCEPTS_DIR = Path(__file__).resolve().parent.parent / "data" / "concepts"
 
 # Said before a concept word in the same clause, these deny it.
 NEGATION = re.compile(
-    r"\b(?:no|not|never|nevr|nver|neva|none|nothing|without|free of|negative for|ruled out|neither|nor|zero|nope|nah|"
+    r"\b(?:no|not|never|nevr|nver|neva|none|nothing|without|free of|negative,? (?:for|including|incl)|ruled out|neither|nor|zero|nope|nah|"
     r"(?:have|has|had|do|does|did|is|are|was|were|wo|ca|could|would|should)n'?t|cannot|"
     r"dont|didnt|havent|hasnt|hadnt|isnt|wasnt|doesnt|cant|wont|arent|werent)\b")
 # Said after a concept word, these say it is absent or harmless ("my lungs are clear").
@@ -30,17 +30,17 @@ REASSURANCE = re.compile(
     r"(?:(?:is|are|was|were|looks?|seems?|came back|came out|all|both|have been|has been|have always been)\s+)*"
     r"(?:clear|clean|fine|ok|okay|normal|good|healthy|negative|neg|negitive|non-?reactive|under control|controlled|"
     r"gone|cured|"
-    r"resolved)(?![\w-])")
+    r"resolved|undetectable|not detected)(?![\w-])")
 # Words that put a mention in the past, for questions about now ("had pneumonia last year").
 PAST = re.compile(
     r"\b(?:ago|last (?:year|month|winter|summer|spring|autumn|fall)|years? back|in (?:19|20)\d\d|used to|"
     r"in the past|previously|recovered|cleared(?: up)?|got better|no longer|not any ?more|anymore|"
-    r"was cured|went away|is gone|are gone|has gone|it'?s gone|stopped|finished|quit|"
+    r"was cured|went away|(?:is|are|has|it'?s) gone(?! up)|stopped|finished|quit|"
     r"in the (?:winter|summer|spring|autumn|fall)|(?<!have )(?<!has )(?<!'ve )(?<!'s )had)\b")
 # A negation counts for a concept word only this many words before it ("I don't have HIV").
 NEGATION_WINDOW = 5
 _DURATION = re.compile(r"(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                       r"a couple of|a few|several|half a)\s*(days?|weeks?|wks?|months?|mths?|mos?|years?|yrs?)\b"
+                       r"a couple of|a few|several|half a)[\s-]*(days?|weeks?|wks?|months?|mths?|mos?|years?|yrs?)\b"
                        r"(?!\s+ago)")
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2, "a few": 3,
@@ -50,7 +50,9 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _MONTH = re.compile(r"\b(jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
                     r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
-CLAUSE_BREAK = re.compile(r"[.;!?\n]+|,|\bbut\b|\bhowever\b|\balthough\b|\bthough\b")
+_RECENT = re.compile(r"\b(?:last year|this year|recent\w*|(?:\d+|a|an|one|two|three|few|several|couple of) "
+                     r"(?:days?|weeks?|months?) ago|currently|still|again)\b")
+CLAUSE_BREAK = re.compile(r"[.;!?\n]+|,(?!\s*(?:including|incl)\b)|\bbut\b|\bhowever\b|\balthough\b|\bthough\b")
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,11 @@ class Concept:
         said = {"yes" if (days > limit or (reaching and days >= limit)) else "no" for days in lengths}
         return said.pop() if len(said) == 1 else None
 
+    def long_ago(self, text: str) -> bool:
+        """For "in the last N years" criteria: the reply dates what it says before that, and says nothing
+        recent ("bladder cancer, but that was 12 years ago, nothing since")."""
+        return bool(self.within_years) and _older_than(text, self.within_years)
+
     def _mention(self, clause: str, match: re.Match, polarity: str) -> Optional[str]:
         before, after = clause[:match.start()], clause[match.end():]
         flipped = bool(NEGATION.search(" ".join(before.split()[-NEGATION_WINDOW:])))
@@ -154,7 +161,9 @@ class Concept:
 
 
 def _lab(entry: dict) -> Lab:
-    pattern = re.compile(rf"(?<![\w-])(?:{entry['test']})(?![\w-])[^\d\n]{{0,25}}?(?P<value>\d+(?:\.\d+)?)"
+    # a value, whole ("30 times" is not 3), and not a multiple of the normal ("3 times the upper limit")
+    pattern = re.compile(rf"(?<![\w-])(?:{entry['test']})(?![\w-])[^\d\n]{{0,25}}?(?P<value>\d+(?:\.\d+)?)(?!\.?\d)"
+                         r"(?!\s*(?:times|fold|x (?:the )?(?:normal|upper|uln))\b)"
                          r"(?:\s*(?:[x×*]\s*10\^?\d+)?\s*(?:/\s*[µu]?l|g/l|g/dl|u/l|iu/l|[µu]mol/l|mg/dl|ml/min\S*)?)?"
                          r"\s*(?P<flag>[↑↓]|\((?:h|l|high|low)\)|(?<=\s)(?:h|l)\b)?")
     return Lab(pattern, tuple(entry["ok"]), entry.get("bad_below"), entry.get("bad_above"), bool(entry.get("per_ul")),
@@ -162,12 +171,13 @@ def _lab(entry: dict) -> Lab:
 
 
 def _older_than(clause: str, years: int) -> bool:
-    """True when the clause dates what it says to more than `years` years ago ("back in 2010", "8 years ago")."""
+    """True when the clause dates what it says to more than `years` years ago ("back in 2010", "8 years ago"),
+    and says nothing recent ("... and again last year")."""
     this_year = datetime.date.today().year
     named = [int(y) for y in _YEAR.findall(clause)]
     ago = [float(n) for n in re.findall(r"\b(\d+) years? ago\b", clause)]
     # a year alone is only sure to be more than 5 years back when it is 7 calendar years back (2019 in 2026)
-    return bool(named or ago) and all(this_year - y > years + 1 for y in named) and all(n > years for n in ago)
+    return bool(named or ago) and not _RECENT.search(clause) and all(this_year - y > years + 1 for y in named) and all(n > years for n in ago)
 
 
 def _length_days(match: re.Match) -> float:

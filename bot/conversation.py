@@ -523,7 +523,8 @@ def _after_questions(protocol: Protocol, state: State, text: str, intent: Option
 def _answered(protocol: Protocol, state: State, criterion: Criterion, reading: Reading, text: str) -> Turn:
     """A reply read as an answer: recorded, or first read back when typed words would rule the volunteer
     out (or an age was worked out from a birth year)."""
-    if reading.typed and (criterion.rules_out(reading.answer) or reading.derived_from is not None):
+    if reading.typed and (criterion.rules_out(reading.answer) or reading.derived_from is not None
+                          or reading.detail == answers.TURNING):
         pending = {"criterion": criterion.id, "answer": reading.answer, "text": own_words(text)}
         return Turn(replace(state, pending=pending), (_confirm_question(criterion, reading),))
     return _record(protocol, state, criterion, reading.answer, text)
@@ -533,6 +534,8 @@ def _confirm_question(criterion: Criterion, reading: Reading) -> Reply:
     if criterion.answer_type == "number" and reading.derived_from is not None:
         text = (f"Just to be sure: you were born in {reading.derived_from}, so you are {reading.answer} "
                 "this year?")
+    elif criterion.answer_type == "number" and reading.detail == answers.TURNING:
+        text = f"Just to be sure: you are {reading.answer} now, and will soon be {reading.numbers[0]}?"
     elif criterion.answer_type == "number":
         text = f"Just to be sure: you are {reading.answer} years old?"
     else:

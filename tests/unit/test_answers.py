@@ -192,3 +192,42 @@ def test_numbered_contact_choices_match_the_domain_buttons():
     assert [contact.check_way(str(n)).value for n in (1, 2, 3)] == list(contact.WAY_OPTIONS)
     assert time_ == list(contact.TIME_OPTIONS)
     assert [contact.check_time(str(n)).value for n in (1, 2, 3, 4)] == list(contact.TIME_OPTIONS)
+
+
+# Causes blind set 7 pointed to, in our own words (the set itself is never copied here).
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("hepatitis", "hep C antibody negative and hepatitis B antigen negative", "no"),
+    ("hepatitis", "HBsAg +, on tenofovir", "yes"),
+    ("hepatitis", "on antivirals for hep B, and the virus count has gone up", "yes"),
+    ("hepatitis", "inactive carrier, HBV DNA not detected", "no"),
+    ("hiv", "every screening test was negative, including HIV", "no"),
+    ("pneumonia", "only a slight cough", "no"),
+    ("distant_metastasis", "the bone scan found spots on my ribs and pelvis", "yes"),
+    ("recurrence_interval", "they saw it on the two-year check MRI", "yes"),
+    ("neck_dissection", "the lymph node is still there and I won't be having an operation", "no"),
+    ("prior_malignancy", "thyroid cancer, but that was 15 years ago, all fine since", "no"),
+    ("prior_malignancy", "breast cancer 15 years ago and again last year", "yes"),
+    ("organ_function", "my ALT is 4 times the upper limit", "no"),
+    ("prior_checkpoint", "never had an immunotherapy drug, maybe in the future", "no"),
+])
+def test_set7_causes(criterion, text, answer):
+    assert read(PROTOCOL.by_id[criterion], text, None).answer == answer
+
+
+@pytest.mark.parametrize("text", ["the doctors haven't told us whether it is a node",
+                                  "they aren't sure yet what it is", "waiting on the chest x-ray",
+                                  "I haven't done a pregnancy test yet"])
+def test_open_findings_are_hedges(text):
+    assert is_hedged(text)
+
+
+@pytest.mark.parametrize("text", ["null", "undefined undefined", "[object Object]", "NaN"])
+def test_placeholders_of_broken_programs_are_junk(text):
+    assert answers.is_junk(text)
+
+
+def test_an_age_given_as_the_next_birthday_is_one_less_and_read_back():
+    reading = read(PROTOCOL.by_id["age"], "I'll be 61 next month", None)
+    assert (reading.answer, reading.detail, reading.numbers) == (60, answers.TURNING, (61,))
+    assert read(PROTOCOL.by_id["age"], "40, almost 41", None).answer == 40
+    assert read(PROTOCOL.by_id["age"], "I'm 40, turning 41 in a few weeks", None).answer == 40
