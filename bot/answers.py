@@ -194,7 +194,8 @@ _YES = re.compile(
     r"^(?:uh[ -]?huh|mhm+|mm[ -]?hmm+|yes+|yess|yse|ys|ye|yeah?|yea|yeh|yah|ya|yep|yup|y|sure|of course|ofc|"
     r"definitely|absolutely|certainly|"
     r"correct|indeed|affirmative|that'?s (?:right|correct|true)|true|right)\b")
-_FILLER = re.compile(r"^(?:(?:so|then|and|well|ok|okay|oh|um+|uh+(?![ -]?huh)|hmm+|ah+)\W+)+")
+_FILLER = re.compile(r"^(?:(?:so|then|and|well|ok|okay|oh|um+|uh+(?![ -]?huh)|hmm+|ah+|"
+                     r"(?:he|she|they|my \w+|dad|mum|mom) (?:says?|said))\W+)+")
 _YES_IDIOM = re.compile(r"^(?:no problem\w*|no probl\w*|no prob|no worries|why not|(?:i )?(?:don'?t|do not) mind|"
                         r"no objection\w*|happy to)\b")
 _AUX_YES = re.compile(
@@ -202,7 +203,7 @@ _AUX_YES = re.compile(
     r"they (?:did|have|are|were|do)|(?:he|she) (?:is|has|does|did|was|had|can)|we (?:are|will|can|do))"
     r"(?: (?:it|that|so|one|them|some|already|before|too|indeed|once|twice|done|had|been|got|yes|sure|definitely))*$")
 _NO = re.compile(
-    r"^(?:no+|nope|nah|naw|nop|n|neg|never|nevr|nver|neva|not at all|none|negative|not really|nothing|not me|"
+    r"^(?:no+|nope|nah|naw|nop|n|neg|never|nevr|nver|neva|nvr|not at all|none|negative|not really|nothing|not me|"
     r"not yet|nein|no way|"
     r"not any ?more|no longer|not (?:in|within) (?:the )?(?:last|past)|not (?:at the moment|now|currently|"
     r"right now|at present|these days)|"
@@ -230,6 +231,10 @@ _OWN_CLAUSE = re.compile(r"(?:only|just|never|nevr|nver|not|i|i'?m|im|it|it'?s|h
 # Saying one is well: a No to the exclusions ("I'm fine"), nothing for the inclusions.
 _WELL = re.compile(r"^(?:i'?m|i am|im|he'?s|she'?s|he is|she is|all|everything'?s?|everything is)\s+(?:(?:very|quite|"
                    r"pretty|perfectly|totally)\s+)?(?:fine|ok|okay|good|well|healthy|alright|all right|great)\b")
+# "I don't have this kind of disease", "haven't had any of those drugs": No to an exclusion question.
+_NONE_OF_THESE = re.compile(r"\b(?:don'?t|do not|doesn'?t|does not|no|not|never|haven'?t|have not|hasn'?t|has not)\s+"
+                            r"(?:have|has|had|taken|take|got|received|used)\s+(?:any\s+(?:of\s+)?)?(?:this|that|these|those|"
+                            r"such|them)\b(?:\s+(?:kind|kinds|type|types|sort)(?:\s+of)?)?")
 _PLAIN_WORD = re.compile(r"^[a-z']+$")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
 _CODE = re.compile(r"<\s*(script|style)\b.*?(?:<\s*/\s*\1\s*>|$)|<[^>]*>?|\{\{.*?\}\}|\$\{.*?\}|\{%.*?%\}|"
@@ -280,6 +285,8 @@ def is_greeting(text: str) -> bool:
 def is_junk(text: str) -> bool:
     """No word of the conversation's language (English here) once markup, templates and code are taken out."""
     readable = _PLACEHOLDER.sub(" ", _CODE.sub(" ", normalize(text)))
+    if re.fullmatch(r"\s*(\w)\1{3,}\s*", readable):  # one key held down: "ssssssss"
+        return True
     return not (_LATIN_WORD.search(readable) or re.search(r"\d", readable) or readable in ("y", "n", "k"))
 
 
@@ -452,6 +459,7 @@ def _negates_what_follows(clause: str, word: str, rest: str, concept: Optional[c
         return False
     if concept.starts(clause) or (word.startswith("n") and _VERB_AFTER_NO.match(rest)):
         return True
+    rest = re.sub(r"^(?:other|more|further|additional|known|such)\s+", "", rest)  # "no other serious illness"
     return concept.starts(rest) and not _PREDICATE.search(rest) and not _OWN_CLAUSE.match(rest)
 
 
@@ -474,7 +482,7 @@ def read_yes_no(criterion: Criterion, text: str, intent: Optional[str], confiden
     clauses = _clauses(cleaned, concept)
     for clause in clauses:
         said = concept.read_clause(clause) if concept else None
-        if said is None and _WELL.match(clause):
+        if said is None and (_WELL.match(clause) or _NONE_OF_THESE.search(clause)):
             said = "no" if criterion.kind == "exclusion" else None
         said = said or _polar(clause)
         if said == "yes" and concept and concept.long_ago(cleaned):
@@ -581,8 +589,8 @@ def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> R
 
 _WEAK_YES = re.compile(r"^(?:ok(?:ay|ey)?|k|kk|alright|all right|fine|right|sounds good|cool|great|good|why not|"
                        r"go on then|if you must)$")
-_LETS_START = re.compile(r"^(?:(?:ok|okay|yes|sure)\W+)?(?:can|could|shall) (?:we|i|you) (?:please )?(?:start|"
-                         r"begin|go)\b")
+_LETS_START = re.compile(r"^(?:(?:ok|okay|yes|sure)\W+)?(?:(?:can|could|shall) (?:we|i|you) (?:please )?|"
+                         r"(?:let'?s|lets) (?:get )?)(?:start|started|begin|go)\b")
 _DECLINE = re.compile(r"\b(?:not interested|no thanks?|no thank you|rather not|prefer not|(?:not|no) want|don'?t want|"
                       r"do not want|don'?t wanna|i'?ll pass|pass for now|not now|not today|maybe later|later|"
                       r"another time)\b")

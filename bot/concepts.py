@@ -21,19 +21,19 @@ CONCEPTS_DIR = Path(__file__).resolve().parent.parent / "data" / "concepts"
 
 # Said before a concept word in the same clause, these deny it.
 NEGATION = re.compile(
-    r"\b(?:no|not|never|nevr|nver|neva|none|nothing|without|free of|negative,? (?:for|including|incl)|ruled out|neither|nor|zero|nope|nah|"
+    r"\b(?:no|not|never|nevr|nver|nvr|neva|none|nothing|without|free of|negative,? (?:for|including|incl)|ruled out|neither|nor|zero|nope|nah|"
     r"(?:have|has|had|do|does|did|is|are|was|were|wo|ca|could|would|should)n'?t|cannot|"
     r"dont|didnt|havent|hasnt|hadnt|isnt|wasnt|doesnt|cant|wont|arent|werent)\b")
 # Said after a concept word, these say it is absent or harmless ("my lungs are clear").
 REASSURANCE = re.compile(
-    r"^\W*(?:(?:tests?|results?|scans?|levels?|counts?|numbers?|reports?|checks?|antibody|antibodies|ab|screening)\W+)?"
+    r"^\W*(?:(?:tests?|results?|scans?|levels?|counts?|numbers?|reports?|checks?|antibody|antibodies|ab|screening|screens?)\W+)?"
     r"(?:(?:is|are|was|were|looks?|seems?|came back|came out|all|both|have been|has been|have always been)\s+)*"
     r"(?:clear|clean|fine|ok|okay|normal|good|healthy|negative|neg|negitive|non-?reactive|under control|controlled|"
-    r"gone|cured|"
+    r"gone|cured|not positive|not reactive|"
     r"resolved|undetectable|not detected)(?![\w-])")
 # Words that put a mention in the past, for questions about now ("had pneumonia last year").
 PAST = re.compile(
-    r"\b(?:ago|last (?:year|month|winter|summer|spring|autumn|fall)|years? back|in (?:19|20)\d\d|used to|"
+    r"\b(?:(?<!days )(?<!day )(?<!weeks )(?<!week )ago|last (?:year|winter|summer|spring|autumn|fall)|years? back|in (?:19|20)\d\d|used to|"
     r"in the past|previously|recovered|cleared(?: up)?|got better|no longer|not any ?more|anymore|"
     r"was cured|went away|(?:is|are|has|it'?s) gone(?! up)|stopped|finished|quit|"
     r"in the (?:winter|summer|spring|autumn|fall)|(?<!have )(?<!has )(?<!'ve )(?<!'s )had)\b")
@@ -52,6 +52,7 @@ _MONTH = re.compile(r"\b(jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|june?|july?
                     r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
 _RECENT = re.compile(r"\b(?:last year|this year|recent\w*|(?:\d+|a|an|one|two|three|few|several|couple of) "
                      r"(?:days?|weeks?|months?) ago|currently|still|again)\b")
+_MONTH_YEAR = re.compile(_MONTH.pattern + r"\W{0,3}((?:19|20)\d\d)\b")
 CLAUSE_BREAK = re.compile(r"[.;!?\n]+|,(?!\s*(?:including|incl)\b)|\bbut\b|\bhowever\b|\balthough\b|\bthough\b")
 
 
@@ -129,7 +130,13 @@ class Concept:
         if self.threshold_days is None:
             return None
         limit, reaching = self.threshold_days
-        lengths = [_length_days(m) for m in _DURATION.finditer(text)]
+        # "not for a few months" is how long ago, not how long
+        lengths = [_length_days(m) for m in _DURATION.finditer(text)
+                   if not re.search(r"\b(?:not|never|n't|none|nothing)\b(?: \w+)? (?:for|in|since)\s*$", text[:m.start()])]
+        dated = [(int(m.group(2)), _MONTHS.index(m.group(1)[:3])) for m in _MONTH_YEAR.finditer(text)]
+        if not lengths and self.month_gap and len(dated) == 2 and dated[1] > dated[0]:
+            # "ended Dec 2022, found Feb 2023": two months, each with its year
+            lengths = [((dated[1][0] - dated[0][0]) * 12 + dated[1][1] - dated[0][1]) * 30.4]
         if not lengths and self.year_gap:
             years = sorted({int(y) for y in _YEAR.findall(text)})
             if len(years) == 2 and years[1] > years[0]:

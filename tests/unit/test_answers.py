@@ -231,3 +231,37 @@ def test_an_age_given_as_the_next_birthday_is_one_less_and_read_back():
     assert (reading.answer, reading.detail, reading.numbers) == (60, answers.TURNING, (61,))
     assert read(PROTOCOL.by_id["age"], "40, almost 41", None).answer == 40
     assert read(PROTOCOL.by_id["age"], "I'm 40, turning 41 in a few weeks", None).answer == 40
+
+
+# Causes blind set 8 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("recurrence_interval", "radiotherapy finished Nov 2021 and it was back by Jan 2022", "no"),
+    ("pneumonia", "pneumonitis found 10 days ago, still taking the steroids", "yes"),
+    ("hepatitis", "HCV RNA 2x10^6 copies, still active", "yes"),
+    ("hepatitis", "the hepatitis screen was not positive", "no"),
+    ("consent_capacity", "no trouble reading or signing", "yes"),
+    ("consent_capacity", "my son sign for me", "no"),
+    ("prior_imrt", "the doctors stopped the radiotherapy early as I was too weak", "no"),
+    ("neck_dissection", "no lump in my nek", "yes"),
+    ("measurable_lesion", "I have never had an MRI, only CT", "no"),
+    ("ecog", "he cannot even wash without help", "no"),
+    ("contraception", "we are old, no more kids, yes", "yes"),
+    ("contraception", "my mum says yes", "yes"),
+    ("particle_implant", "nvr", "no"),
+    ("other_treatment", "only did the chemo", "no"),
+    ("autoimmune", "my only other condition is high blood pressure", "no"),
+    ("autoimmune", "no have this kind of illness", "no"),
+    ("prior_checkpoint", "never taken any of these", "no"),
+    ("prior_checkpoint", "the doctor suggested immunotherapy but we could not afford it", "no"),
+    ("recent_antibiotics", "not for a few months", "no"),
+    ("severe_comorbidity", "besides the cancer I am well", "no"),
+    ("severe_comorbidity", "no other serious disease", "no"),
+    ("pregnant_lactating", "no more babies for me", "no"),
+])
+def test_set8_causes(criterion, text, answer):
+    assert read(PROTOCOL.by_id[criterion], text, None).answer == answer
+
+
+def test_one_key_held_down_is_junk_and_lets_get_started_is_consent():
+    assert answers.is_junk("kkkkkkk") and not answers.is_junk("nooo")
+    assert answers.read_consent("ok let's get started", None).answer == "yes"
