@@ -459,8 +459,9 @@ def _negates_what_follows(clause: str, word: str, rest: str, concept: Optional[c
         return False
     if concept.starts(clause) or (word.startswith("n") and _VERB_AFTER_NO.match(rest)):
         return True
-    rest = re.sub(r"^(?:other|more|further|additional|known|such)\s+", "", rest)  # "no other serious illness"
-    return concept.starts(rest) and not _PREDICATE.search(rest) and not _OWN_CLAUSE.match(rest)
+    bare = re.sub(r"^(?:other|more|further|additional|known|such)\s+", "", rest)  # "no other serious illness"
+    return (concept.starts(rest) or concept.starts(bare)) and not _PREDICATE.search(rest) \
+        and not _OWN_CLAUSE.match(rest)
 
 
 def read_yes_no(criterion: Criterion, text: str, intent: Optional[str], confidence: float = 0.0) -> Reading:

@@ -256,6 +256,7 @@ def test_an_age_given_as_the_next_birthday_is_one_less_and_read_back():
     ("recent_antibiotics", "not for a few months", "no"),
     ("severe_comorbidity", "besides the cancer I am well", "no"),
     ("severe_comorbidity", "no other serious disease", "no"),
+    ("prior_malignancy", "no other tumour", "no"),
     ("pregnant_lactating", "no more babies for me", "no"),
 ])
 def test_set8_causes(criterion, text, answer):
