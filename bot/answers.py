@@ -32,6 +32,7 @@ OFFER = "offer"  # no answer, and the NLU is sure it is a command in other words
 YES_OR_NO, CONFLICT, NO_AGE, SEVERAL_AGES, NOT_AN_AGE, TOO_LONG = (
     "yes_or_no", "conflict", "no_age", "several_ages", "not_an_age", "too_long")
 UNCLEAR_YES = "unclear_yes"  # consent in words that are not a clear yes: read back before it counts
+GUESS = "guess"  # no answer, but the NLU leans to a yes or no: the bot asks "Just to be sure: ...?" before recording it
 TURNING = "turning"  # an age given as the next birthday ("55 next week"): one less, read back before it counts
 
 ANSWER_INTENTS = {"affirm": "yes", "deny": "no", "not_sure": "not_sure"}
@@ -46,6 +47,9 @@ INTENT_ALONE_WORDS = 3
 SIDE_INTENT_CONFIDENCE = 0.9
 # ... and a command in words the bot's own list does not have ("can we do the last one again"): offered, never done.
 COMMAND_OFFER_CONFIDENCE = 0.8
+# Where the words do not decide, a yes or no the NLU gives at least this confidence is read back as a question
+# ("Just to be sure: ...?") instead of asking the same question again; it is recorded only if confirmed.
+GUESS_CONFIDENCE = 0.7
 
 # An answer is a few words; a longer message is never read as one (the bot says so).
 MAX_ANSWER_CHARS = 300
@@ -60,6 +64,8 @@ _HEDGES = re.compile(
     r"probably|prob|presumably|likely|unlikely|"
     r"n[o']?t (?:really |very |totally |completely |100% )?(?:sure|certain|shure|sur)|no sure|unsure|uncertain|"
     r"(?:are|is|were|was|do|does|did)n'?t (?:really |quite |yet )?(?:sure|certain)|"
+    r"(?:isn'?t|wasn'?t|aren'?t|hasn'?t been|haven'?t been|not been) (?:yet )?confirmed|"
+    r"(?:don'?t|do not|didn'?t) (?:understand|know) (?:if|whether)|"
     r"i (?:think|guess|believe|suppose|reckon|assume)|think so|(?:don'?t|do not|dont) think|"
     r"(?:don'?t|do not|dont|not) (?:really )?(?:know|kno|knw|remember|recall)|dunno|idk|"
     r"suspicious|(?:didn'?t|did not|doesn'?t|does not|haven'?t|have not|hasn'?t|has not) (?:yet )?"
@@ -203,7 +209,7 @@ _AUX_YES = re.compile(
     r"they (?:did|have|are|were|do)|(?:he|she) (?:is|has|does|did|was|had|can)|we (?:are|will|can|do))"
     r"(?: (?:it|that|so|one|them|some|already|before|too|indeed|once|twice|done|had|been|got|yes|sure|definitely))*$")
 _NO = re.compile(
-    r"^(?:no+|nope|nah|naw|nop|n|neg|never|nevr|nver|neva|nvr|not at all|none|negative|not really|nothing|not me|"
+    r"^(?:no+|nope+|nah|naw|nop|n|neg|never|nevr|nver|neva|nvr|not at all|none|negative|not really|nothing|not me|"
     r"not yet|nein|no way|"
     r"not any ?more|no longer|not (?:in|within) (?:the )?(?:last|past)|not (?:at the moment|now|currently|"
     r"right now|at present|these days)|"
@@ -215,7 +221,7 @@ _AUX_NO = re.compile(
     r"doesn'?t|don'?t|haven'?t|aren'?t|weren'?t|is not|has not|was not|did not|does not|do not|have not))\b")
 # "no it spread" is "no" and "it spread": a yes or no word opening a clause is a clause of its own,
 # unless the concept's words follow it at once ("no swollen nodes").
-_LEADING_WORD = re.compile(r"^(yes+|yeah|yep|yup|ya|yah|no+|nope|nah)\s+")
+_LEADING_WORD = re.compile(r"^(yes+|yeah|yep|yup|ya|yah|no+(?! one\b)|nope|nah)\s+")
 # A clause with one of these says something about the words before it ("no, lungs fine"): a "no" before it
 # is an answer of its own, not a "no" that negates the concept's words ("no swollen nodes").
 _PREDICATE = re.compile(r"\b(?:fine|ok|okay|clear|clean|normal|good|healthy|low|high|won'?t|wont|refuse|will not|not|"
@@ -232,9 +238,11 @@ _OWN_CLAUSE = re.compile(r"(?:only|just|never|nevr|nver|not|i|i'?m|im|it|it'?s|h
 _WELL = re.compile(r"^(?:i'?m|i am|im|he'?s|she'?s|he is|she is|all|everything'?s?|everything is)\s+(?:(?:very|quite|"
                    r"pretty|perfectly|totally)\s+)?(?:fine|ok|okay|good|well|healthy|alright|all right|great)\b")
 # "I don't have this kind of disease", "haven't had any of those drugs": No to an exclusion question.
-_NONE_OF_THESE = re.compile(r"\b(?:don'?t|do not|doesn'?t|does not|no|not|never|haven'?t|have not|hasn'?t|has not)\s+"
-                            r"(?:have|has|had|taken|take|got|received|used)\s+(?:any\s+(?:of\s+)?)?(?:this|that|these|those|"
-                            r"such|them)\b(?:\s+(?:kind|kinds|type|types|sort)(?:\s+of)?)?")
+_NONE_OF_THESE = re.compile(r"\b(?:(?:don'?t|do not|doesn'?t|does not|no|not|never|haven'?t|have not|hasn'?t|has not)\s+"
+                            r"(?:have|has|had|taken|take|got|received|used|need|needed|done)\s+(?:any\s+(?:of\s+)?)?"
+                            r"(?:this|that|these|those|such|them|either|both|anything like (?:that|this))\b"
+                            r"(?:\s+(?:kind|kinds|type|types|sort)(?:\s+of)?)?|nothing like (?:that|this)|"
+                            r"no (?:have|has|got)\s*$)")
 _PLAIN_WORD = re.compile(r"^[a-z']+$")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
 _CODE = re.compile(r"<\s*(script|style)\b.*?(?:<\s*/\s*\1\s*>|$)|<[^>]*>?|\{\{.*?\}\}|\$\{.*?\}|\{%.*?%\}|"
@@ -496,12 +504,15 @@ def read_yes_no(criterion: Criterion, text: str, intent: Optional[str], confiden
         signals = {"yes"}  # "not pregnant, but still breastfeeding"
     if len(signals) == 1:
         return Reading(ANSWER, signals.pop())
+    words = cleaned.split()
+    if (not signals and intent in ANSWER_INTENTS and confidence >= INTENT_ALONE_CONFIDENCE
+            and len(words) <= INTENT_ALONE_WORDS and all(_PLAIN_WORD.match(w) for w in words)):
+        return Reading(ANSWER, ANSWER_INTENTS[intent])
     if signals:
         return Reading(UNCLEAR, detail=CONFLICT)
-    words = cleaned.split()
-    if (intent in ANSWER_INTENTS and confidence >= INTENT_ALONE_CONFIDENCE and len(words) <= INTENT_ALONE_WORDS
-            and all(_PLAIN_WORD.match(w) for w in words)):
-        return Reading(ANSWER, ANSWER_INTENTS[intent])
+    guess = ANSWER_INTENTS.get(intent) if confidence >= GUESS_CONFIDENCE else None
+    if guess in ("yes", "no"):  # the words do not decide, the NLU leans one way: read it back, record nothing yet
+        return Reading(GUESS, guess)
     return Reading(UNCLEAR, detail=YES_OR_NO)
 
 
@@ -592,7 +603,7 @@ _WEAK_YES = re.compile(r"^(?:ok(?:ay|ey)?|k|kk|alright|all right|fine|right|soun
                        r"go on then|if you must)$")
 _LETS_START = re.compile(r"^(?:(?:ok|okay|yes|sure)\W+)?(?:(?:can|could|shall) (?:we|i|you) (?:please )?|"
                          r"(?:let'?s|lets) (?:get )?)(?:start|started|begin|go)\b")
-_DECLINE = re.compile(r"\b(?:not interested|no thanks?|no thank you|rather not|prefer not|(?:not|no) want|don'?t want|"
+_DECLINE = re.compile(r"\b(?:not interested|won'?t (?:be )?(?:do|doing|take|taking|join|joining)|no thanks?|no thank you|rather not|prefer not|(?:not|no) want|don'?t want|"
                       r"do not want|don'?t wanna|i'?ll pass|pass for now|not now|not today|maybe later|later|"
                       r"another time)\b")
 _CLEAR_YES = re.compile(r"^(?:yes+|yeah|yep|yup|sure|of course|definitely|absolutely|certainly|ok(?:ay)? yes|"

@@ -21,7 +21,7 @@ CONCEPTS_DIR = Path(__file__).resolve().parent.parent / "data" / "concepts"
 
 # Said before a concept word in the same clause, these deny it.
 NEGATION = re.compile(
-    r"\b(?:no|not|never|nevr|nver|nvr|neva|none|nothing|without|free of|negative,? (?:for|including|incl)|ruled out|neither|nor|zero|nope|nah|"
+    r"\b(?:no|not|never|nevr|nver|nvr|neva|none|nothing|nobody|no one|without|free of|negative,? (?:for|including|incl)|ruled out|neither|nor|zero|nope|nah|"
     r"(?:have|has|had|do|does|did|is|are|was|were|wo|ca|could|would|should)n'?t|cannot|"
     r"dont|didnt|havent|hasnt|hadnt|isnt|wasnt|doesnt|cant|wont|arent|werent)\b")
 # Said after a concept word, these say it is absent or harmless ("my lungs are clear").
@@ -30,11 +30,11 @@ REASSURANCE = re.compile(
     r"(?:(?:is|are|was|were|looks?|seems?|came back|came out|all|both|have been|has been|have always been)\s+)*"
     r"(?:clear|clean|fine|ok|okay|normal|good|healthy|negative|neg|negitive|non-?reactive|under control|controlled|"
     r"gone|cured|not positive|not reactive|"
-    r"resolved|undetectable|not detected)(?![\w-])")
+    r"resolved|undetectable|not detected|no (?:have|has|got))(?![\w-])")
 # Words that put a mention in the past, for questions about now ("had pneumonia last year").
 PAST = re.compile(
     r"\b(?:(?<!days )(?<!day )(?<!weeks )(?<!week )ago|last (?:year|winter|summer|spring|autumn|fall)|years? back|in (?:19|20)\d\d|used to|"
-    r"in the past|previously|recovered|cleared(?: up)?|got better|no longer|not any ?more|anymore|"
+    r"in the past|previously|recovered|(?<!n't )(?<!not )cleared(?: up)?|got better|no longer|not any ?more|anymore|"
     r"was cured|went away|(?:is|are|has|it'?s) gone(?! up)|stopped|finished|quit|"
     r"in the (?:winter|summer|spring|autumn|fall)|(?<!have )(?<!has )(?<!'ve )(?<!'s )had)\b")
 # A negation counts for a concept word only this many words before it ("I don't have HIV").
@@ -48,11 +48,14 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
 _DAYS = {"d": 1, "w": 7, "m": 30.4, "y": 365}
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-_MONTH = re.compile(r"\b(jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+_MONTH = re.compile(r"\b(jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|(?<=in )may|(?<=of )may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
                     r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
 _RECENT = re.compile(r"\b(?:last year|this year|recent\w*|(?:\d+|a|an|one|two|three|few|several|couple of) "
                      r"(?:days?|weeks?|months?) ago|currently|still|again)\b")
 _MONTH_YEAR = re.compile(_MONTH.pattern + r"\W{0,3}((?:19|20)\d\d)\b")
+# Said with a past mention, these keep it in the present ("diagnosed last year and not treated yet").
+_STILL = re.compile(r"\b(?:still|untreated|ongoing|currently|not (?:yet )?(?:started|had|received|begun) (?:any )?"
+                    r"(?:treatment|medicine|medication|therapy))\b")
 CLAUSE_BREAK = re.compile(r"[.;!?\n]+|,(?!\s*(?:including|incl)\b)|\bbut\b|\bhowever\b|\balthough\b|\bthough\b")
 
 
@@ -158,7 +161,7 @@ class Concept:
         flipped = bool(NEGATION.search(" ".join(before.split()[-NEGATION_WINDOW:])))
         if not flipped and self.reassure and REASSURANCE.search(after):
             flipped = True
-        if not flipped and polarity == "yes" and self.now and PAST.search(clause):
+        if not flipped and polarity == "yes" and self.now and PAST.search(clause) and not _STILL.search(clause):
             flipped = True
         if not flipped and polarity == "yes" and self.within_years and _older_than(clause, self.within_years):
             flipped = True

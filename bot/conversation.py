@@ -294,6 +294,9 @@ def message(protocol: Protocol, state: State, text: str, intent: Optional[str], 
         return _answered(protocol, replace(state, last_unclear=None), criterion, reading, text)
     if reading.kind == answers.QUESTION:
         return _side_question(protocol, state, reading.detail)
+    if reading.kind == answers.GUESS:  # read back, recorded only when the volunteer says it is right
+        pending = {"criterion": criterion.id, "answer": reading.answer, "text": own_words(text)}
+        return Turn(replace(state, pending=pending), (_confirm_question(criterion, reading),))
     if reading.kind == answers.OFFER:
         what, yes = OFFERS[reading.detail]
         return Turn(replace(state, pending={"criterion": OFFERED_COMMAND, "answer": reading.detail}), (Reply(
@@ -538,9 +541,11 @@ def _confirm_question(criterion: Criterion, reading: Reading) -> Reply:
         text = f"Just to be sure: you are {reading.answer} now, and will soon be {reading.numbers[0]}?"
     elif criterion.answer_type == "number":
         text = f"Just to be sure: you are {reading.answer} years old?"
+    elif criterion.rules_out(reading.answer) and criterion.confirm:
+        text = f"Just to be sure: {criterion.confirm}?"
     else:
         said = {"yes": "Yes", "no": "No"}[reading.answer]
-        text = f"Just to be sure: {criterion.confirm or f'your answer is {said}'}?"
+        text = f"Just to be sure: your answer is {said}?"
     return Reply(text, (CONFIRM_YES, NO, NOT_SURE))
 
 

@@ -266,3 +266,37 @@ def test_set8_causes(criterion, text, answer):
 def test_one_key_held_down_is_junk_and_lets_get_started_is_consent():
     assert answers.is_junk("kkkkkkk") and not answers.is_junk("nooo")
     assert answers.read_consent("ok let's get started", None).answer == "yes"
+
+
+# Causes blind set 9 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("hepatitis", "found hepatitis B two years ago and still untreated", "yes"),
+    ("active_infection", "a chest infection for a month, antibiotics have not cleared it", "yes"),
+    ("measurable_lesion", "they wrote something on the scan, I don't know if it counts", "not_sure"),
+    ("distant_metastasis", "a shadow in the lung, but it isn't confirmed yet", "not_sure"),
+    ("distant_metastasis", "doctor said liver has tumour", "yes"),
+    ("prior_imrt", "I never had radiation", "no"),
+    ("recurrence_interval", "radiotherapy ended in May, it was back in July", "no"),
+    ("ecog", "I do everything by myself", "yes"),
+    ("contraception", "our faith does not allow it", "no"),
+    ("consent_capacity", "I understand, signing is fine", "yes"),
+    ("consent_capacity", "my sister is her guardian", "no"),
+    ("particle_implant", "nothing like that", "no"),
+    ("particle_implant", "no one ever put seeds in", "no"),
+    ("active_infection", "not ill", "no"),
+    ("pneumonia", "nopeee", "no"),
+    ("autoimmune", "just have high cholesterol", "no"),
+    ("needs_antibiotics_steroids", "we don't need either", "no"),
+    ("recent_antibiotics", "have not taken any lately", "no"),
+    ("severe_comorbidity", "serious illness no have", "no"),
+])
+def test_set9_causes(criterion, text, answer):
+    assert read(PROTOCOL.by_id[criterion], text, None).answer == answer
+
+
+def test_a_reply_the_words_do_not_decide_is_read_back_when_the_nlu_leans_one_way():
+    hiv = PROTOCOL.by_id["hiv"]
+    leaning = read(hiv, "that is something I was checked for and it was fine", "deny", 0.8)
+    assert (leaning.kind, leaning.answer, leaning.is_answer) == (answers.GUESS, "no", False)
+    assert read(hiv, "that is something I was checked for and it was fine", "deny", 0.5).kind == answers.UNCLEAR
+    assert read(hiv, "that is something", "out_of_scope", 0.95).kind == answers.UNCLEAR
