@@ -244,6 +244,7 @@ def test_an_age_given_as_the_next_birthday_is_one_less_and_read_back():
     ("prior_imrt", "the doctors stopped the radiotherapy early as I was too weak", "no"),
     ("neck_dissection", "no lump in my nek", "yes"),
     ("measurable_lesion", "I have never had an MRI, only CT", "no"),
+    ("measurable_lesion", "no, mri was clean", "no"),
     ("ecog", "he cannot even wash without help", "no"),
     ("contraception", "we are old, no more kids, yes", "yes"),
     ("contraception", "my mum says yes", "yes"),
