@@ -104,11 +104,12 @@ _HEDGES = re.compile(
 )
 
 # Whole messages that acknowledge, ask to wait, or ask for a person: never answers.
-_ACK = re.compile(
-    r"^(?:ok(?:ay|ey)?|k|kk|alright|all right|right|fine|hmm+|hm+|mm+|uh+|um+|ah+|oh+|i see|got it|understood|"
-    r"noted|cool|great|nice|good|thanks?|thank you(?: very much| so much)?|thx|ty|cheers|sounds good|"
-    r"ok thanks?|ok thank you|okay thanks?|okay thank you|thanks? (?:for that|a lot)|appreciate it|"
-    r"hello|hi|hey|hiya|good (?:morning|afternoon|evening)|:\)|lol|wow|really)$")
+_ACK_WORDS = (r"ok(?:ay|ey)?|k|kk|alright|all right|right|fine|hmm+|hm+|mm+|uh+|um+|ah+|oh+|i see|got it|understood|"
+              r"noted|cool|great|nice|good|thanks?|thank you(?: very much| so much)?|thx|ty|cheers|sounds good|"
+              r"thanks? (?:for that|a lot)|appreciate it|hello|hi|hey|hiya|good (?:morning|afternoon|evening)|:\)|"
+              r"lol|wow|really")
+# One to three of them ("ok", "hmm ok", "ok noted, thanks").
+_ACK = re.compile(rf"^(?:{_ACK_WORDS})(?:[\s,.!]+(?:{_ACK_WORDS})){{0,2}}\W*$")
 _WAIT = re.compile(
     r"^(?:(?:ok|okay|sorry|please|um+|hmm+|wait|oh)\W+)*"
     r"(?:wait|hold on|hang on|one (?:moment|minute|min|second|sec)|just a (?:moment|minute|min|second|sec)|"

@@ -301,3 +301,8 @@ def test_a_reply_the_words_do_not_decide_is_read_back_when_the_nlu_leans_one_way
     assert (leaning.kind, leaning.answer, leaning.is_answer) == (answers.GUESS, "no", False)
     assert read(hiv, "that is something I was checked for and it was fine", "deny", 0.5).kind == answers.UNCLEAR
     assert read(hiv, "that is something", "out_of_scope", 0.95).kind == answers.UNCLEAR
+
+
+@pytest.mark.parametrize("text", ["hmm ok", "ok noted", "ok, thanks", "alright cool"])
+def test_a_few_acknowledgements_together_are_an_acknowledgement(text):
+    assert read(PROTOCOL.by_id["hiv"], text, "affirm", 0.95).kind == answers.ACK
