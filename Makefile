@@ -28,7 +28,7 @@ BLNS := var/blns.json
 TRAINING_DATA := config.yml domain.yml data/nlu.yml data/rules.yml data/stories.yml
 MODEL := models/prescreening.tar.gz
 
-.PHONY: setup train run shell test test-fast lock clean browser audit bench bench-nlu
+.PHONY: setup train run shell test test-fast lock clean browser audit bench bench-nlu messages
 
 setup: $(VENV)/.installed $(WEBCHAT) $(BLNS)
 	$(PY) -m bot migrate
@@ -109,11 +109,20 @@ bench: setup train
 bench-nlu: setup train
 	$(PY) bench/nlu.py
 
-# Browser tests drive Debian's chromium (Playwright cannot download browsers here).
+# Browser tests drive Debian's chromium (Playwright cannot download browsers here), with a Chinese font
+# (WenQuanYi Zen Hei) so that screenshots of the Chinese page show characters.
 browser:
-	@command -v chromium >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-		else echo "error: the browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+	@{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q .; } || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei; \
+		else echo "error: the browser tests need Debian's chromium and a Chinese font: sudo apt-get install chromium fonts-wqy-zenhei"; exit 1; fi; }
+
+# Volunteer-facing messages (bot/i18n.py): extract them from the code and the page into locale/messages.pot,
+# and bring each language's catalogue up to date (new messages arrive untranslated; tests list them).
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _t:2 --no-location --sort-output --omit-header \
+		-o locale/messages.pot .
+	$(VENV)/bin/pybabel update -i locale/messages.pot -d locale -D messages -l zh --no-fuzzy-matching \
+		--ignore-obsolete
 
 # Re-resolve and pin every package in one pip run (see requirements.in).
 lock:

@@ -16,22 +16,23 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import contact as contact_fields
-from bot import answers, conversation, erasure, referrals, store
+from bot import answers, conversation, erasure, i18n, referrals, store
 from bot.conversation import State, Turn
+from bot.i18n import N_
 from bot.protocol import Protocol, ProtocolError, default_trial_id, load_protocol
 from bot.screening import RecordedAnswer
 
 logger = logging.getLogger(__name__)
 
-SAVE_FAILED = ("Sorry, something went wrong on our side and I could not save that answer. "
-               "Nothing was lost: please send it again in a moment.")
+SAVE_FAILED = N_("Sorry, something went wrong on our side and I could not save that answer. "
+                  "Nothing was lost: please send it again in a moment.")
 # Channels that show no buttons: choices are sent as "Reply 1 for Yes, 2 for No, ...".
 TEXT_ONLY_CHANNELS = {"callback", "twilio"}
 
-ERASE_FAILED = ("Sorry, something went wrong on our side and nothing was deleted yet. "
-                "Please ask me again in a moment.")
-REFERRAL_FAILED = ("Sorry, something went wrong on our side and your details were not sent yet. "
-                   "Please say \u201cyes\u201d again in a moment.")
+ERASE_FAILED = N_("Sorry, something went wrong on our side and nothing was deleted yet. "
+                   "Please ask me again in a moment.")
+REFERRAL_FAILED = N_("Sorry, something went wrong on our side and your details were not sent yet. "
+                     "Please say \u201cyes\u201d again in a moment.")
 
 
 def state_from_tracker(tracker: Tracker) -> State:
@@ -48,6 +49,7 @@ def state_from_tracker(tracker: Tracker) -> State:
         choices=tuple(tracker.get_slot("open_choices") or ()),
         pending=tracker.get_slot("pending_answer"),
         last_unclear=tracker.get_slot("last_unclear"),
+        language=tracker.get_slot("language"),
     )
 
 
@@ -64,6 +66,7 @@ def slot_values(state: State) -> Dict[str, Any]:
         "open_choices": list(state.choices),
         "pending_answer": dict(state.pending) if state.pending else None,
         "last_unclear": state.last_unclear,
+        "language": state.language,
     }
 
 
@@ -77,7 +80,7 @@ def slot_events(state: State, tracker: Tracker) -> List[EventType]:
 def stored_part(state: State) -> State:
     """What the screening tables keep of a state: not the dialogue's own bookkeeping (an answer
     waiting to be confirmed is not an answer yet)."""
-    return replace(state, choices=(), pending=None, last_unclear=None)
+    return replace(state, choices=(), pending=None, last_unclear=None, language=None)
 
 
 def protocol_for(tracker: Tracker) -> Protocol:
@@ -140,8 +143,8 @@ class ConversationAction(Action, ABC):
                 store.save_screening(tracker.sender_id, protocol, turn.state)
         except SQLAlchemyError:
             logger.exception("could not write to the database; the conversation stays where it was")
-            dispatcher.utter_message(text={conversation.ERASE: ERASE_FAILED,
-                                           conversation.SUBMIT_REFERRAL: REFERRAL_FAILED}.get(turn.command, SAVE_FAILED))
+            failed = {conversation.ERASE: ERASE_FAILED, conversation.SUBMIT_REFERRAL: REFERRAL_FAILED}
+            dispatcher.utter_message(text=i18n.gettext_for(before.language)(failed.get(turn.command, SAVE_FAILED)))
             return []
         text_only = tracker.get_latest_input_channel() in TEXT_ONLY_CHANNELS
         for reply in turn.replies:
@@ -149,7 +152,7 @@ class ConversationAction(Action, ABC):
                 dispatcher.utter_message(text=conversation.plain_text(reply))
             else:
                 dispatcher.utter_message(text=reply.text,
-                                         buttons=[{"title": t, "payload": p} for t, p in reply.buttons])
+                                         buttons=[{"title": t, "payload": p} for t, p in reply.buttons_in()])
         events = slot_events(replace(turn.state, choices=conversation.offered_choices(turn.replies)), tracker)
         if self.leaves_form or (tracker.active_loop_name and not turn.state.collecting_contact):
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
@@ -168,6 +171,11 @@ class ActionStart(ConversationAction):
         """A greeting (or the page's opening payload) opens the prescreen; anything else the NLU took for
         one ("I'm a hepatitis B carrier ...") is read like any other message."""
         text = latest_text(tracker)
+        chosen = next(tracker.get_latest_entity_values("language"), None)  # the page's switch: /greet{"language": ...}
+        if chosen in i18n.offered(protocol):
+            state = replace(state, language=chosen)
+        elif state.language is None and not text.startswith("/"):
+            state = replace(state, language=i18n.written_in(text))  # "你好" chooses Chinese
         if state.trial_id is None or text.startswith("/") or answers.is_greeting(text):
             return conversation.start(protocol, state)
         return message_turn(protocol, state, tracker)
@@ -244,7 +252,7 @@ class ValidateContactForm(FormValidationAction):
         region = protocol_for(tracker).study_team.default_phone_region
         checked = contact_fields.check(field, str(value or ""), region)
         if checked.value is None:
-            dispatcher.utter_message(text=checked.hint)
+            dispatcher.utter_message(text=i18n.gettext_for(tracker.get_slot("language"))(checked.hint))
         return {field: checked.value}
 
     def validate_contact_name(self, value, dispatcher, tracker, domain):

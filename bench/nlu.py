@@ -42,6 +42,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.answers import command_in  # noqa: E402
 from bot.protocol import Protocol, load_protocol  # noqa: E402
 from bot.stack import Settings, free_port, spawn_run, wait_running  # noqa: E402
 
@@ -150,6 +151,9 @@ def classify(item: Item, before: dict, after: dict):
         got = pending.get("answer")
         return ("confirmed" if got == item.expect else "misread"), got
     if after.get("current_criterion") != item.question:
+        if item.expect == "none" and command_in(item.reply) == "go_back" and after.get("current_criterion") in (
+                answers_before or {}):
+            return "right", None  # "go back" (上一题) typed as a whole message: done, nothing recorded or lost
         return "lost", None
     return ("right" if item.expect == "none" else "asked_again"), None
 

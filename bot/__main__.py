@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import ctgov, erasure, importer, outbox, referrals, retention, stack, store
+from bot import ctgov, erasure, i18n, importer, outbox, referrals, retention, stack, store
 from bot.protocol import ProtocolError, load_protocol_file
 
 
@@ -134,6 +134,13 @@ def _validate_trial(args: argparse.Namespace) -> int:
         print(f"{args.file}: valid, but not screened until reviewed: {', '.join(pending)}")
         return 1
     print(f"{args.file}: valid and reviewed: {len(protocol.criteria)} criteria, ready to screen")
+    for language in i18n.LANGUAGES[1:]:  # translations the bot uses meanwhile, until the study team approves them
+        texts, messages = protocol.unapproved(language), i18n.unapproved(language)
+        if texts or messages:
+            offered = "offered" if language in i18n.offered(protocol) else "NOT offered (BOT_APPROVED_LANGUAGES_ONLY)"
+            print(f"{i18n.NAMES[language]} ({language}, {offered}): awaiting the study team's approval: "
+                  f"{len(texts)} of this trial's texts ({', '.join(texts)}) and {len(messages)} of the bot's "
+                  f"messages (locale/{language}/LC_MESSAGES/messages.po, flag 'unapproved')")
     return 0
 
 

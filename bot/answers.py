@@ -21,7 +21,7 @@ from typing import Optional, Tuple
 
 from text_to_num import alpha2digit
 
-from bot import concepts
+from bot import chinese, concepts, i18n
 from bot.protocol import Answer, Criterion
 
 # What a reading is.
@@ -284,7 +284,7 @@ def is_hedged(text: str) -> bool:
 
 
 _GREETING = re.compile(r"^(?:hi|hello|hey|hiya|heya|hallo|helo|hii+|heyy+|yo|howdy|greetings|good (?:morning|afternoon|"
-                       r"evening|day)|morning)(?: there| again| bot)?$")
+                       r"evening|day)|morning|你好|您好|嗨|哈喽|哈罗|早上好|上午好|下午好|晚上好|大家好)(?: there| again| bot|啊|呀|！|!)?$")
 
 
 def is_greeting(text: str) -> bool:
@@ -292,16 +292,24 @@ def is_greeting(text: str) -> bool:
 
 
 def is_junk(text: str) -> bool:
-    """No word of the conversation's language (English here) once markup, templates and code are taken out."""
+    """No word (English or Chinese) once markup, templates and code are taken out."""
     readable = _PLACEHOLDER.sub(" ", _CODE.sub(" ", normalize(text)))
     if re.fullmatch(r"\s*(\w)\1{3,}\s*", readable):  # one key held down: "ssssssss"
         return True
-    return not (_LATIN_WORD.search(readable) or re.search(r"\d", readable) or readable in ("y", "n", "k"))
+    return not (_LATIN_WORD.search(readable) or re.search(r"\d", readable) or readable in ("y", "n", "k")
+                or i18n.written_in(readable) == i18n.CHINESE)
+
+
+def _chinese(text: str) -> bool:
+    """Replies written in Chinese are read by bot/chinese.py, with the same rules."""
+    return i18n.written_in(text) == i18n.CHINESE
 
 
 def command_in(text: str) -> Optional[str]:
     """The command a whole message gives ("go back", "please start over", "cancel, I don't want to
     continue"), else None: every part of the message must be that command or a polite word."""
+    if _chinese(text):
+        return chinese.command_in(text)
     parts = [p.strip(" .!?,;:~-") for p in re.split(r"[,.;!?\n]+", normalize(text))]
     found = set()
     for part in filter(None, parts):
@@ -318,6 +326,11 @@ def non_answer(text: str) -> Optional[Reading]:
     cleaned = normalize(text)
     if is_junk(text):
         return Reading(JUNK)
+    if _chinese(text):
+        kind = chinese.kind_of_non_answer(text)
+        if kind == QUESTION:
+            return Reading(QUESTION, detail=chinese.question_topic(text) or "")
+        return Reading(kind) if kind else None
     if _ACK.match(cleaned):
         return Reading(ACK)
     if _PERSON.search(cleaned):
@@ -343,6 +356,8 @@ _LOST = re.compile(r"\b(?:i )?(?:don'?t|do not|dont) (?:understand|get)(?: (?:it
 def question_topic(text: str, intent: Optional[str] = None, confidence: float = 1.0) -> Optional[str]:
     """What a question is about: our own topics, else the NLU's side-question intent when it is sure,
     else a few words, else the NLU's guess."""
+    if _chinese(text):
+        return chinese.question_topic(text)
     cleaned = normalize(text)
     topic = next((topic for topic, pattern in _TOPICS if pattern.search(cleaned)), None)
     if topic is None and intent in SIDE_INTENTS and confidence >= SIDE_INTENT_CONFIDENCE:
@@ -356,6 +371,8 @@ def confirmation(text: str) -> Optional[str]:
     stripped = (text or "").strip()
     if stripped in BUTTON_ANSWERS:
         return BUTTON_ANSWERS[stripped]
+    if _chinese(stripped):
+        return chinese.confirmation(stripped)
     cleaned = normalize(stripped)
     if is_hedged(cleaned):
         return "not_sure"
@@ -543,6 +560,8 @@ def read(criterion: Criterion, text: str, intent: Optional[str] = None, confiden
     if command:
         return Reading(COMMAND, detail=command)
     other = non_answer(stripped)
+    if _chinese(stripped):
+        return other or _read_chinese(criterion, stripped)
     if other is not None and other.kind != QUESTION:
         return other
     if other is not None:  # a question; a statement beside a short tag question is still read
@@ -567,12 +586,37 @@ def read(criterion: Criterion, text: str, intent: Optional[str] = None, confiden
 
 
 
+def _read_chinese(criterion: Criterion, text: str, today: Optional[datetime.date] = None) -> Reading:
+    """A Chinese reply that is not a command or a question: its answer, as read by bot/chinese.py."""
+    if criterion.answer_type == "number":
+        today = today or datetime.date.today()
+        age = chinese.read_age(text, today.year)
+        if age == "several":
+            return Reading(UNCLEAR, detail=SEVERAL_AGES)
+        if age is None:
+            return Reading(ANSWER, "not_sure") if chinese.is_hedged(text) else Reading(UNCLEAR, detail=NO_AGE)
+        years, born = age
+        if years not in criterion.plausible:
+            return Reading(UNCLEAR, detail=NOT_AN_AGE, numbers=(years,))
+        return Reading(ANSWER, years, derived_from=born)
+    said = chinese.read_yes_no(criterion, text)
+    if said == "conflict":
+        return Reading(UNCLEAR, detail=CONFLICT)
+    return Reading(ANSWER, said) if said else Reading(UNCLEAR, detail=YES_OR_NO)
+
+
 def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> Reading:
     """The reply to "would you like to start?": a clear yes, a yes to read back first (detail UNCLEAR_YES),
     a no, Not sure, or something that is not an answer. Health details alone are not a yes."""
     stripped = (text or "").strip()
     if stripped in BUTTON_ANSWERS:
         return Reading(ANSWER, BUTTON_ANSWERS[stripped], typed=False)
+    if _chinese(stripped):
+        said = chinese.consent(stripped)
+        other = non_answer(stripped)
+        if other is not None and other.kind in (QUESTION, PERSON, WAIT) or said is None:
+            return other or Reading(UNCLEAR, detail=YES_OR_NO)
+        return Reading(ANSWER, said)
     cleaned = normalize(stripped)
     if _WEAK_YES.match(cleaned):
         return Reading(ANSWER, "yes", detail=UNCLEAR_YES)

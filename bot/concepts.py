@@ -37,6 +37,19 @@ PAST = re.compile(
     r"in the past|previously|recovered|(?<!n't )(?<!not )cleared(?: up)?|got better|no longer|not any ?more|anymore|"
     r"was cured|went away|(?:is|are|has|it'?s) gone(?! up)|stopped|finished|quit|"
     r"in the (?:winter|summer|spring|autumn|fall)|(?<!have )(?<!has )(?<!'ve )(?<!'s )had)\b")
+# The same, for Chinese: a negation within a few characters before the word (没有转移, 没发现转移), words after
+# it that say it is absent or harmless (乙肝阴性, 肺部正常), and words that put it in the past (以前得过肺炎).
+NEGATION_ZH = re.compile(r"(?:没有|没(?!多久|过多久|想到)|未|无|非|否认|从未|从没|不是|不会|不用|不想|不要|不愿意?|不肯|不能|"
+                         r"不可以|不打算|不需要)")
+NEGATION_WINDOW_ZH = 8  # characters: "没有查到远处有转移"
+# 不 negates only what it stands right before (不是肺炎, 不会); further back it is mostly "can't" inside a verb
+# (吃不消, 受不了) and says nothing about the word.
+NEGATION_NEAR_ZH = re.compile(r"不(?![久少过错断同到])")
+NEGATION_NEAR_WINDOW_ZH = 1
+REASSURANCE_ZH = re.compile(r"^[^，,。；;]{0,6}?(?:正常|阴性|没问题|没事|控制住了|好了|治好了|"
+                            r"痊愈了?|清除了|转阴了?|消失了|(?:不是|没有|非)阳性|(?:都|也|从来)没(?:有)?(?:用|吃|打|做|得)?过)")
+PAST_ZH = re.compile(r"以前|之前|过去|曾经|几年前|去年|早就好了|已经好了|治好了|痊愈")
+STILL_ZH = re.compile(r"还|仍|一直|现在|正在")
 # A negation counts for a concept word only this many words before it ("I don't have HIV").
 NEGATION_WINDOW = 5
 _DURATION = re.compile(r"(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
@@ -99,6 +112,7 @@ class Concept:
     any_yes: bool = False  # an either/or criterion ("pregnant or breastfeeding"): a Yes to one part is a Yes
     within_years: Optional[int] = None  # "in the last 5 years": a mention dated earlier than that is a No
     labs: Tuple["Lab", ...] = ()  # values of a lab report that decide ("PLT 62" -> No)
+    language: str = "en"
 
     def starts(self, text: str) -> bool:
         """True when one of the concept's words begins the text ("swollen nodes" in "no swollen nodes")."""
@@ -158,10 +172,16 @@ class Concept:
 
     def _mention(self, clause: str, match: re.Match, polarity: str) -> Optional[str]:
         before, after = clause[:match.start()], clause[match.end():]
-        flipped = bool(NEGATION.search(" ".join(before.split()[-NEGATION_WINDOW:])))
-        if not flipped and self.reassure and REASSURANCE.search(after):
+        if self.language == "zh":
+            flipped = bool(NEGATION_ZH.search(before[-NEGATION_WINDOW_ZH:])
+                           or NEGATION_NEAR_ZH.search(before[-NEGATION_NEAR_WINDOW_ZH:]))
+            reassured, past, still = REASSURANCE_ZH.search(after), PAST_ZH.search(clause), STILL_ZH.search(clause)
+        else:
+            flipped = bool(NEGATION.search(" ".join(before.split()[-NEGATION_WINDOW:])))
+            reassured, past, still = REASSURANCE.search(after), PAST.search(clause), _STILL.search(clause)
+        if not flipped and self.reassure and reassured:
             flipped = True
-        if not flipped and polarity == "yes" and self.now and PAST.search(clause) and not _STILL.search(clause):
+        if not flipped and polarity == "yes" and self.now and past and not still:
             flipped = True
         if not flipped and polarity == "yes" and self.within_years and _older_than(clause, self.within_years):
             flipped = True
@@ -205,7 +225,9 @@ def clauses(text: str) -> Tuple[str, ...]:
     return tuple(part.strip() for part in CLAUSE_BREAK.split(text) if part and part.strip())
 
 
-def _compile(words) -> Tuple[re.Pattern, ...]:
+def _compile(words, language: str = "en") -> Tuple[re.Pattern, ...]:
+    if language == "zh":  # no spaces between Chinese words: a word matches wherever it is written
+        return tuple(re.compile(word) for word in words or ())
     return tuple(re.compile(rf"(?<![\w-])(?:{word})(?![\w-])") for word in words or ())
 
 
@@ -220,12 +242,13 @@ def catalogue(language: str = "en") -> Dict[str, Concept]:
             threshold = (float(length["more_than_days"]), False)
         elif "at_least_days" in length:
             threshold = (float(length["at_least_days"]), True)
-        concepts[name] = Concept(name, _compile(entry.get("yes")), _compile(entry.get("no")), bool(entry.get("now")),
+        concepts[name] = Concept(name, _compile(entry.get("yes"), language), _compile(entry.get("no"), language),
+                                 bool(entry.get("now")),
                                  entry.get("reassure", True), threshold, bool(length.get("year_gap")),
                                  bool(length.get("month_gap")),
                                  tuple(re.compile(word) for word in entry.get("registry") or ()),
                                  bool(entry.get("any_yes")), entry.get("within_years"),
-                                 tuple(_lab(lab) for lab in entry.get("labs") or ()))
+                                 tuple(_lab(lab) for lab in entry.get("labs") or ()), language)
     return concepts
 
 

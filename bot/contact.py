@@ -14,12 +14,21 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from bot.answers import normalize
+from bot.i18n import N_, gettext_for
 
 NAME, WAY, EMAIL, PHONE, TIME = ("contact_name", "contact_preferred_way", "contact_email", "contact_phone",
                                  "contact_preferred_time")
 FIELDS = (NAME, WAY, EMAIL, PHONE, TIME)
-LABELS = {NAME: "name", WAY: "how to contact you", EMAIL: "e-mail", PHONE: "phone", TIME: "best time"}
-WAYS = {"email": "by e-mail", "phone": "by phone", "either": "by e-mail or phone"}
+# Message ids (bot/i18n.py), translated where they are shown.
+LABELS = {NAME: N_("Name"), WAY: N_("How to contact you"), EMAIL: N_("E-mail"), PHONE: N_("Phone"),
+          TIME: N_("Best time")}
+CHANGE_LABELS = {NAME: N_("Change name"), WAY: N_("Change how to contact you"), EMAIL: N_("Change e-mail"),
+                 PHONE: N_("Change phone"), TIME: N_("Change best time")}
+CHANGING = {NAME: N_("Okay, let's change your name."), WAY: N_("Okay, let's change how to contact you."),
+            EMAIL: N_("Okay, let's change your e-mail."), PHONE: N_("Okay, let's change your phone."),
+            TIME: N_("Okay, let's change your best time.")}
+WAYS = {"email": N_("by e-mail"), "phone": N_("by phone"), "either": N_("by e-mail or phone")}
+ANY_WAY = WAYS["either"]
 # The buttons of utter_ask_contact_preferred_way / _time in domain.yml, in order, so that a
 # numbered reply on SMS ("2") means the same as the button (tests check they match).
 WAY_OPTIONS = ("email", "phone", "either")
@@ -50,10 +59,11 @@ def is_complete(contact: Mapping[str, Optional[str]]) -> bool:
 
 
 def check_name(text: str) -> Checked:
-    name = re.sub(r"^(?:my name is|my name's|name:|i am|i'm|im|it's|it is|this is|call me)\s+", "",
-                  (text or "").strip(), flags=re.IGNORECASE).strip(" .!,")
-    if not name or len(name) > 80 or not re.search(r"[^\W\d_]", name) or re.search(r"[\d@?<>{}\[\]/\\=]", name):
-        return Checked(None, "Please type just your name, for example \u201cAna Lopez\u201d.")
+    name = re.sub(r"^(?:(?:my name is|my name's|name:|i am|i'm|im|it's|it is|this is|call me)\s+|"
+                  r"(?:我叫|我的名字是|我的名字叫|名字[是:：]?|姓名[是:：]?|我是)\s*)", "",
+                  (text or "").strip(), flags=re.IGNORECASE).strip(" .!,。！，")
+    if not name or len(name) > 80 or not re.search(r"[^\W\d_]", name) or re.search(r"[\d@?<>{}\[\]/\\=？]", name):
+        return Checked(None, N_("Please type just your name, for example \u201cAna Lopez\u201d."))
     return Checked(name)
 
 
@@ -66,20 +76,21 @@ def check_way(text: str) -> Checked:
     if _numbered(text, WAY_OPTIONS):
         return Checked(_numbered(text, WAY_OPTIONS))
     said = normalize(text)
-    wants_mail = bool(re.search(r"e-?mail|mail", said))
-    wants_phone = bool(re.search(r"phone|call|ring|text|sms|mobile|cell", said))
-    if re.search(r"\b(either|both|any|whichever|doesn't matter|don't mind)\b", said) or (wants_mail and wants_phone):
+    wants_mail = bool(re.search(r"e-?mail|mail|邮件|邮箱|电邮", said))
+    wants_phone = bool(re.search(r"phone|call|ring|text|sms|mobile|cell|电话|手机|短信|打给", said))
+    if (re.search(r"\b(either|both|any|whichever|doesn't matter|don't mind)\b|都可以|都行|都好|随便|哪个都", said)
+            or (wants_mail and wants_phone)):
         return Checked("either")
     if wants_mail:
         return Checked("email")
     if wants_phone:
         return Checked("phone")
-    return Checked(None, "Please choose e-mail, phone or either.")
+    return Checked(None, N_("Please choose e-mail, phone or either."))
 
 
 def check_email(text: str) -> Checked:
     candidates = re.findall(r"[^\s<>,;\"']+@[^\s<>,;\"']+", text or "")
-    hint = "That doesn't look like an e-mail address. Please type it like name@example.com."
+    hint = N_("That doesn't look like an e-mail address. Please type it like name@example.com.")
     if len(candidates) != 1:
         return Checked(None, hint)
     try:
@@ -89,8 +100,8 @@ def check_email(text: str) -> Checked:
 
 
 def check_phone(text: str, region: str) -> Checked:
-    hint = ("That doesn't look like a phone number I can use. Please type it with the area code, or with the "
-            "country code such as +86 138 0013 8000.")
+    hint = N_("That doesn't look like a phone number I can use. Please type it with the area code, or with the "
+              "country code such as +86 138 0013 8000.")
     if not text or len(text) > MAX_CHARS:
         return Checked(None, hint)
     found = [m.number for m in phonenumbers.PhoneNumberMatcher(text, region)]
@@ -102,7 +113,7 @@ def check_phone(text: str, region: str) -> Checked:
 def check_time(text: str) -> Checked:
     said = _numbered(text, TIME_OPTIONS) or " ".join((text or "").split())
     if not said or len(said) > MAX_CHARS or not re.search(r"[^\W_]", said):
-        return Checked(None, "Please say when suits you best, for example \u201cweekday mornings\u201d.")
+        return Checked(None, N_("Please say when suits you best, for example \u201cweekday mornings\u201d."))
     return Checked(said)
 
 
@@ -115,16 +126,19 @@ def check(field: str, text: str, region: str) -> Checked:
 def field_named_in(text: str) -> Optional[str]:
     """Which field a request to change something names ("my phone number is wrong"), if any."""
     said = normalize(text)
-    for pattern, field in ((r"e-?mail", EMAIL), (r"phone|number|mobile", PHONE), (r"\bname\b", NAME),
-                           (r"\btime\b|when", TIME), (r"\bway\b|how|contact me by", WAY)):
+    for pattern, field in ((r"e-?mail|邮件|邮箱", EMAIL), (r"phone|number|mobile|电话|手机|号码", PHONE),
+                           (r"\bname\b|名字|姓名", NAME), (r"\btime\b|when|时间", TIME),
+                           (r"\bway\b|how|contact me by|方式", WAY)):
         if re.search(pattern, said):
             return field
     return None
 
 
-def summary_lines(contact: Mapping[str, Optional[str]]) -> str:
+def summary_lines(contact: Mapping[str, Optional[str]], language: Optional[str] = None) -> str:
+    _ = gettext_for(language)
     lines = []
     for field in required_fields(contact):
         value = contact.get(field)
-        lines.append(f"- {LABELS[field].capitalize()}: {WAYS.get(value, value) if field == WAY else value}")
+        shown = _(WAYS[value]) if field == WAY and value in WAYS else value
+        lines.append(_("- {label}: {value}").format(label=_(LABELS[field]), value=shown))
     return "\n".join(lines)

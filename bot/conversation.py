@@ -12,42 +12,55 @@ from dataclasses import dataclass, field, replace
 from functools import wraps
 from typing import Mapping, Optional, Tuple
 
-from bot import answers, screening
+from bot import answers, i18n, screening
 from bot import contact as contact_fields
+from bot.i18n import N_
 from bot.answers import MAX_MESSAGE_CHARS, Reading
 from bot.protocol import Criterion, Protocol
 from bot.screening import RecordedAnswer
 
-YES = ("Yes", "/affirm")
-NO = ("No", "/deny")
-NOT_SURE = ("Not sure", "/not_sure")
-GO_BACK = ("Go back and change it", "/go_back")
-START_OVER = ("Start over", "/start_over")
-CONTINUE = ("Continue", "/affirm")
-SEND = ("Yes, send it", "/affirm")
-CHANGE = ("Change something", "/deny")
-ERASE_YES = ("Yes, delete everything", "/erase_data")
-ERASE_NO = ("No, keep it", "/deny")
-CONFIRM_YES = ("Yes, that's right", "/affirm")
-START_OVER_YES = ("Yes, clear my answers", "/start_over")
-START_OVER_NO = ("No, keep my answers", "/deny")
-CONSENT_YES = ("Yes, let's start", "/affirm")
-CONSENT_NO = ("No, thanks", "/deny")
+# Buttons: (title, payload). Titles are message ids, translated when a reply is sent (Reply.buttons_in).
+YES = (N_("Yes"), "/affirm")
+NO = (N_("No"), "/deny")
+NOT_SURE = (N_("Not sure"), "/not_sure")
+GO_BACK = (N_("Go back and change it"), "/go_back")
+START_OVER = (N_("Start over"), "/start_over")
+CONTINUE = (N_("Continue"), "/affirm")
+SEND = (N_("Yes, send it"), "/affirm")
+CHANGE = (N_("Change something"), "/deny")
+ERASE_YES = (N_("Yes, delete everything"), "/erase_data")
+ERASE_NO = (N_("No, keep it"), "/deny")
+CONFIRM_YES = (N_("Yes, that's right"), "/affirm")
+START_OVER_YES = (N_("Yes, clear my answers"), "/start_over")
+START_OVER_NO = (N_("No, keep my answers"), "/deny")
+CONSENT_YES = (N_("Yes, let's start"), "/affirm")
+CONSENT_NO = (N_("No, thanks"), "/deny")
+CONTACT_YES = (N_("Yes, please contact me"), "/affirm")
+# The other language, offered in its own words beside the consent question.
+OTHER_LANGUAGE = {i18n.ENGLISH: i18n.CHINESE, i18n.CHINESE: i18n.ENGLISH}
+
+
+def language_button(language: str) -> Tuple[str, str]:
+    """The switch to `language`, titled in its own words ("中文"), which no catalogue translates."""
+    return i18n.NAMES[language], f'/set_language{{"language": "{language}"}}'
+
+
 # What `State.pending` holds besides a criterion id: consent given in unclear words, a typed "start over",
 # or a command the NLU heard in words the bot does not know ("did you mean ...?").
 CONSENT, START_OVER_PENDING, OFFERED_COMMAND = "consent", "start_over", "command"
-OFFERS = {"go_back": ("go back to the previous question", "Yes, go back"),
-          "start_over": ("clear all your answers and start again", "Yes, start over"),
-          "stop": ("stop for now", "Yes, stop"),
-          "erase_data": ("delete your data", "Yes, delete my data")}
+OFFERS = {"go_back": (N_("Did you mean you want to go back to the previous question?"), N_("Yes, go back")),
+          "start_over": (N_("Did you mean you want to clear all your answers and start again?"),
+                         N_("Yes, start over")),
+          "stop": (N_("Did you mean you want to stop for now?"), N_("Yes, stop")),
+          "erase_data": (N_("Did you mean you want to delete your data?"), N_("Yes, delete my data"))}
 
 # What the Rasa side must do after a turn, besides sending the replies.
 COLLECT_CONTACT = "collect_contact"  # run the contact form (it asks for the fields still missing)
 SUBMIT_REFERRAL = "submit_referral"  # store the referral and its outbox row, then call referral_sent()
 ERASE = "erase"  # delete everything stored about this conversation (bot.erasure), then end it
 
-# What a button click is recorded as: the words the volunteer saw on the button.
-BUTTON_WORDS = {"/affirm": "Yes", "/deny": "No", "/not_sure": "Not sure"}
+# What a button click is recorded as: the words the volunteer saw on the button, in their language.
+BUTTON_WORDS = {"/affirm": YES[0], "/deny": NO[0], "/not_sure": NOT_SURE[0]}
 
 INFO_TOPICS = {
     "ask_trial_about": "about",
@@ -60,8 +73,16 @@ INFO_TOPICS = {
 
 @dataclass(frozen=True)
 class Reply:
+    """One message: its text already in the volunteer's language; button titles are message ids."""
+
     text: str
     buttons: Tuple[Tuple[str, str], ...] = ()
+    language: str = i18n.DEFAULT
+
+    def buttons_in(self) -> Tuple[Tuple[str, str], ...]:
+        """The buttons with their titles in the reply's language."""
+        _ = i18n.gettext_for(self.language)
+        return tuple((_(title), payload) for title, payload in self.buttons)
 
 
 @dataclass(frozen=True)
@@ -81,6 +102,12 @@ class State:
     # "answer": ..., "text": the volunteer's words}. Nothing in it counts until the volunteer confirms.
     pending: Optional[Mapping] = None
     last_unclear: Optional[str] = None  # why the last reply gave no answer, so a re-ask never repeats itself
+    # The volunteer's language (i18n.LANGUAGES); None until they choose one or write in one (shown in English).
+    language: Optional[str] = None
+
+    @property
+    def lang(self) -> str:
+        return i18n.known(self.language)
 
     @property
     def stopped(self) -> bool:
@@ -102,8 +129,28 @@ class Turn:
     command: Optional[str] = None
 
 
-def own_words(text: str) -> str:
-    return BUTTON_WORDS.get((text or "").strip(), text or "")
+def own_words(text: str, language: Optional[str] = None) -> str:
+    clicked = BUTTON_WORDS.get((text or "").strip())
+    return i18n.gettext_for(language)(clicked) if clicked else text or ""
+
+
+def _tr(state: State):
+    """The volunteer's catalogue: `_ = _tr(state)`, then `_("message id")`."""
+    return i18n.gettext_for(state.lang)
+
+
+def _t(state: State, message: str) -> str:
+    """One message in the volunteer's language (extracted by `make messages` as keyword _t:2)."""
+    return i18n.gettext_for(state.lang)(message)
+
+
+def _reply(state: State, text: str, buttons: Tuple[Tuple[str, str], ...] = ()) -> Reply:
+    return Reply(text, buttons, state.lang)
+
+
+def _join(state: State, *sentences: str) -> str:
+    """Sentences one after another: Chinese puts no space between them."""
+    return ("" if state.lang == i18n.CHINESE else " ").join(s.strip() for s in sentences if s)
 
 
 def offered_choices(replies: Tuple[Reply, ...]) -> Tuple[str, ...]:
@@ -115,8 +162,10 @@ def plain_text(reply: Reply) -> str:
     """A reply for channels without buttons (SMS): the choices as numbers to reply with."""
     if not reply.buttons:
         return reply.text
-    options = ", ".join(f"{n} for {title}" for n, (title, _) in enumerate(reply.buttons, start=1))
-    return f"{reply.text}\n(Reply {options}.)"
+    _ = i18n.gettext_for(reply.language)
+    options = _(", ").join(_("{number} for {choice}").format(number=n, choice=title)
+                           for n, (title, _payload) in enumerate(reply.buttons_in(), start=1))
+    return _("{text}\n(Reply {options}.)").format(text=reply.text, options=options)
 
 
 def _numbered_choice(text: str, choices: Tuple[str, ...]) -> Optional[Tuple[str, dict]]:
@@ -143,84 +192,90 @@ def _payload(text: str) -> Optional[Tuple[str, dict]]:
 # ----------------------------------------------------------------------------- prompts
 
 
-def ask(protocol: Protocol, criterion: Criterion, lead: str = "") -> Reply:
+def ask(protocol: Protocol, state: State, criterion: Criterion, lead: str = "") -> Reply:
+    _ = _tr(state)
     number = screening.question_number(protocol, criterion.id)
-    text = f"{lead}Question {number} of {len(protocol.criteria)}: {criterion.question}"
+    text = lead + _("Question {number} of {total}: {question}").format(
+        number=number, total=len(protocol.criteria), question=criterion.question)
     buttons = (NOT_SURE,) if criterion.answer_type == "number" else (YES, NO, NOT_SURE)
-    return Reply(text, buttons)
+    return _reply(state, text, buttons)
 
 
-def consent_prompt(protocol: Protocol) -> Reply:
-    return Reply(protocol.consent_question, (CONSENT_YES, CONSENT_NO))
+def consent_prompt(protocol: Protocol, state: State) -> Reply:
+    other = OTHER_LANGUAGE[state.lang]
+    offer = (language_button(other),) if other in i18n.offered(protocol) else ()
+    return _reply(state, protocol.consent_question, (CONSENT_YES, CONSENT_NO) + offer)
 
 
 def prompt(protocol: Protocol, state: State, lead: str = "") -> Tuple[Reply, ...]:
     """Where the conversation stands, asked again: so every side-question returns to it."""
+    _ = _tr(state)
     if not state.consent:
-        return (consent_prompt(protocol),)
+        return (consent_prompt(protocol, state),)
     if state.current:
-        return (ask(protocol, protocol.by_id[state.current], lead),)
+        return (ask(protocol, state, protocol.by_id[state.current], lead),)
     if state.referral:
-        return (Reply(f"Your answers were sent to the study team with reference number {state.referral}. "
-                      "They will contact you in the next few days."),)
+        return (_reply(state, _("Your answers were sent to the study team with reference number {reference}. "
+                                "They will contact you in the next few days.").format(reference=state.referral)),)
     if state.collecting_contact and contact_fields.is_complete(state.contact):
         return (summary(protocol, state),)
     if state.may_refer:
-        return (contact_question(protocol),)
+        return (contact_question(protocol, state),)
     if state.verdict:
-        return (Reply("The questions are finished. You can go back to change your last answer, or start over.",
-                      (GO_BACK, START_OVER)),)
-    return (Reply("Your answers so far are saved. Would you like to carry on with the questions?",
-                  (CONTINUE, START_OVER)),)
+        return (_reply(state, _("The questions are finished. You can go back to change your last answer, or "
+                                "start over."), (GO_BACK, START_OVER)),)
+    return (_reply(state, _("Your answers so far are saved. Would you like to carry on with the questions?"),
+                   (CONTINUE, START_OVER)),)
 
 
 def verdict_replies(protocol: Protocol, state: State) -> Tuple[Reply, ...]:
+    _ = _tr(state)
     result = screening.evaluate(protocol, state.answers)
     if result.verdict == screening.LIKELY_INELIGIBLE:
         criterion = protocol.by_id[result.ruled_out_by]
-        return (Reply(
-            f"Thank you for your honest answers. Because of your answer about {criterion.short}, "
-            f"it is likely that you would not qualify for this trial. {criterion.ruled_out} "
-            "This is only a prescreen: the study team makes all final decisions. "
-            "If that answer was not right, you can go back and change it.",
-            (GO_BACK, START_OVER),
-        ),)
+        return (_reply(state, _(
+            "Thank you for your honest answers. Because of your answer about {topic}, it is likely that you "
+            "would not qualify for this trial. {reason} This is only a prescreen: the study team makes all final "
+            "decisions. If that answer was not right, you can go back and change it.").format(
+                topic=criterion.short, reason=criterion.ruled_out), (GO_BACK, START_OVER)),)
     if result.verdict == screening.NEEDS_REVIEW:
-        return (Reply(
+        return (_reply(state, _(
             "Thank you, that was the last question. From your answers, you may qualify for this trial. "
-            f"You answered \"Not sure\" to {len(result.not_sure)} question(s), and that is fine: the study team "
-            "would check these with you. Things you could ask your doctor about:\n"
-            f"{checklist_text(protocol, state)}\n"
-            "This is not a final decision: the study team decides who can take part, after further screening.",
-        ), contact_question(protocol))
-    return (Reply(
+            "You answered \"Not sure\" to {count} question(s), and that is fine: the study team would "
+            "check these with you. Things you could ask your doctor about:\n{checklist}\n"
+            "This is not a final decision: the study team decides who can take part, after further screening.").format(
+                count=len(result.not_sure), checklist=checklist_text(protocol, state))),
+            contact_question(protocol, state))
+    return (_reply(state, _(
         "Thank you, that was the last question. From your answers, you may qualify for this trial. "
         "This is not a final decision: the study team decides who can take part, after further screening "
-        "and only with your written consent.",
-    ), contact_question(protocol))
+        "and only with your written consent.")), contact_question(protocol, state))
 
 
 def checklist_text(protocol: Protocol, state: State) -> str:
-    return "\n".join(f"- {item.short}: {item.check}" for item in screening.doctor_checklist(protocol, state.answers))
+    _ = _tr(state)
+    return "\n".join(_("- {topic}: {check}").format(topic=item.short, check=item.check)
+                     for item in screening.doctor_checklist(protocol, state.answers))
 
 
-def contact_question(protocol: Protocol) -> Reply:
-    return Reply(f"Would you like the study team at the {protocol.study_team.site} to contact you about this "
-                 "trial? If you say yes, I'll ask for your name and how they can reach you. If you say no, "
-                 "nothing more is collected.",
-                 (("Yes, please contact me", "/affirm"), ("No, thanks", "/deny")))
+def contact_question(protocol: Protocol, state: State) -> Reply:
+    _ = _tr(state)
+    return _reply(state, _("Would you like the study team at the {site} to contact you about this trial? If you "
+                           "say yes, I'll ask for your name and how they can reach you. If you say no, nothing more "
+                           "is collected.").format(site=protocol.study_team.site), (CONTACT_YES, CONSENT_NO))
 
 
 def summary(protocol: Protocol, state: State) -> Reply:
-    return Reply("Please check your details:\n"
-                 f"{contact_fields.summary_lines(state.contact)}\n"
-                 f"Shall I send them, with your answers, to the study team at the {protocol.study_team.site}?",
-                 (SEND, CHANGE))
+    _ = _tr(state)
+    return _reply(state, _("Please check your details:\n{details}\nShall I send them, with your answers, to the "
+                           "study team at the {site}?").format(
+        details=contact_fields.summary_lines(state.contact, state.lang), site=protocol.study_team.site),
+        (SEND, CHANGE))
 
 
 def change_menu(state: State) -> Reply:
-    return Reply("What would you like to change?", tuple(
-        (f"Change {contact_fields.LABELS[f]}", f'/change_contact{{"contact_field": "{f}"}}')
+    return _reply(state, _t(state, "What would you like to change?"), tuple(
+        (contact_fields.CHANGE_LABELS[f], f'/change_contact{{"contact_field": "{f}"}}')
         for f in contact_fields.required_fields(state.contact)))
 
 
@@ -231,6 +286,7 @@ def _opening(handler):
     """Before the intro, any side-question first gets the intro, then its own answer."""
     @wraps(handler)
     def wrapped(protocol: Protocol, state: State, *args) -> Turn:
+        protocol = protocol.in_language(state.lang)
         if state.trial_id is not None:
             return handler(protocol, state, *args)
         opened = start(protocol, state)
@@ -241,10 +297,31 @@ def _opening(handler):
 
 def start(protocol: Protocol, state: State) -> Turn:
     """The intro and consent question, or a friendly return to where the volunteer was."""
+    protocol = protocol.in_language(state.lang)
     if state.trial_id == protocol.trial_id and state.consent:
-        return Turn(state, (Reply("Hello again!"),) + prompt(protocol, state))
-    fresh = State(trial_id=protocol.trial_id)
-    return Turn(fresh, (Reply(protocol.intro), consent_prompt(protocol)))
+        return Turn(state, (_reply(state, _t(state, "Hello again!")),) + prompt(protocol, state))
+    fresh = State(trial_id=protocol.trial_id, language=state.language)
+    return Turn(fresh, (_reply(fresh, protocol.intro + "\n" + _language_hint(fresh)), consent_prompt(protocol, fresh)))
+
+
+def _language_hint(state: State) -> str:
+    """How to change language, said in the other language's own words too."""
+    if state.lang == i18n.CHINESE:
+        return _t(state, "For English, reply \u201cEnglish\u201d.")
+    return "For Chinese, reply \u201c中文\u201d. 如需中文服务，请回复\u201c中文\u201d。"
+
+
+def set_language(protocol: Protocol, state: State, language: Optional[str]) -> Turn:
+    """The volunteer chose a language: everything from now on is in it; answers given are kept."""
+    if language not in i18n.offered(protocol):  # a site that offers approved translations only
+        return Turn(state, (_reply(state, _t(state, "Sorry, that language is not available yet.")),)
+                    + prompt(protocol.in_language(state.lang), state))
+    chosen = replace(state, language=language)
+    protocol = protocol.in_language(chosen.lang)
+    said = _reply(chosen, _t(chosen, "Okay, I'll continue in English."))
+    if chosen.trial_id is None:
+        return start(protocol, chosen)
+    return Turn(chosen, (said,) + prompt(protocol, chosen))
 
 
 def message(protocol: Protocol, state: State, text: str, intent: Optional[str], confidence: float = 0.0) -> Turn:
@@ -256,13 +333,23 @@ def message(protocol: Protocol, state: State, text: str, intent: Optional[str], 
     """
     text = text or ""
     if len(text) > MAX_MESSAGE_CHARS:
-        return Turn(state, (Reply(f"Sorry, that message is too long for me (over {MAX_MESSAGE_CHARS:,} characters), "
-                                  "so I haven't read or recorded it. Please send a shorter one."),)
+        protocol = protocol.in_language(state.lang)
+        return Turn(state, (_reply(state, _t(state, 
+            "Sorry, that message is too long for me (over {limit:,} characters), so I haven't read or recorded it. "
+            "Please send a shorter one.").format(limit=MAX_MESSAGE_CHARS)),)
                     + (prompt(protocol, state) if state.trial_id else ()))
+    asked = i18n.requested(text)
+    if asked and not _confirming_erase(state):
+        return set_language(protocol, replace(state, pending=None), asked)
+    if state.language is None and i18n.written_in(text) in i18n.offered(protocol):
+        state = replace(state, language=i18n.written_in(text))  # the first message written in a language chooses it
+    protocol = protocol.in_language(state.lang)
     picked = _numbered_choice(text, state.choices)
     if picked:
         return _choose(protocol, replace(state, choices=() if picked[0] != "erase_data" else state.choices), *picked)
     clicked = _payload(text)
+    if clicked and clicked[0] == "set_language":
+        return set_language(protocol, replace(state, pending=None), clicked[1].get("language"))
     if clicked and clicked[0] not in ("affirm", "deny", "not_sure", "greet"):
         return _choose(protocol, replace(state, pending=None), *clicked)
     if _confirming_erase(state):
@@ -270,7 +357,8 @@ def message(protocol: Protocol, state: State, text: str, intent: Optional[str], 
         if said == "yes" or (intent == "erase_data" and answers.command_in(text) == "erase_data"):
             return erase_data(protocol, state)
         if said == "no":
-            return Turn(state, (Reply("Okay, I haven't deleted anything."),) + prompt(protocol, state))
+            return Turn(state, (_reply(state, _t(state, "Okay, I haven't deleted anything.")),)
+                        + prompt(protocol, state))
     if state.pending:
         return _settle_pending(protocol, state, text, intent, confidence)
     command = answers.command_in(text)
@@ -295,47 +383,53 @@ def message(protocol: Protocol, state: State, text: str, intent: Optional[str], 
     if reading.kind == answers.QUESTION:
         return _side_question(protocol, state, reading.detail)
     if reading.kind == answers.GUESS:  # read back, recorded only when the volunteer says it is right
-        pending = {"criterion": criterion.id, "answer": reading.answer, "text": own_words(text)}
-        return Turn(replace(state, pending=pending), (_confirm_question(criterion, reading),))
+        pending = {"criterion": criterion.id, "answer": reading.answer, "text": own_words(text, state.lang)}
+        return Turn(replace(state, pending=pending), (_confirm_question(state, criterion, reading),))
     if reading.kind == answers.OFFER:
-        what, yes = OFFERS[reading.detail]
-        return Turn(replace(state, pending={"criterion": OFFERED_COMMAND, "answer": reading.detail}), (Reply(
-            f"I haven't recorded an answer. Did you mean you want to {what}?", ((yes, f"/{reading.detail}"), NO)),))
+        _ = _tr(state)
+        question, yes = OFFERS[reading.detail]
+        return Turn(replace(state, pending={"criterion": OFFERED_COMMAND, "answer": reading.detail}), (_reply(
+            state, _join(state, _("I haven't recorded an answer."), _(question)), ((yes, f"/{reading.detail}"), NO)),))
     return _no_answer(protocol, state, reading)
 
 
 @_opening
 def why(protocol: Protocol, state: State) -> Turn:
+    _ = _tr(state)
     criterion = _criterion_in_focus(protocol, state)
     if criterion is None:
-        text = ("I ask a few questions about your health and treatment so the study team can see whether "
-                "this trial might suit you, before anyone contacts you.")
-    else:
-        text = f"{criterion.why}\nThe study's own words: \u201c{criterion.text}\u201d"
-    return Turn(state, (Reply(text),) + prompt(protocol, state))
+        text = _("I ask a few questions about your health and treatment so the study team can see whether "
+                 "this trial might suit you, before anyone contacts you.")
+    elif state.lang == i18n.ENGLISH:
+        text = f"{criterion.why}\n" + _("The study's own words: \u201c{text}\u201d").format(text=criterion.text)
+    else:  # the registry's words are English: not quoted to a volunteer reading another language
+        text = criterion.why
+    return Turn(state, (_reply(state, text),) + prompt(protocol, state))
 
 
 @_opening
 def explain(protocol: Protocol, state: State) -> Turn:
     criterion = _criterion_in_focus(protocol, state)
     if criterion is None:
-        text = (f"This is a short prescreen for the trial \u201c{protocol.title}\u201d. "
-                "I ask one question per entry requirement; the study team then decides who can take part.")
+        text = _t(state, "This is a short prescreen for the trial \u201c{title}\u201d. I ask one question per entry "
+                          "requirement; the study team then decides who can take part.").format(title=protocol.title)
     else:
         text = criterion.explanation
-    return Turn(state, (Reply(text),) + prompt(protocol, state))
+    return Turn(state, (_reply(state, text),) + prompt(protocol, state))
 
 
 @_opening
 def go_back(protocol: Protocol, state: State) -> Turn:
     if not state.consent or state.referral:
         return Turn(state, _sent_note(state) + prompt(protocol, state))
+    _ = _tr(state)
     previous = screening.previous_criterion(protocol, state.answers, state.current)
     if previous is None:
-        return Turn(state, (Reply("This is the first question, so there is nothing before it."),)
+        return Turn(state, (_reply(state, _("This is the first question, so there is nothing before it.")),)
                     + prompt(protocol, state))
     recorded = state.answers.get(previous)
-    lead = f"Let's go back. You answered \u201c{recorded.text}\u201d. " if recorded else "Let's go back. "
+    lead = (_("Let's go back. You answered \u201c{answer}\u201d. ").format(answer=recorded.text) if recorded
+            else _("Let's go back. "))
     back = replace(state, current=previous, verdict=None, contact_consent=None, contact={})
     return Turn(back, prompt(protocol, back, lead))
 
@@ -346,51 +440,58 @@ def start_over(protocol: Protocol, state: State) -> Turn:
         return Turn(state, _sent_note(state) + prompt(protocol, state))
     return _advance(protocol, replace(state, answers={}, verdict=None, current=None, contact_consent=None,
                                       contact={}),
-                    "I've cleared all your answers. Let's start again. ")
+                    _t(state, "I've cleared all your answers. Let's start again. "))
 
 
 def stop(protocol: Protocol, state: State) -> Turn:
+    _ = _tr(state)
+    protocol = protocol.in_language(state.lang)
     if not state.consent:
-        return Turn(state, (Reply("No problem. Thank you for your interest in the trial. Goodbye!"),))
+        return Turn(state, (_reply(state, _("No problem. Thank you for your interest in the trial. Goodbye!")),))
     if state.collecting_contact:
-        return Turn(replace(state, contact_consent=None, contact={}), (Reply(
+        return Turn(replace(state, contact_consent=None, contact={}), (_reply(state, _(
             "Okay, I haven't sent anything, and I've cleared the contact details you gave. If you'd like the "
-            "study team to contact you later, come back to this chat and say \u201cyes, contact me\u201d."),))
+            "study team to contact you later, come back to this chat and say \u201cyes, contact me\u201d.")),))
     if state.verdict:
-        return Turn(state, (Reply("Thank you for your time. Goodbye!"),))
+        return Turn(state, (_reply(state, _("Thank you for your time. Goodbye!")),))
     stopped = replace(state, current=None)
-    return Turn(stopped, (Reply(
+    return Turn(stopped, (_reply(state, _(
         "Okay, we'll stop here. Thank you for your time. Your answers so far are kept so you can carry on later: "
-        "just send a message and say \u201ccontinue\u201d, or \u201cstart over\u201d to begin again.",
+        "just send a message and say \u201ccontinue\u201d, or \u201cstart over\u201d to begin again."),
         (CONTINUE, START_OVER)),))
 
 
 def erase_data(protocol: Protocol, state: State) -> Turn:
     """"Delete my data": ask to confirm, and on a yes (or a second request) erase and end the conversation."""
+    _ = _tr(state)
+    protocol = protocol.in_language(state.lang)
     if _confirming_erase(state):
-        return Turn(State(), (Reply(
-            "Done: I've deleted your answers and this conversation"
-            + (", and withdrawn your referral (if the study team already has it, they are asked to delete it)"
-               if state.referral else "")
-            + ". Thank you for your interest in the trial. If you write again, we start afresh."),), ERASE)
+        done = (_("Done: I've deleted your answers and this conversation, and withdrawn your referral (if the study "
+                  "team already has it, they are asked to delete it). Thank you for your interest in the trial. If "
+                  "you write again, we start afresh.") if state.referral else
+                _("Done: I've deleted your answers and this conversation. Thank you for your interest in the trial. "
+                  "If you write again, we start afresh."))
+        return Turn(State(language=state.language), (_reply(state, done),), ERASE)
     if state.referral:
-        what = (f"everything you told me in this chat, and ask the study team to delete your referral "
-                f"{state.referral}")
+        question = _("Do you want me to delete everything you told me in this chat, and ask the study team to "
+                     "delete your referral {reference}? This can't be undone.").format(reference=state.referral)
     elif state.consent:
-        what = "your answers and everything you told me in this chat"
+        question = _("Do you want me to delete your answers and everything you told me in this chat? This can't "
+                     "be undone.")
     else:
-        what = "this conversation"
-    return Turn(state, (Reply(f"Do you want me to delete {what}? This can't be undone.", (ERASE_YES, ERASE_NO)),))
+        question = _("Do you want me to delete this conversation? This can't be undone.")
+    return Turn(state, (_reply(state, question, (ERASE_YES, ERASE_NO)),))
 
 
 @_opening
 def trial_info(protocol: Protocol, state: State, intent: str) -> Turn:
     text = getattr(protocol.info, INFO_TOPICS[intent])
-    return Turn(state, (Reply(text),) + prompt(protocol, state, "Back to where we were. "))
+    return Turn(state, (_reply(state, text),) + prompt(protocol, state, _t(state, "Back to where we were. ")))
 
 
 def change_contact(protocol: Protocol, state: State, field_name: Optional[str], text: str = "") -> Turn:
     """Correct one contact field before confirming: forget it, and let the form ask for it again."""
+    protocol = protocol.in_language(state.lang)
     if not state.collecting_contact:
         return Turn(state, prompt(protocol, state))
     field_name = field_name or contact_fields.field_named_in(text)
@@ -398,26 +499,31 @@ def change_contact(protocol: Protocol, state: State, field_name: Optional[str], 
         return Turn(state, (change_menu(state),))
     contact = {k: v for k, v in state.contact.items() if k != field_name}
     return Turn(replace(state, contact=contact),
-                (Reply(f"Okay, let's change your {contact_fields.LABELS[field_name]}."),), COLLECT_CONTACT)
+                (_reply(state, _t(state, contact_fields.CHANGING[field_name])),), COLLECT_CONTACT)
 
 
 def contact_collected(protocol: Protocol, state: State) -> Turn:
     """The contact form has every field it needs: read them back before anything is sent."""
+    protocol = protocol.in_language(state.lang)
     return Turn(state, (summary(protocol, state),))
 
 
 def referral_sent(protocol: Protocol, state: State) -> Turn:
     """The referral is stored under `state.referral`: say what happens next, in the listing's words."""
-    way = contact_fields.WAYS.get(state.contact.get(contact_fields.WAY), "by e-mail or phone")
-    text = (f"Thank you. Your reference number is {state.referral}.\n"
-            f"What happens next: you can expect the study team to contact you {way} in the next few days. "
-            "Additional screening procedures may be conducted by the study team before you can be confirmed "
-            "eligible to participate. If you are confirmed eligible after full screening, you will be asked to "
-            "understand and sign the informed consent before you decide to enroll.")
+    _ = _tr(state)
+    protocol = protocol.in_language(state.lang)
+    way = _(contact_fields.WAYS.get(state.contact.get(contact_fields.WAY), contact_fields.ANY_WAY))
+    text = _("Thank you. Your reference number is {reference}.\n"
+             "What happens next: you can expect the study team to contact you {way} in the next few days. "
+             "Additional screening procedures may be conducted by the study team before you can be confirmed "
+             "eligible to participate. If you are confirmed eligible after full screening, you will be asked to "
+             "understand and sign the informed consent before you decide to enroll.").format(
+        reference=state.referral, way=way)
     checklist = checklist_text(protocol, state)
     if checklist:
-        text += f"\nBefore they contact you, you could check these with your doctor:\n{checklist}"
-    return Turn(state, (Reply(text),))
+        text += "\n" + _("Before they contact you, you could check these with your doctor:\n{checklist}").format(
+            checklist=checklist)
+    return Turn(state, (_reply(state, text),))
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -446,31 +552,34 @@ def _contact_step(protocol: Protocol, state: State, intent: Optional[str]) -> Tu
         if intent == "deny":
             return Turn(state, (change_menu(state),))
         return _unclear_choice(state, summary(protocol, state))
+    _ = _tr(state)
     if intent == "affirm":
-        return Turn(replace(state, contact_consent=True, last_unclear=None), (Reply(
+        return Turn(replace(state, contact_consent=True, last_unclear=None), (_reply(state, _(
             "Thank you. I'll ask a few short questions about how the study team can reach you. "
-            "You can say \u201cstop\u201d at any time and nothing will be sent."),), COLLECT_CONTACT)
+            "You can say \u201cstop\u201d at any time and nothing will be sent.")),), COLLECT_CONTACT)
     if intent == "deny":
-        return Turn(replace(state, contact_consent=False, contact={}, last_unclear=None), (Reply(
+        return Turn(replace(state, contact_consent=False, contact={}, last_unclear=None), (_reply(state, _(
             "That's fine: nothing more will be collected and no one will contact you. If you change your mind, "
-            "come back to this chat and say \u201cyes, contact me\u201d."),))
-    return _unclear_choice(state, contact_question(protocol))
+            "come back to this chat and say \u201cyes, contact me\u201d.")),))
+    return _unclear_choice(state, contact_question(protocol, state))
 
 
 def _unclear_choice(state: State, question: Reply) -> Turn:
     """A reply to a yes/no choice that is neither: say so, in other words the second time in a row."""
+    _ = _tr(state)
     again = state.last_unclear == answers.YES_OR_NO
-    text = ("I still couldn't tell whether that means yes or no. Please tap one of the buttons, or answer "
-            "\u201cyes\u201d or \u201cno\u201d." if again else
-            "I couldn't tell whether that means yes or no.")
-    return Turn(replace(state, last_unclear=answers.YES_OR_NO), (Reply(text), question))
+    text = (_("I still couldn't tell whether that means yes or no. Please tap one of the buttons, or answer "
+              "\u201cyes\u201d or \u201cno\u201d.") if again else
+            _("I couldn't tell whether that means yes or no."))
+    return Turn(replace(state, last_unclear=answers.YES_OR_NO), (_reply(state, text), question))
 
 
 def _sent_note(state: State) -> Tuple[Reply, ...]:
     if not state.referral:
         return ()
-    return (Reply("Your answers have already been sent to the study team, so they can't be changed here. "
-                  "Please tell the study team about any change when they contact you."),)
+    return (_reply(state, _t(state, "Your answers have already been sent to the study team, so they can't be "
+                                     "changed here. Please tell the study team about any change when they "
+                                     "contact you.")),)
 
 
 
@@ -481,31 +590,33 @@ def _consent(protocol: Protocol, state: State, text: str, intent: Optional[str],
         return _side_question(protocol, state, reading.detail)
     if reading.kind != answers.ANSWER:
         return _no_answer(protocol, state, reading)
+    _ = _tr(state)
     if reading.answer == "yes" and reading.detail == answers.UNCLEAR_YES:
-        return Turn(replace(state, pending={"criterion": CONSENT, "answer": "yes", "text": ""}), (Reply(
+        return Turn(replace(state, pending={"criterion": CONSENT, "answer": "yes", "text": ""}), (_reply(state, _(
             "Just to be sure: you'd like to start the prescreening questions, and you agree that I keep your "
-            "answers as described above?", (CONSENT_YES, CONSENT_NO)),))
+            "answers as described above?"), (CONSENT_YES, CONSENT_NO)),))
     if reading.answer == "yes":
-        return _advance(protocol, replace(state, consent=True, last_unclear=None), "Thank you. ")
+        return _advance(protocol, replace(state, consent=True, last_unclear=None), _("Thank you. "))
     if reading.answer == "no":
         return _decline(state)
-    return Turn(state, (Reply("Take your time. You can ask me about the trial first, for example "
-                              "\u201cwhat is this trial about?\u201d or \u201cwhat will happen to me?\u201d."),
-                        consent_prompt(protocol)))
+    return Turn(state, (_reply(state, _("Take your time. You can ask me about the trial first, for example "
+                                        "\u201cwhat is this trial about?\u201d or \u201cwhat will happen to "
+                                        "me?\u201d.")),
+                        consent_prompt(protocol, state)))
 
 
 def _decline(state: State) -> Turn:
-    return Turn(replace(state, consent=False, pending=None), (Reply(
+    return Turn(replace(state, consent=False, pending=None), (_reply(state, _t(state, 
         "That's fine, thank you for your interest. Nothing about your health has been stored. "
-        "If you change your mind, just say \u201cstart\u201d."),))
+        "If you change your mind, just say \u201cstart\u201d.")),))
 
 
 def _command(protocol: Protocol, state: State, command: str) -> Turn:
     """A command typed in so many words (a click goes to _choose). A typed "start over" is confirmed
     before anything is cleared."""
     if command == "start_over" and state.consent and state.answers and not state.referral:
-        return Turn(replace(state, pending={"criterion": START_OVER_PENDING}), (Reply(
-            "Do you want me to clear all your answers and start the questions again?",
+        return Turn(replace(state, pending={"criterion": START_OVER_PENDING}), (_reply(state, _t(state, 
+            "Do you want me to clear all your answers and start the questions again?"),
             (START_OVER_YES, START_OVER_NO)),))
     return _choose(protocol, state, command, {})
 
@@ -517,7 +628,7 @@ def _after_questions(protocol: Protocol, state: State, text: str, intent: Option
         return _side_question(protocol, state, answers.question_topic(text, intent) or "")
     said = {"yes": "affirm", "no": "deny", "not_sure": "not_sure"}.get(answers.confirmation(text)) or intent
     if state.stopped and said == "affirm":
-        return _advance(protocol, state, "Welcome back. ")
+        return _advance(protocol, state, _t(state, "Welcome back. "))
     if state.may_refer:
         return _contact_step(protocol, state, said)
     return Turn(state, prompt(protocol, state))
@@ -528,55 +639,61 @@ def _answered(protocol: Protocol, state: State, criterion: Criterion, reading: R
     out (or an age was worked out from a birth year)."""
     if reading.typed and (criterion.rules_out(reading.answer) or reading.derived_from is not None
                           or reading.detail == answers.TURNING):
-        pending = {"criterion": criterion.id, "answer": reading.answer, "text": own_words(text)}
-        return Turn(replace(state, pending=pending), (_confirm_question(criterion, reading),))
+        pending = {"criterion": criterion.id, "answer": reading.answer, "text": own_words(text, state.lang)}
+        return Turn(replace(state, pending=pending), (_confirm_question(state, criterion, reading),))
     return _record(protocol, state, criterion, reading.answer, text)
 
 
-def _confirm_question(criterion: Criterion, reading: Reading) -> Reply:
+def _confirm_question(state: State, criterion: Criterion, reading: Reading) -> Reply:
+    _ = _tr(state)
     if criterion.answer_type == "number" and reading.derived_from is not None:
-        text = (f"Just to be sure: you were born in {reading.derived_from}, so you are {reading.answer} "
-                "this year?")
+        text = _("Just to be sure: you were born in {year}, so you are {age} this year?").format(
+            year=reading.derived_from, age=reading.answer)
     elif criterion.answer_type == "number" and reading.detail == answers.TURNING:
-        text = f"Just to be sure: you are {reading.answer} now, and will soon be {reading.numbers[0]}?"
+        text = _("Just to be sure: you are {age} now, and will soon be {next}?").format(
+            age=reading.answer, next=reading.numbers[0])
     elif criterion.answer_type == "number":
-        text = f"Just to be sure: you are {reading.answer} years old?"
+        text = _("Just to be sure: you are {age} years old?").format(age=reading.answer)
     elif criterion.rules_out(reading.answer) and criterion.confirm:
-        text = f"Just to be sure: {criterion.confirm}?"
+        text = _("Just to be sure: {restated}?").format(restated=criterion.confirm)
     else:
-        said = {"yes": "Yes", "no": "No"}[reading.answer]
-        text = f"Just to be sure: your answer is {said}?"
-    return Reply(text, (CONFIRM_YES, NO, NOT_SURE))
+        said = _(YES[0] if reading.answer == "yes" else NO[0])
+        text = _("Just to be sure: your answer is {answer}?").format(answer=said)
+    return _reply(state, text, (CONFIRM_YES, NO, NOT_SURE))
 
 
 def _record(protocol: Protocol, state: State, criterion: Criterion, answer, text: str) -> Turn:
-    answers_now = {**state.answers, criterion.id: RecordedAnswer(answer, own_words(text))}
+    _ = _tr(state)
+    answers_now = {**state.answers, criterion.id: RecordedAnswer(answer, own_words(text, state.lang))}
     lead = ""
     if answer == "not_sure":
-        lead = ("That's completely normal, most people don't know this. " if criterion.not_sure_is_normal
-                else "") + "I've noted \"Not sure\": it won't rule you out, the study team can check it. "
+        lead = _join(state, _("That's completely normal, most people don't know this.")
+                     if criterion.not_sure_is_normal else "",
+                     _("I've noted \"Not sure\": it won't rule you out, the study team can check it.")) + (
+                         "" if state.lang == i18n.CHINESE else " ")
     return _advance(protocol, replace(state, answers=answers_now, pending=None, last_unclear=None), lead)
 
 
 def _settle_pending(protocol: Protocol, state: State, text: str, intent: Optional[str], confidence: float) -> Turn:
     """The reply to "Just to be sure: ...?". Anything that is not a yes, no or not sure is read afresh."""
+    _ = _tr(state)
     pending, cleared = state.pending, replace(state, pending=None)
     said = answers.confirmation(text)
     if pending["criterion"] == CONSENT:
         if said == "yes":
-            return _advance(protocol, replace(cleared, consent=True), "Thank you. ")
+            return _advance(protocol, replace(cleared, consent=True), _("Thank you. "))
         if said == "no":
             return _decline(cleared)
     elif pending["criterion"] == OFFERED_COMMAND:
         if said == "yes":
             return _choose(protocol, cleared, pending["answer"], {})
         if said in ("no", "not_sure"):
-            return Turn(cleared, (Reply("Okay."),) + prompt(protocol, cleared))
+            return Turn(cleared, (_reply(state, _("Okay.")),) + prompt(protocol, cleared))
     elif pending["criterion"] == START_OVER_PENDING:
         if said == "yes" or answers.command_in(text) == "start_over":
             return start_over(protocol, cleared)
         if said in ("no", "not_sure"):
-            return Turn(cleared, (Reply("Okay, I've kept all your answers."),) + prompt(protocol, cleared))
+            return Turn(cleared, (_reply(state, _("Okay, I've kept all your answers.")),) + prompt(protocol, cleared))
     else:
         criterion = protocol.by_id[pending["criterion"]]
         if said == "yes":
@@ -584,7 +701,7 @@ def _settle_pending(protocol: Protocol, state: State, text: str, intent: Optiona
         if said == "not_sure":
             return _record(protocol, cleared, criterion, "not_sure", text)
         if said == "no":
-            return Turn(cleared, (Reply("Okay, I haven't recorded that. Let's try this question again."),)
+            return Turn(cleared, (_reply(state, _("Okay, I haven't recorded that. Let's try this question again.")),)
                         + prompt(protocol, cleared))
     return message(protocol, cleared, text, intent, confidence)
 
@@ -598,74 +715,82 @@ def _side_question(protocol: Protocol, state: State, topic: str) -> Turn:
         return explain(protocol, state)
     if topic in INFO_TOPICS:
         return trial_info(protocol, state, topic)
+    _ = _tr(state)
     total = len(protocol.criteria)
     if topic == "progress" and state.current:
         number = screening.question_number(protocol, state.current)
-        text = f"This is question {number} of {total}, so there are {total - number} more after this one."
+        text = _("This is question {number} of {total}, so there are {left} more after this one.").format(
+            number=number, total=total, left=total - number)
     elif topic == "progress":
-        text = f"There are {total} questions in all; it takes about 5 minutes."
+        text = _("There are {total} questions in all; it takes about 5 minutes.").format(total=total)
     elif topic == "privacy":
-        text = ("Nothing about your health is kept until you agree to start the questions. After that, your "
-                "answers are kept in our database, and only the study team can see them, after logging in. "
-                "They are used only to see whether this trial might suit you. You can ask me to delete them at "
-                "any time: just say \u201cdelete my data\u201d.")
+        text = _("Nothing about your health is kept until you agree to start the questions. After that, your "
+                 "answers are kept in our database, and only the study team can see them, after logging in. "
+                 "They are used only to see whether this trial might suit you. You can ask me to delete them at "
+                 "any time: just say \u201cdelete my data\u201d.")
     elif topic == "skip" and state.current:
-        text = ("You don't have to know the answer: you can choose \u201cNot sure\u201d, and it won't rule you "
-                "out. The study team can check it with you later.")
+        text = _("You don't have to know the answer: you can choose \u201cNot sure\u201d, and it won't rule you "
+                 "out. The study team can check it with you later.")
     elif topic == "who_answers":
-        text = ("Please answer for the person who would take part in the trial. If you are helping a relative, "
-                "answer about them.")
+        text = _("Please answer for the person who would take part in the trial. If you are helping a relative, "
+                 "answer about them.")
     elif topic == "payment":
-        text = ("The trial's listing doesn't say anything about payment or costs, so I don't know. "
-                "The study team can tell you.")
+        text = _("The trial's listing doesn't say anything about payment or costs, so I don't know. "
+                 "The study team can tell you.")
     else:
-        text = "I'm sorry, I don't know the answer to that. The study team can tell you."
-    return Turn(state, (Reply(text),) + prompt(protocol, state, "Back to where we were. "))
+        text = _("I'm sorry, I don't know the answer to that. The study team can tell you.")
+    return Turn(state, (_reply(state, text),) + prompt(protocol, state, _("Back to where we were. ")))
 
 
 # Why a reply gave no answer, said plainly; the second time in a row, said another way.
 _NO_ANSWER = {
-    answers.ACK: ("I haven't recorded an answer yet.", "I still haven't recorded an answer."),
-    answers.WAIT: ("Of course, take your time: I'll wait. When you're ready, just answer the question below; "
-                   "nothing is recorded until you do.", "No rush: I'm still here whenever you're ready."),
-    answers.JUNK: ("Sorry, I couldn't read that as words, so I haven't recorded anything.",
-                   "Sorry, I still couldn't read that as words."),
-    answers.YES_OR_NO: ("I couldn't tell whether that means yes or no, so I haven't recorded an answer.",
-                        "I still couldn't tell whether that means yes or no. It's fine to answer just "
-                        "\u201cyes\u201d, \u201cno\u201d or \u201cnot sure\u201d, or to tap a button."),
-    answers.CONFLICT: ("Your message seems to say both yes and no, so I haven't recorded an answer.",
-                       "I'm still not sure whether you mean yes or no. Could you answer with just one of them?"),
-    answers.NO_AGE: ("I couldn't find your age in that, so I haven't recorded anything.",
-                     "I still couldn't find your age in that."),
-    answers.TOO_LONG: ("That message is too long for me to read as an answer, so I haven't recorded anything. "
-                       "Please answer in a few words.", "That is still too long for me to read as an answer."),
+    answers.ACK: (N_("I haven't recorded an answer yet."), N_("I still haven't recorded an answer.")),
+    answers.WAIT: (N_("Of course, take your time: I'll wait. When you're ready, just answer the question below; "
+                      "nothing is recorded until you do."), N_("No rush: I'm still here whenever you're ready.")),
+    answers.JUNK: (N_("Sorry, I couldn't read that as words, so I haven't recorded anything."),
+                   N_("Sorry, I still couldn't read that as words.")),
+    answers.YES_OR_NO: (N_("I couldn't tell whether that means yes or no, so I haven't recorded an answer."),
+                        N_("I still couldn't tell whether that means yes or no. It's fine to answer just "
+                           "\u201cyes\u201d, \u201cno\u201d or \u201cnot sure\u201d, or to tap a button.")),
+    answers.CONFLICT: (N_("Your message seems to say both yes and no, so I haven't recorded an answer."),
+                       N_("I'm still not sure whether you mean yes or no. Could you answer with just one of them?")),
+    answers.NO_AGE: (N_("I couldn't find your age in that, so I haven't recorded anything."),
+                     N_("I still couldn't find your age in that.")),
+    answers.TOO_LONG: (N_("That message is too long for me to read as an answer, so I haven't recorded anything. "
+                          "Please answer in a few words."),
+                       N_("That is still too long for me to read as an answer.")),
 }
 
 
 def _no_answer(protocol: Protocol, state: State, reading: Reading) -> Turn:
     """Nothing recorded: say why (never the same words twice in a row) and ask the same question again."""
+    _ = _tr(state)
     key = reading.detail if reading.kind == answers.UNCLEAR else reading.kind
     if reading.kind == answers.PERSON:
-        text = (f"I'm an automated assistant, so I can't put you through to a person here. The study team at the "
-                f"{protocol.study_team.site} makes every decision: if this prescreen suggests the trial may suit "
-                "you, I'll ask whether they may contact you. You can also ask your own doctor about this trial.")
+        text = _("I'm an automated assistant, so I can't put you through to a person here. The study team at the "
+                 "{site} makes every decision: if this prescreen suggests the trial may suit you, I'll ask whether "
+                 "they may contact you. You can also ask your own doctor about this trial.").format(
+            site=protocol.study_team.site)
     elif key == answers.SEVERAL_AGES:
-        seen = " and ".join(str(n) for n in reading.numbers)
-        text = f"I read more than one number ({seen}), so I'm not sure which is your age now."
+        seen = _(" and ").join(str(n) for n in reading.numbers)
+        text = _("I read more than one number ({numbers}), so I'm not sure which is your age now.").format(
+            numbers=seen)
     elif key == answers.NOT_AN_AGE:
-        text = f"Sorry, {reading.numbers[0]} does not look like an age in years, so I haven't recorded it."
+        text = _("Sorry, {number} does not look like an age in years, so I haven't recorded it.").format(
+            number=reading.numbers[0])
     elif key == answers.ACK and not state.consent:
-        text = "We haven't started the questions yet."
+        text = _("We haven't started the questions yet.")
     else:
         first, again = _NO_ANSWER.get(key, _NO_ANSWER[answers.YES_OR_NO])
-        text = again if state.last_unclear == key else first
+        text = _(again if state.last_unclear == key else first)
     if reading.kind in (answers.WAIT, answers.PERSON) or not state.current:
         pass
     elif protocol.by_id[state.current].answer_type == "number":
-        text += " Please type your age now in years, for example 45, or choose \u201cNot sure\u201d."
+        text = _join(state, text, _("Please type your age now in years, for example 45, or choose "
+                                    "\u201cNot sure\u201d."))
     elif state.current:
-        text += " Please answer Yes, No or Not sure, or ask \u201cwhat does that mean?\u201d."
-    return Turn(replace(state, last_unclear=key), (Reply(text),) + prompt(protocol, state))
+        text = _join(state, text, _("Please answer Yes, No or Not sure, or ask \u201cwhat does that mean?\u201d."))
+    return Turn(replace(state, last_unclear=key), (_reply(state, text),) + prompt(protocol, state))
 
 
 def _advance(protocol: Protocol, state: State, lead: str = "") -> Turn:
@@ -673,11 +798,11 @@ def _advance(protocol: Protocol, state: State, lead: str = "") -> Turn:
     result = screening.evaluate(protocol, state.answers)
     if result.verdict is None:
         moved = replace(state, current=result.next_criterion, verdict=None)
-        return Turn(moved, (ask(protocol, protocol.by_id[result.next_criterion], lead),))
+        return Turn(moved, (ask(protocol, moved, protocol.by_id[result.next_criterion], lead),))
     done = replace(state, current=None, verdict=result.verdict)
     replies = verdict_replies(protocol, done)
     if lead:
-        replies = (Reply(lead.strip()),) + replies
+        replies = (_reply(state, lead.strip()),) + replies
     return Turn(done, replies)
 
 

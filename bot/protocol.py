@@ -58,16 +58,32 @@ class Measure(_Frozen):
     met_at_least: float
 
 
-class Criterion(_Frozen):
-    id: str
-    kind: Literal["inclusion", "exclusion"]
-    text: str
+class VolunteerTexts(_Frozen):
+    """What a volunteer reads of a criterion: its topic, question, reason, explanation, ruled-out sentence, the
+    doctor check, and the ruling-out answer restated (read back before a typed one is recorded)."""
+
     short: str
     question: str
     why: str
     explanation: str
     ruled_out: str
     doctor_check: str
+    confirm: Optional[str] = None
+
+
+class CriterionText(VolunteerTexts):
+    """A criterion's volunteer-facing texts in one more language, and whether the study team approved them."""
+
+    approved: bool = False  # stays false until the study team has read and approved the translation
+
+
+CRITERION_TEXTS = tuple(VolunteerTexts.__fields__)
+
+
+class Criterion(VolunteerTexts):
+    id: str
+    kind: Literal["inclusion", "exclusion"]
+    text: str
     answer_type: Literal["yes_no", "number"] = "yes_no"
     met_when: Optional[YesNo] = None
     unit: Optional[str] = None
@@ -76,8 +92,9 @@ class Criterion(_Frozen):
     measure: Optional[Measure] = None
     not_sure_is_normal: bool = False
     concept: Optional[str] = None  # the entry of data/concepts/<language>.yml whose words state this criterion
-    confirm: Optional[str] = None  # the ruling-out answer restated, read back before a typed one is recorded
     needs_review: bool = False  # drafted by `python -m bot import-trial`; a person must rewrite and clear it
+    # The volunteer-facing texts in other languages (language code -> texts); `text` stays the registry's own.
+    translations: Dict[str, CriterionText] = {}
 
     @validator("met_when", pre=True)
     def _no_yaml_booleans(cls, value):
@@ -107,6 +124,16 @@ class Criterion(_Frozen):
             if values["met_when"] is not None or values["measure"] is not None:
                 raise ValueError("met_when/measure only apply to yes_no criteria")
         return values
+
+    def in_language(self, language: str, current: str) -> "Criterion":
+        """This criterion with its volunteer-facing texts in `language` (from `current`, the language its
+        texts are in now: the texts it leaves are kept under translations[current])."""
+        texts = self.translations.get(language)
+        if texts is None or language == current:
+            return self
+        own = CriterionText(**{f: getattr(self, f) for f in CRITERION_TEXTS}, approved=True)
+        update = {f: getattr(texts, f) for f in CRITERION_TEXTS if getattr(texts, f) is not None}
+        return self.copy(update={**update, "translations": {**self.translations, current: own}})
 
     def rules_out(self, answer: Answer) -> bool:
         """True when this answer means the volunteer probably does not qualify."""
@@ -143,6 +170,22 @@ class StudyTeam(_Frozen):
         return value
 
 
+class ProtocolText(_Frozen):
+    """A protocol's own volunteer-facing texts in one more language."""
+
+    title: str
+    short_title: str
+    summary: str
+    intro: str
+    consent_question: str
+    site: str
+    info: TrialInfo
+    approved: bool = False
+
+
+PROTOCOL_TEXTS = ("title", "short_title", "summary", "intro", "consent_question", "info")
+
+
 class Provenance(_Frozen):
     """Where an imported protocol came from, so `check-trial` can tell when the registry changed."""
 
@@ -170,6 +213,8 @@ class Protocol(_Frozen):
     order_rationale: str
     order: Tuple[str, ...]
     criteria: Tuple[Criterion, ...]
+    translations: Dict[str, ProtocolText] = {}
+    language: str = "en"  # the language of this object's volunteer-facing texts (see in_language)
 
     @root_validator(skip_on_failure=True)
     def _order_is_permutation(cls, values):
@@ -182,6 +227,36 @@ class Protocol(_Frozen):
             unknown = sorted(set(values["order"]) - set(ids))
             raise ValueError(f"order must list every criterion once (missing: {missing}, unknown: {unknown})")
         return values
+
+    def in_language(self, language: Optional[str]) -> "Protocol":
+        """This protocol with every volunteer-facing text in the language, where it has a translation
+        (the registry's criterion text stays as it is). Cached: called on every turn."""
+        from bot.i18n import known
+
+        language = known(language)
+        if language == self.language or language not in self.translations:
+            return self
+        key = (id(self), language)
+        if key not in _localized:
+            texts = self.translations[language]
+            own = ProtocolText(**{f: getattr(self, f) for f in PROTOCOL_TEXTS}, site=self.study_team.site,
+                               approved=True)
+            _localized[key] = (self, self.copy(update={
+                **{f: getattr(texts, f) for f in PROTOCOL_TEXTS},
+                "study_team": self.study_team.copy(update={"site": texts.site}),
+                "criteria": tuple(c.in_language(language, self.language) for c in self.criteria),
+                "translations": {**self.translations, self.language: own},
+                "language": language}))
+        return _localized[key][1]
+
+    def unapproved(self, language: str) -> List[str]:
+        """The texts in `language` that the study team has not approved yet (or that are missing)."""
+        if language == "en":
+            return []
+        texts = self.translations.get(language)
+        pending = [] if texts is not None and texts.approved else ["the trial's own texts"]
+        return pending + [c.id for c in self.criteria
+                          if c.translations.get(language) is None or not c.translations[language].approved]
 
     def pending_review(self) -> List[str]:
         """What a person must still review before the bot may screen with this protocol."""
@@ -235,6 +310,7 @@ def load_protocol_file(path: Union[str, Path]) -> Protocol:
 
 
 _cache: Dict[Path, Protocol] = {}
+_localized: Dict[Tuple[int, str], Tuple[Protocol, Protocol]] = {}  # (id of the source, language) -> (source, copy)
 
 
 def load_protocol(trial_id: str, for_screening: bool = True) -> Protocol:

@@ -29,7 +29,10 @@ def new_reference() -> str:
 
 
 def _snapshot(protocol: Protocol, state: State) -> List[dict]:
-    return [{"criterion_id": c.id, "kind": c.kind, "criterion_text": c.text, "question": c.question,
+    """Each answer with the registry's criterion (English), the question as the volunteer saw it (in their
+    language) and their own words."""
+    asked = protocol.in_language(state.lang)
+    return [{"criterion_id": c.id, "kind": c.kind, "criterion_text": c.text, "question": asked.by_id[c.id].question,
              "answer": state.answers[c.id].answer, "text": state.answers[c.id].text}
             for c in protocol.questions if c.id in state.answers]
 
@@ -45,6 +48,7 @@ def webhook_body(referral: Referral, protocol: Protocol) -> str:
             "site": protocol.study_team.site,
             "protocol_version": referral.protocol_version,
             "verdict": referral.verdict,
+            "language": referral.language,
             "flags": referral.flags,
             "doctor_checklist": referral.doctor_checklist,
             "answers": referral.answers,
@@ -79,7 +83,7 @@ def create_referral(sender_id: str, protocol: Protocol, state: State) -> str:
         answers=_snapshot(protocol, state), contact_name=contact[contact_fields.NAME],
         contact_email=contact.get(contact_fields.EMAIL), contact_phone=contact.get(contact_fields.PHONE),
         contact_preferred_way=contact[contact_fields.WAY], contact_preferred_time=contact.get(contact_fields.TIME),
-        status="new", created_at=store.now())
+        language=state.lang, status="new", created_at=store.now())
     try:
         with store.unit_of_work() as session:
             session.add(referral)
@@ -102,7 +106,7 @@ def list_referrals() -> List[dict]:
         rows = session.execute(select(Referral).order_by(Referral.created_at.desc(), Referral.id.desc())).scalars()
         return [{
             "id": r.id, "reference": r.reference, "sender_id": r.sender_id, "trial_id": r.trial_id,
-            "protocol_version": r.protocol_version, "verdict": r.verdict, "flags": r.flags,
+            "protocol_version": r.protocol_version, "verdict": r.verdict, "language": r.language, "flags": r.flags,
             "doctor_checklist": r.doctor_checklist, "contact_name": r.contact_name,
             "contact_email": r.contact_email, "contact_phone": r.contact_phone,
             "contact_preferred_way": r.contact_preferred_way, "contact_preferred_time": r.contact_preferred_time,

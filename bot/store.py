@@ -85,6 +85,8 @@ class Referral(Base):
     contact_phone = Column(String(32))
     contact_preferred_way = Column(String(16), nullable=False)
     contact_preferred_time = Column(Text)
+    # The language the volunteer was screened in (bot/i18n.py): the questions in `answers` are as asked in it.
+    language = Column(String(8), nullable=False, default="en", server_default="en")
     status = Column(String(32), nullable=False, default="new")
     created_at = Column(DateTime, nullable=False, default=now)
     outbox = relationship("OutboxMessage", back_populates="referral", uselist=False, cascade="all, delete-orphan")

@@ -42,9 +42,9 @@ CONSENTED = {"trial_id": "NCT04143984", "screening_consent": True, "current_crit
 
 def test_start_sets_trial_and_asks_for_consent_storing_nothing(database):
     messages, slots = run(ActionStart(), tracker(text="hello", intent="greet"))
-    assert slots == {**EMPTY_SLOTS, "trial_id": "NCT04143984", "screening_answers": {},
-                     "open_choices": ["/affirm", "/deny"]}
-    assert [b["payload"] for b in messages[-1]["buttons"]] == ["/affirm", "/deny"]
+    assert slots == {**EMPTY_SLOTS, "trial_id": "NCT04143984", "screening_answers": {}, "language": "en",
+                     "open_choices": ["/affirm", "/deny", '/set_language{"language": "zh"}']}
+    assert [b["payload"] for b in messages[-1]["buttons"]] == ["/affirm", "/deny", '/set_language{"language": "zh"}']
     assert store.get_screening("volunteer-1") is None
 
 

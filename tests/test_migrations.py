@@ -54,8 +54,9 @@ def test_migrations_build_exactly_the_models_and_go_down_and_up(fresh_url):
 def test_a_database_from_before_migrations_is_adopted_with_its_rows(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = create_engine(url, future=True)
-    store.Base.metadata.create_all(engine)  # what bot/store.py did before migrations
+    store.Base.metadata.create_all(engine)  # what bot/store.py did before migrations ...
     with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE referrals DROP COLUMN language"))  # ... when it was revision 0001
         connection.execute(store.StaffUser.__table__.insert().values(username="maria", password_hash="x",
                                                                      created_at=store.now()))
         connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT)"))  # Rasa's table

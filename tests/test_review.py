@@ -1,5 +1,7 @@
 """The coordinators' review app, route by route, over a real SQLite database (Flask's test client)."""
+import csv
 import datetime as dt
+import io
 import os
 import re
 import subprocess
@@ -171,3 +173,24 @@ def test_users_add_command_stores_an_argon2_hash(database, tmp_path):
     short = subprocess.run([sys.executable, "-m", "bot", "users", "add", "x", "--password-stdin"], cwd=ROOT, env=env,
                            input="short\n", capture_output=True, text=True, timeout=60)
     assert short.returncode == 2 and "12 characters" in short.stderr
+
+
+def test_a_chinese_referral_shows_its_language_and_the_volunteers_words_beside_the_english(app, protocol):
+    from dataclasses import replace as with_
+    state = with_(referral_state(answers={**referral_state().answers, "hiv": RecordedAnswer("no", "没有")}),
+                  language="zh")
+    reference = referrals.create_referral("volunteer-zh", protocol, state)
+    client = logged_in(app)
+    page = client.get(f"/referrals/{reference}").get_data(as_text=True)
+    assert 'screened in <strong lang="zh-Hans">中文</strong>' in page
+    assert protocol.by_id["hiv"].text.replace("≥", "≥") in page  # the registry's English criterion
+    assert protocol.in_language("zh").by_id["hiv"].question in page and ">没有</td>" in page
+    assert ">中文</td>" in client.get("/").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(client.get("/referrals.csv").get_data(as_text=True))))
+    assert rows[0][3] == "language" and rows[1][3] == "zh"
+
+
+def test_the_translations_page_lists_what_awaits_approval(app, protocol):
+    page = logged_in(app).get("/translations").get_data(as_text=True)
+    assert re.search(r"\d{3} trial texts, 15\d messages", page) and protocol.in_language("zh").by_id["hiv"].question in page
+    assert "Not sure" in page and "不确定" in page  # a message, beside its translation

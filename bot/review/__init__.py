@@ -22,8 +22,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from bot import config, screening, store, transcripts
-from bot.protocol import ProtocolError, load_protocol
+from bot import config, i18n, screening, store, transcripts
+from bot.protocol import CRITERION_TEXTS, ProtocolError, default_trial_id, load_protocol
 from bot.review import workflow
 from bot.screening import RecordedAnswer
 from bot.store import AuditEntry, Referral, ReferralChange, Screening, StaffUser
@@ -113,7 +113,7 @@ def create_app() -> Flask:
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    app.jinja_env.globals.update(status_labels=workflow.LABELS)
+    app.jinja_env.globals.update(status_labels=workflow.LABELS, language_names=i18n.NAMES, html_langs=i18n.HTML_LANG)
 
     @app.get("/favicon.ico")
     def no_favicon():
@@ -193,6 +193,27 @@ def create_app() -> Flask:
                                delivery=delivery, moves=workflow.MOVES.get(referral.status, ()),
                                transcript=transcripts.transcript(referral.sender_id))
 
+    @app.get("/translations")
+    @login_required
+    def translations_page():
+        """The texts in other languages that await the study team's approval, beside their English."""
+        protocol = load_protocol(default_trial_id(), for_screening=False)
+        languages = []
+        for language in i18n.LANGUAGES[1:]:
+            local = protocol.in_language(language)
+            texts = [(f"{c.id}: {field}", getattr(c, field), getattr(local.by_id[c.id], field))
+                     for c in protocol.criteria if c.id in protocol.unapproved(language)
+                     for field in CRITERION_TEXTS if getattr(c, field)]
+            if "the trial's own texts" in protocol.unapproved(language):
+                texts = [(field, getattr(protocol, field), getattr(local, field))
+                         for field in ("title", "summary", "intro", "consent_question")] + texts
+            translate = i18n.gettext_for(language)
+            messages = [(m, translate(m)) for m in i18n.unapproved(language)]
+            languages.append({"code": language, "name": i18n.NAMES[language], "html": i18n.HTML_LANG[language],
+                              "offered": language in i18n.offered(protocol), "texts": texts, "messages": messages})
+        audit("view_translations")
+        return render_template("translations.html", trial_id=protocol.trial_id, languages=languages)
+
     @app.get("/screenings")
     @login_required
     def screenings_page():
@@ -222,12 +243,13 @@ def create_app() -> Flask:
             referrals = db.execute(select(Referral).order_by(Referral.created_at.desc())).scalars().all()
             buffer = io.StringIO()
             writer = csv.writer(buffer)
-            writer.writerow(["reference", "created_at", "trial_id", "verdict", "status", "not_sure",
+            writer.writerow(["reference", "created_at", "trial_id", "language", "verdict", "status", "not_sure",
                              "contact_name", "contact_email", "contact_phone", "preferred_way", "preferred_time",
                              "delivery"])
             for r in referrals:
                 writer.writerow([_cell(v) for v in (
-                    r.reference, store.iso(r.created_at), r.trial_id, r.verdict, r.status, ";".join(r.flags),
+                    r.reference, store.iso(r.created_at), r.trial_id, r.language, r.verdict, r.status,
+                    ";".join(r.flags),
                     r.contact_name, r.contact_email, r.contact_phone, r.contact_preferred_way,
                     r.contact_preferred_time, r.outbox.state)])
         audit("export_csv", f"{len(referrals)} referrals")

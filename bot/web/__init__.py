@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import os
 
-from flask import Flask, abort, render_template, request, send_file
+from flask import Flask, abort, g, render_template, request, send_file
 
-from bot import config
+from bot import config, i18n
 from bot.protocol import default_trial_id, load_protocol
 
 WEBCHAT_BUNDLE = config.PROJECT_DIR / "var" / "web" / "rasa-webchat.js"  # fetched by `make setup`
@@ -20,6 +20,14 @@ WEBCHAT_BUNDLE = config.PROJECT_DIR / "var" / "web" / "rasa-webchat.js"  # fetch
 def create_app() -> Flask:
     app = Flask(__name__)
     rasa_port = config.port("RASA_PORT", 5005)
+    # The page's sentences come from the same catalogues as the bot's (locale/), in the request's language.
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda message, **values: i18n.gettext_for(g.get("language"))(message) % values if values
+        else i18n.gettext_for(g.get("language"))(message),
+        ngettext=lambda singular, plural, n, **values: i18n.translations(g.get("language")).ngettext(
+            singular, plural, n) % dict(values, num=n),
+        newstyle=True)
 
     @app.after_request
     def _headers(response):
@@ -36,9 +44,26 @@ def create_app() -> Flask:
 
     @app.get("/")
     def volunteer_page():
-        protocol = load_protocol(default_trial_id())
-        init_payload = "/greet" + json.dumps({"trial_id": protocol.trial_id})
-        return render_template("volunteer.html", protocol=protocol, rasa_port=rasa_port, init_payload=init_payload)
+        source = load_protocol(default_trial_id())
+        g.language = page_language(i18n.offered(source))
+        protocol = source.in_language(g.language)
+        init_payload = "/greet" + json.dumps({"trial_id": protocol.trial_id, "language": g.language})
+        response = app.make_response(render_template(
+            "volunteer.html", protocol=protocol, rasa_port=rasa_port, init_payload=init_payload,
+            set_language_payload="/set_language" + json.dumps({"language": g.language}),
+            language=g.language, html_lang=i18n.HTML_LANG[g.language], html_langs=i18n.HTML_LANG,
+            languages=[(code, i18n.NAMES[code]) for code in i18n.offered(source)]))
+        if request.args.get("lang") == g.language:
+            response.set_cookie("lang", g.language, max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+
+    def page_language(offered) -> str:
+        """?lang= (the switch), else the cookie it left, else the browser's first choice we offer."""
+        for choice in (request.args.get("lang"), request.cookies.get("lang")):
+            if choice in offered:
+                return choice
+        best = request.accept_languages.best_match(["en", "zh", "zh-CN", "zh-Hans"], default="en")
+        return i18n.CHINESE if best.startswith("zh") and i18n.CHINESE in offered else i18n.ENGLISH
 
     @app.get("/favicon.ico")
     def no_favicon():

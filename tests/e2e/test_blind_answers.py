@@ -1,4 +1,4 @@
-"""The frozen blind sets (tests/blind/set*.jsonl, replies written by someone who had not seen the training
+"""The frozen blind sets (tests/blind/set*.jsonl, and the Chinese ones in tests/blind/zh/; replies written by someone who had not seen the training
 data) through the running stack: no reply may be recorded as a firm answer other than the one meant, and
 no earlier answer may be lost. bench/nlu.py drives them (the same code as `make bench-nlu`) and prints the
 figures; the README reports them. Each set was measured once blind, then guided fixes: here they guard
@@ -15,7 +15,8 @@ _spec = importlib.util.spec_from_file_location("bench_nlu", ROOT / "bench" / "nl
 bench_nlu = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_nlu)
 
-FROZEN = sorted((ROOT / "tests" / "blind").glob("set*.jsonl"))
+FROZEN = (sorted((ROOT / "tests" / "blind").glob("set*.jsonl"))
+          + sorted((ROOT / "tests" / "blind" / "zh").glob("zh*.jsonl")))
 REPORT = ROOT / "var" / "blind_answers.json"
 
 

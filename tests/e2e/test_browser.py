@@ -69,3 +69,42 @@ def test_volunteer_text_is_shown_as_text_never_html(stack, page):
     expect(page.locator(".rw-message", has_text="haven't recorded")).to_have_count(1)
     expect(page.locator(".rw-client", has_text='<img src=x onerror="alert(1)">')).to_have_count(1)
     assert page.locator(".rw-conversation-container img[src=x]").count() == 0 and dialogs == []
+
+
+def test_the_page_and_the_chat_in_chinese(stack, page):
+    """Issue 14: the page's switch, <html lang>, the page and the chat in Chinese, and a change of language
+    mid-way that keeps the answers."""
+    url = f"http://localhost:{stack.settings.web_port}/"
+    page.goto(url)
+    expect(page.locator(".rw-message").first).to_contain_text("prescreen", timeout=20000)
+    click_reply(page, "Yes, let's start")
+    expect(page.locator(".rw-message").last).to_contain_text("Question 1 of 25")
+    page.locator(".rw-new-message").fill("I'm 45")
+    page.keyboard.press("Enter")
+    expect(page.locator(".rw-message").last).to_contain_text("Question 2 of 25")
+    session_id = page.evaluate("JSON.parse(localStorage.getItem('chat_session')).session_id")
+
+    page.locator("nav.languages a", has_text="中文").click()  # the page's visible switch
+    page.wait_for_url(re.compile(r"\?lang=zh$"))
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    expect(page.locator("h1")).to_have_text(PROTOCOL.translations["zh"].title)
+    expect(page.locator("#chat-heading")).to_have_text(re.compile("[\u4e00-\u9fff]"))
+    expect(page.locator(".rw-message").last).to_contain_text("第 2 题", timeout=20000)
+    click_reply(page, "否")
+    expect(page.locator(".rw-message").last).to_contain_text("第 3 题")
+    page.locator(".rw-new-message").fill("做完了，70Gy")
+    page.keyboard.press("Enter")
+    expect(page.locator(".rw-message").last).to_contain_text("第 4 题")
+    for text in page.locator("header, nav, section[aria-labelledby=about-heading], #chat-heading").all_inner_texts():
+        assert not re.search(r"\b(?:the|and|you|trial|chat)\b", text, re.I), text
+
+    tracker = requests.get(f"{stack.settings.rasa_url}/conversations/{session_id}/tracker",
+                           params={"token": stack.settings.token}, timeout=10).json()
+    answers = tracker["slots"]["screening_answers"]
+    assert tracker["slots"]["language"] == "zh"
+    assert answers["age"] == {"answer": 45, "text": "I'm 45"}  # kept across the change of language
+    assert answers["distant_metastasis"] == {"answer": "no", "text": "否"}  # the button's words, as shown
+    assert answers["prior_imrt"]["answer"] == "yes"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "webchat-zh.png"), full_page=True)
+    assert page.console_errors == []

@@ -26,7 +26,7 @@ def texts(messages):
 def test_short_screening_by_sms_with_numbered_replies(stack, sms_gateway, chat):
     sender = chat.sender
     intro = sms(stack, sms_gateway, sender, "hi", expect_at_least=2)
-    assert "prescreen" in texts(intro) and "(Reply 1 for Yes, let's start, 2 for No, thanks.)" in texts(intro)
+    assert "prescreen" in texts(intro) and "(Reply 1 for Yes, let's start, 2 for No, thanks, 3 for 中文.)" in texts(intro)
     assert all(not m.get("buttons") for m in intro)  # no buttons on a text-only channel
 
     age = sms(stack, sms_gateway, sender, "1")

@@ -8,10 +8,27 @@
     socketUrl: window.location.protocol + "//" + window.location.hostname + ":" + el.dataset.rasaPort,
     socketPath: "/socket.io/",
     initPayload: el.dataset.initPayload,
-    customData: { language: "en" },
-    title: "Prescreening assistant",
-    subtitle: "Trial " + el.dataset.trial,
-    inputTextFieldHint: "Type your answer",
+    customData: { language: el.dataset.language },
+    title: el.dataset.title,
+    subtitle: el.dataset.subtitle,
+    inputTextFieldHint: el.dataset.hint,
+    // The page's language switch, in a conversation that already started in the other language: tell the
+    // bot once connected (a new conversation gets the language with the opening payload). Socket.IO calls
+    // the handler with the socket as `this`; the widget keeps its session in localStorage.
+    onSocketEvent: {
+      connect: function () {
+        var last = window.localStorage.getItem("prescreen-language");
+        var stored = JSON.parse(window.localStorage.getItem("chat_session") || "{}");
+        window.localStorage.setItem("prescreen-language", el.dataset.language);
+        if (last && last !== el.dataset.language && stored.session_id) {
+          this.emit("user_uttered", {
+            message: el.dataset.setLanguage,
+            customData: { language: el.dataset.language },
+            session_id: stored.session_id
+          });
+        }
+      }
+    },
     embedded: true,
     showFullScreenButton: false,
     showMessageDate: false,

@@ -1,0 +1,311 @@
+"""Reading a reply written in Chinese, with the same question-aware rules as bot/answers.py.
+
+bot/answers.py sends a reply here when its letters are Chinese (bot.i18n.written_in). The result is the
+same `Reading`, so the conversation treats both languages alike: hedges (不知道, 可能) are Not sure before
+anything else, a concept's words (data/concepts/zh.yml) with a negation before them decide, a plain 是 /
+没有 decides where they do not, and a typed answer that rules someone out is read back before it counts.
+Ages in Chinese numerals (五十二岁, 一九七零年出生) are turned into digits with cn2an.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Dict, Optional
+
+from itertools import islice, product
+
+import cn2an
+from pypinyin import Style, pinyin
+
+from bot import concepts
+from bot.protocol import Criterion
+
+# Whole-message commands, with the polite words around them (请, 我要, 吧, 谢谢).
+_POLITE = r"(?:请|麻烦|帮我|我要|我想|我想要|能不能|可以|你)*"
+_POLITE_END = r"(?:吧|一下|好吗|可以吗|谢谢|了)*"
+COMMANDS = {
+    "go_back": r"(?:返回|回到|回|改)?上一(?:题|个问题|个|步)|返回|后退|我想改(?:一下)?(?:上一个|刚才的)?(?:回答|答案)",
+    "start_over": r"重新开始|重来|从头(?:开始|再来)|清除(?:我的)?(?:所有|全部)?(?:回答|答案)",
+    "stop": r"停止|停|不做了|不想做了|结束|退出|先到这里|不答了|不想答了",
+    "erase_data": r"删除(?:我的)?(?:所有|全部)?(?:数据|信息|资料|回答|记录)|删掉(?:我的)?(?:数据|信息|资料|记录)",
+}
+_COMMAND = {name: re.compile(rf"^{_POLITE}(?:{words}){_POLITE_END}$") for name, words in COMMANDS.items()}
+
+# Questions back, by topic (the same topics as bot/answers.py and the NLU's side intents).
+TOPICS = (
+    ("ask_why", r"为什么|为啥|干嘛问|问这个(?:干什么|做什么|有什么用)"),
+    ("ask_explain", r"什么意思|啥意思|是什么意思|(?<![看听读])不懂|不明白|不理解|解释一下|什么叫|什么是"),
+    ("ask_trial_about", r"(?:研究|试验|项目)(?:是)?(?:做什么|干什么|是什么|什么内容|关于什么)"),
+    ("ask_treatment", r"(?:碳离子|卡瑞利珠)(?:单抗|放疗)?(?:是|指)(?:什么|啥)|什么是(?:碳离子|卡瑞利珠)|治疗方法|怎么治|"
+                      r"用什么药|治疗是什么"),
+    ("ask_what_happens", r"会发生什么|接下来|下一步|之后(?:会|要)?怎么|然后呢|会怎样"),
+    ("ask_sponsor", r"(?:谁|哪个医院|哪家医院)(?:负责|主办|做的|开展)"),
+    ("ask_size", r"多少(?:个)?人|几个人"),
+    ("privacy", r"隐私|谁能看|谁会看|信息(?:安全|保存)|数据(?:安全|保存|会)"),
+    ("progress", r"还有(?:几|多少)(?:个)?(?:问题|题)|多久|多长时间"),
+    ("payment", r"费用|多少钱|免费|收费|报销|要钱|付钱"),
+    ("who_answers", r"(?:替|帮|代)(?:我)?(?:爸|妈|父亲|母亲|家人|老伴|他|她)(?:回答|答)"),
+    ("skip", r"跳过|不想回答|可以不回答"),
+)
+_TOPICS = tuple((name, re.compile(words)) for name, words in TOPICS)
+_QUESTION_END = re.compile(r"[?？吗呢]\s*$|^(?:什么|为什么|怎么|谁|哪里|哪个|哪些|多少)|(?:什么|啥|哪些|哪个|怎么样|多少)[?？]?\s*$|"
+                           r"是指|指的是|是什么")
+
+_PERSON = re.compile(r"人工|真人|客服|找(?:个)?人|工作人员|和人(?:说|聊)|跟人(?:说|聊)|转人")
+_WAIT = re.compile(r"^(?:请)?(?:等一?下|等等|稍等|等我|我(?:去|先)?(?:查|看|问|找|翻)(?:一?下|查|看|问|找|翻)|"
+                   r"让我(?:想想|查查|看看|找找|问问)|我想一想|我查一下)")
+_ACK = re.compile(r"^(?:好的?|好吧|嗯+|恩+|哦+|噢+|知道了|明白了?|收到|了解|谢谢|谢了|行吧?|ok|OK)[。！!~～.]*$")
+
+_HEDGE = re.compile(r"不知道|不确定|不清楚|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|不好说|说不好|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
+                    r"可能|也许|或许|大概|好像|似乎|应该是|估计|要问(?:问)?医生|得问(?:问)?医生|问(?:一下|问)医生|问下医生|"
+                    r"没查过|还没查|没(?:有)?检查过|等(?:结果|报告)|结果还没|还没出|不太确定|(?<![看听读])不懂|"
+                    r"不一定|看情况|有时候.{0,8}有时候|商量(?:一下)?|没想好|还没决定|还没测|没测过|还没(?:去)?检查")
+_YES = re.compile(r"^(?:是的?|对的?|有的?|嗯+|恩+|没错|确实|当然|肯定|会的?|能的?|可以|愿意|同意|行|好的?|完成了|做完了|"
+                  r"(?:用|做|打|吃|得|有|查|放)过(?:的)?|是啊|对啊|有啊|yes|Yes|YES)(?:的|啊|呀|吧|了)?$")
+_NO = re.compile(r"^(?:(?:从来|从)?(?:没有|没|未|么有|木有)(?:用|做|打|吃|得|有|查|放|输)过?|没有|没|不是|否|无|不|不会|不能|不对|不行|"
+                 r"从来没有|从没有?|从未|不用|未|木有|莫有|么有|冇|没有的|没有啊|都没有|没有过|不需要|不要|no|No|NO)"
+                 r"(?:的|啊|呀|吧|了|过)?(?:这个|这种|那个|这些)?$")
+# "不需要用这些药", "没有这种病": a No to a question about having or needing something.
+_NONE_OF_THESE = re.compile(r"(?:不需要|不用|没有|没|从没|从来没)(?:用|吃|打|得过|有过|有)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的)")
+# Recovered, said anywhere in the reply ("上周有感染，吃了药已经好了"): for questions about now, it is past.
+_RECOVERED = re.compile(r"已经好了|治好了|痊愈|控制住了|早就好了|已经没事了|已经消了")
+# A result said after a comma belongs to the test before it ("查过HIV抗体，阴性").
+_RESULT_AFTER_COMMA = re.compile(r"[，,]\s*(?=(?:结果)?(?:是|都是)?(?:阴性|阳性|正常|没问题|不正常|异常))")
+_CLAUSE = re.compile(r"[，,。.；;！!？?、\s]+")
+
+# Ages: "52岁", "今年52", a birth year "1970年出生" (after cn2an turned 五十二 into 52).
+_AGE_WORDS = re.compile(r"(\d{1,3})\s*(?:岁|周岁|虚岁)")
+_BIRTH = re.compile(r"((?:19|20)\d\d)\s*年?\s*(?:出生|生(?:的|人)?|出世)|出生(?:于|在)?\s*((?:19|20)\d\d)")
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+# The medical words a homophone slip of a pinyin keyboard is put back to (怀孕, not 怀运). Only words of
+# the trade: everyday words (不是, 没有, 可以) sound like too many others ("不识字" is not "不是字").
+MEDICAL_WORDS = ("正常", "阴性", "阳性", "癌症", "肿瘤", "手术", "抗生素", "过敏", "怀孕", "感染", "肺炎", "肝炎", "乙肝", "丙肝",
+                 "转移", "放疗", "化疗", "淋巴结", "粒子", "清扫", "大病", "激素", "避孕", "核磁", "免疫", "喂奶", "哺乳", "复发",
+                 "疾病", "发烧", "咳嗽", "牛皮癣", "银屑病", "红斑狼疮", "类风湿", "艾滋病", "消炎药", "头孢", "血常规",
+                 "肝功能", "肾功能", "白细胞", "血小板", "血红蛋白", "调强", "碳离子", "免疫治疗", "靶向", "转氨酶", "肌酐",
+                 "冷冻", "消融", "疫苗", "特瑞普利", "卡瑞利珠", "信迪利", "替雷利珠", "帕博利珠", "纳武利尤", "单抗")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,5}")
+
+
+def _sound(syllable: str) -> str:
+    """A syllable as a southern ear and a pinyin keyboard may confuse it: zh/z, ch/c, sh/s, ng/n, l/n."""
+    syllable = re.sub(r"^([zcs])h", r"\1", syllable)
+    syllable = re.sub(r"ng$", "n", syllable)
+    return re.sub(r"^l", "n", syllable)
+
+
+def _keys(word: str):
+    """Every way the word may sound (长 is chang or zhang: 正长 typed for 正常)."""
+    readings = [sorted({_sound(r) for r in options})
+                for options in pinyin(word, style=Style.NORMAL, heteronym=True, errors="ignore")]
+    return {" ".join(combo) for combo in islice(product(*readings), 16)}
+
+
+# Grammatical words are never taken for a slip (放了 is not 放疗, though 了 can be read liao).
+_PARTICLES = set("了的着吗呢吧啊得地是有不没也都就还很")
+
+
+@lru_cache(maxsize=1)
+def _homophones() -> Dict[str, str]:
+    """Sound -> medical word (a sound two of them share is left out)."""
+    by_sound: Dict[str, set] = {}
+    for word in MEDICAL_WORDS:
+        for sound in _keys(word):
+            by_sound.setdefault(sound, set()).add(word)
+    return {sound: found.pop() for sound, found in by_sound.items() if len(found) == 1}
+
+
+def sounds_right(text: str) -> str:
+    """Homophone slips put back: a run of 2-4 Chinese characters that sounds like a medical word, shares a
+    character with it in the same place, but is written otherwise, becomes that word."""
+    known = _homophones()
+    words = set(known.values())
+    out, i = [], 0
+    while i < len(text):
+        for size in (4, 3, 2):
+            piece = text[i:i + size]
+            if (len(piece) == size and _HAN_RUN.fullmatch(piece) and piece not in words
+                    and not _PARTICLES.intersection(piece)):
+                word = next((known[k] for k in sorted(_keys(piece)) if k in known), None)
+                # a slip changes a character or two, never the whole word: one must stay in its place
+                if word and any(a == b for a, b in zip(piece, word)):
+                    out.append(word)
+                    i += size
+                    break
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def digits(text: str) -> str:
+    """Chinese numerals turned into digits ("五十二岁" -> "52岁", "一九七零年" -> "1970年")."""
+    try:
+        return cn2an.transform(text, "cn2an")
+    except (ValueError, KeyError, IndexError):
+        return text
+
+
+def is_hedged(text: str) -> bool:
+    return bool(_HEDGE.search(normalize(text)))
+
+
+def command_in(text: str) -> Optional[str]:
+    said = re.sub(r"[，,。.！!？?~～\s]", "", normalize(text))
+    return next((name for name, pattern in _COMMAND.items() if pattern.match(said)), None)
+
+
+def question_topic(text: str) -> Optional[str]:
+    said = normalize(text)
+    return next((name for name, pattern in _TOPICS if pattern.search(said)), None)
+
+
+def is_question(text: str) -> bool:
+    said = normalize(text)
+    asks = re.search(r"什么|怎么|多少|几|谁|哪|为|吗|呢|啥|是否", said)
+    return bool(_QUESTION_END.search(said)) or bool(question_topic(said) and asks) or question_topic(said) in (
+        "ask_why", "ask_explain")
+
+
+def kind_of_non_answer(text: str) -> Optional[str]:
+    """"person", "wait", "ack" or "question" for a message that is not an answer, else None."""
+    said = normalize(text)
+    if _PERSON.search(said):
+        return "person"
+    if _WAIT.match(said):
+        return "wait"
+    if _ACK.match(said):
+        return "ack"
+    if is_question(said) and not is_hedged(said):
+        return "question"
+    return None
+
+
+def polar(clause: str) -> Optional[str]:
+    """"yes" / "no" from a plain 是 / 没有 (the whole clause)."""
+    clause = clause.strip()
+    if _NO.match(clause):
+        return "no"
+    if _YES.match(clause):
+        return "yes"
+    return None
+
+
+# A length ("3天", "8个月", "两年多"), not a date ("5月" is May, "2020年" a year) nor how long ago ("3周前").
+_DURATION = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(?:个多?(月)|个?多?(天|日|周|星期|礼拜)|多?(年))(?!前|以前|之前|\d)")
+_DAYS = {"天": 1, "日": 1, "周": 7, "星期": 7, "礼拜": 7, "月": 30.4, "年": 365}
+_DATE = re.compile(r"((?:19|20)\d\d)\s*年(?:\s*(\d{1,2})\s*月)?")
+
+
+def length_answer(concept, said: str) -> Optional[str]:
+    """"yes" / "no" from a length of time ("吃了3天"), or from two dates ("2020年3月结束，2023年复发"), for
+    criteria that are one."""
+    if concept is None or concept.threshold_days is None:
+        return None
+    limit, reaching = concept.threshold_days
+    # "最近一个月没吃过" names the window asked about, and a length not taken is no length
+    lengths = [float(m.group(1)) * _DAYS[m.group(2) or m.group(3) or m.group(4)] for m in _DURATION.finditer(said)
+               if not re.search(r"(?:最近|近|过去|这|上)\s*$", said[:m.start()])]
+    if lengths and re.search(r"(?:没有|没|未|不)(?:吃|用|打|输|服|做)", said):
+        lengths = []
+    dates = [(int(y), int(m) if m else None) for y, m in _DATE.findall(said)]
+    if not lengths and concept.year_gap and len(dates) == 2 and dates[1][0] >= dates[0][0]:
+        (y1, m1), (y2, m2) = dates
+        if m1 and m2:
+            lengths = [((y2 - y1) * 12 + m2 - m1) * 30.4]
+        elif y2 - y1 >= 2:  # a year alone is only sure to be more than 6 months when two years apart
+            lengths = [(y2 - y1 - 1) * 365.0]
+    verdicts = {"yes" if (days > limit or (reaching and days >= limit)) else "no" for days in lengths}
+    return verdicts.pop() if len(verdicts) == 1 else None
+
+
+def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
+    """"yes", "no", "not_sure", "conflict" or None (nothing decides)."""
+    said = sounds_right(digits(normalize(text)))
+    if is_hedged(said):
+        return "not_sure"
+    concept = concepts.concept(criterion.concept, "zh")
+    length = length_answer(concept, said)
+    if length:
+        return length
+    labs = concepts.concept(criterion.concept).read_labs(said.lower()) if criterion.concept else None
+    if labs == "no":  # a lab value out of range ("PLT 45"): read back before it counts
+        return "no"
+    said = _RESULT_AFTER_COMMA.sub("", said)
+    recovered = bool(concept and concept.now and _RECOVERED.search(said))
+    # "in the last N years" criteria: a mention dated further back ("10年前") is a No, unless something recent is said
+    dated = [int(n) for n in re.findall(r"(\d+)\s*年(?:以)?前", said)]
+    long_ago = bool(concept and concept.within_years
+                    and (dated or re.search(r"(?:十|10)几年|几十年|很多年|好多年|多年(?:以)?前", said))
+                    and all(n > concept.within_years for n in dated)
+                    and not re.search(r"去年|今年|最近|这(?:个)?月|上个月|\d+\s*个月|[1-5]\s*年(?:以)?前", said))
+    signals = set()
+    for clause in (c for c in _CLAUSE.split(said) if c):
+        found = concept.read_clause(clause) if concept else None
+        if found == "yes" and (recovered or long_ago):
+            found = "no"  # "上周有感染，已经好了", "10多年前得过"
+        if found is None and criterion.kind == "exclusion" and _NONE_OF_THESE.search(clause):
+            found = "no"
+        found = found or polar(clause)
+        if found:
+            signals.add(found)
+    if labs:
+        signals.add(labs)
+    if len(signals) > 1 and concept and concept.any_yes:
+        signals = {"yes"}
+    if len(signals) == 1:
+        return signals.pop()
+    return "conflict" if signals else None
+
+
+def read_age(text: str, this_year: int):
+    """(age, birth year or None) from a Chinese reply to the age question, or None; "several" when it
+    names more than one."""
+    said = digits(normalize(text))
+    born = {int(a or b) for a, b in _BIRTH.findall(said)}
+    if len(born) == 1:
+        year = born.pop()
+        return this_year - year, year
+    years = {int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", said) if int(y) <= this_year}
+    if len(years) == 1 and not re.search(r"\d", re.sub(r"(?:19|20)\d\d", "", said)):
+        year = years.pop()  # a year alone ("1970年") is the year of birth
+        return this_year - year, year
+    ages = {int(n) for n in _AGE_WORDS.findall(said)}
+    if not ages:
+        ages = {int(n) for n in re.findall(r"(?<![\d.])(\d{1,3})(?![\d.])", said)}
+    if len(ages) == 1:
+        return ages.pop(), None
+    return "several" if ages else None
+
+
+def consent(text: str) -> Optional[str]:
+    """"yes", "no" or "not_sure" for a Chinese reply to "would you like to start?"."""
+    said = normalize(text)
+    if is_hedged(said) or re.search(r"考虑一下|想一想|想想|要不要", said):
+        return "not_sure"
+    if re.search(r"不想|(?<!要)不要|不用了?|不参加|不做|算了|以后再说|下次|没兴趣|不感兴趣|不需要", said):
+        return "no"
+    if re.search(r"^(?:好的?|好啊|可以|行|开始|开始吧|愿意|同意|没问题|嗯+|是的?|对|来吧|OK|ok)|开始|愿意|同意|参加|准备好|"
+                 r"可以(?:答|回答|问)", said):
+        return "yes"
+    clause = _CLAUSE.split(said)[0] if said else ""
+    return polar(clause)
+
+
+def confirmation(text: str) -> Optional[str]:
+    """The reply to "想确认一下：…，对吗？": yes (that is right), no (it is not) or not_sure."""
+    said = normalize(text)
+    if is_hedged(said):
+        return "not_sure"
+    first = _CLAUSE.split(said)[0] if said else ""
+    if re.match(r"^(?:不对|不是|错了|没有|否|不)", first):
+        return "no"
+    if re.match(r"^(?:对|是|没错|正确|确定|嗯|好|可以|对的|是的)", first):
+        return "yes"
+    return None
