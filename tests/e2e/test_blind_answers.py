@@ -36,7 +36,7 @@ def results(stack, protocol):
 @pytest.mark.parametrize("path", FROZEN, ids=lambda p: p.name)
 def test_each_frozen_set_is_large_and_covers_every_question(protocol, path):
     items = bench_nlu.load_items(path)
-    assert len(items) >= 400
+    assert len(items) >= (200 if path.parent.name == "zh" else 400)  # Chinese sets: 9 a question, 12 at consent
     assert {i.question for i in items} == set(protocol.order) | {"consent"}
 
 
