@@ -18,7 +18,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -129,7 +129,3 @@ def requested(text: str) -> Optional[str]:
         return ENGLISH
     return None
 
-
-def localized(values: Dict[str, str], language: Optional[str]) -> str:
-    """One text of a protocol in the language, from {"en": ..., "zh": ...}; English where it has none."""
-    return values.get(known(language)) or values.get(ENGLISH, "")

@@ -2,19 +2,9 @@
 through the real Rasa and action servers, the database and the study team's webhook: not one English
 sentence on the way."""
 from tests.e2e.test_callback_channel import sms, texts
-from tests.e2e.test_conversations import PROTOCOL
+from tests.e2e.test_conversations import PROTOCOL, eligible_reply
 from tests.e2e.test_handoff import wait_delivered
 from tests.unit.test_i18n import english_words
-
-
-def chinese_reply(criterion_id: str) -> str:
-    """What a fully eligible Chinese-speaking volunteer types."""
-    criterion = PROTOCOL.by_id[criterion_id]
-    if criterion.answer_type == "number":
-        return "五十二岁"
-    if criterion_id == "prior_imrt":
-        return "做完了，70Gy"
-    return "是的" if criterion.met_when == "yes" else "没有"
 
 
 def assert_chinese(chat):
@@ -31,7 +21,7 @@ def answer_in_chinese(chat, overrides=None):
         current = chat.slots()["current_criterion"]
         asked.append(current)
         assert len(asked) <= 40, "the questions never end"
-        chat.say(overrides.get(current, chinese_reply(current)))
+        chat.say(overrides.get(current, eligible_reply(current, "zh")))
         assert_chinese(chat)
     return asked
 

@@ -4,14 +4,19 @@ from bot.protocol import load_protocol
 PROTOCOL = load_protocol("NCT04143984")
 
 
-def eligible_reply(criterion_id: str) -> str:
-    """What a fully eligible volunteer types, in their own words."""
+# What a fully eligible volunteer types, in their own words: an age, the first radiotherapy's dose, a yes, a no.
+ELIGIBLE_WORDS = {"en": ("I'm 45", "I had 70 Gy in 2021", "yes I have", "nope, never"),
+                  "zh": ("五十二岁", "做完了，70Gy", "是的", "没有")}
+
+
+def eligible_reply(criterion_id: str, language: str = "en") -> str:
+    age, dose, yes, no = ELIGIBLE_WORDS[language]
     criterion = PROTOCOL.by_id[criterion_id]
     if criterion.answer_type == "number":
-        return "I'm 45"
+        return age
     if criterion_id == "prior_imrt":
-        return "I had 70 Gy in 2021"
-    return "yes I have" if criterion.met_when == "yes" else "nope, never"
+        return dose
+    return yes if criterion.met_when == "yes" else no
 
 
 def begin(chat):
