@@ -17,6 +17,7 @@ from itertools import islice, product
 
 import cn2an
 from pypinyin import Style, pinyin
+from pypinyin.constants import PHRASES_DICT
 
 from bot import concepts
 from bot.protocol import Criterion
@@ -49,19 +50,21 @@ TOPICS = (
     ("skip", r"跳过|不想回答|可以不回答"),
 )
 _TOPICS = tuple((name, re.compile(words)) for name, words in TOPICS)
-_QUESTION_END = re.compile(r"[?？吗呢]\s*$|^(?:什么|为什么|怎么|谁|哪里|哪个|哪些|多少)|(?:什么|啥|哪些|哪个|怎么样|多少)[?？]?\s*$|"
-                           r"是指|指的是|是什么")
+_QUESTION_END = re.compile(r"[?？吗呢]\s*$|^(?:什么|为什么|怎么|谁|哪里|哪个|哪些|多少|啥)|(?:什么|啥|哪些|哪个|怎么样|多少)[?？]?\s*$|"
+                           r"是指|指的是|是什么|有(?:什么|啥)(?:区别|不同|不一样|关系)|(?:区别|不同)(?:在哪|是啥)")
+# "什么药都不过敏", "啥都没有": 什么 / 啥 before 都 / 也 and a negation is "none at all", not a question.
+_NONE_AT_ALL = re.compile(r"(?:什么|啥|哪)\w{0,4}(?:都|也)(?:不|没)")
 
 _PERSON = re.compile(r"人工|真人|客服|找(?:个)?人|工作人员|和人(?:说|聊)|跟人(?:说|聊)|转人")
 _WAIT = re.compile(r"^(?:请)?(?:等一?下|等等|稍等|等我|我(?:去|先)?(?:查|看|问|找|翻)(?:一?下|查|看|问|找|翻)|"
                    r"让我(?:想想|查查|看看|找找|问问)|我想一想|我查一下)")
-_ACK = re.compile(r"^(?:好的?|好吧|嗯+|恩+|哦+|噢+|知道了|明白了?|收到|了解|谢谢|谢了|行吧?|ok|OK)[。！!~～.]*$")
+_ACK = re.compile(r"^(?:(?:好的?|好吧|嗯+|恩+|哦+|噢+|知道了|明白了?|收到|了解|谢谢|谢了|行吧?|ok|OK)[\s，,。！!~～.]*)+$")
 
 _HEDGE = re.compile(r"不知道|不确定|不清楚|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|不好说|说不好|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
                     r"可能|也许|或许|大概|好像|似乎|应该是|估计|要问(?:问)?医生|得问(?:问)?医生|问(?:一下|问)医生|问下医生|"
                     r"没查过|还没查|没(?:有)?检查过|等(?:结果|报告)|结果还没|还没出|不太确定|(?<![看听读])不懂|"
-                    r"不一定|看情况|有时候.{0,8}有时候|商量(?:一下)?|没想好|还没决定|还没测|没测过|还没(?:去)?检查")
-_YES = re.compile(r"^(?:是的?|对的?|有的?|嗯+|恩+|没错|确实|当然|肯定|会的?|能的?|可以|愿意|同意|行|好的?|完成了|做完了|"
+                    r"不一定|看情况|有时候.{0,8}有时候|商量(?!过|好)|没想好|还没决定|还没测|没测过|还没(?:去)?检查")
+_YES = re.compile(r"^(?:是的?|对的?|有的?|嗯+|恩+|没错|确实|当然|肯定|会的?|能的?|可以|愿意|同意|行|好的?|完成了|做完了|需要|"
                   r"(?:用|做|打|吃|得|有|查|放)过(?:的)?|是啊|对啊|有啊|yes|Yes|YES)(?:的|啊|呀|吧|了)?$")
 _NO = re.compile(r"^(?:(?:从来|从)?(?:没有|没|未|么有|木有)(?:用|做|打|吃|得|有|查|放|输)过?|没有|没|不是|否|无|不|不会|不能|不对|不行|"
                  r"从来没有|从没有?|从未|不用|未|木有|莫有|么有|冇|没有的|没有啊|都没有|没有过|不需要|不要|no|No|NO)"
@@ -89,8 +92,10 @@ MEDICAL_WORDS = ("正常", "阴性", "阳性", "癌症", "肿瘤", "手术", "�
                  "转移", "放疗", "化疗", "淋巴结", "粒子", "清扫", "大病", "激素", "避孕", "核磁", "免疫", "喂奶", "哺乳", "复发",
                  "疾病", "发烧", "咳嗽", "牛皮癣", "银屑病", "红斑狼疮", "类风湿", "艾滋病", "消炎药", "头孢", "血常规",
                  "肝功能", "肾功能", "白细胞", "血小板", "血红蛋白", "调强", "碳离子", "免疫治疗", "靶向", "转氨酶", "肌酐",
-                 "冷冻", "消融", "疫苗", "特瑞普利", "卡瑞利珠", "信迪利", "替雷利珠", "帕博利珠", "纳武利尤", "单抗")
+                 "冷冻", "消融", "疫苗", "特瑞普利", "卡瑞利珠", "信迪利", "替雷利珠", "帕博利珠", "纳武利尤", "单抗",
+                 "拓益", "艾瑞卡", "可瑞达", "欧狄沃", "达伯舒", "百泽安", "照顾", "自理", "颈清")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,5}")
+_HAN = re.compile(r"[\u4e00-\u9fff]*")
 
 
 def _sound(syllable: str) -> str:
@@ -121,9 +126,81 @@ def _homophones() -> Dict[str, str]:
     return {sound: found.pop() for sound, found in by_sound.items() if len(found) == 1}
 
 
+# A syllable typed in pinyin where the keyboard did not turn it into a character ("没有fei炎"): put back when,
+# with the characters beside it, it sounds like a medical word.
+_PINYIN_BESIDE_HAN = re.compile(r"(?<=[\u4e00-\u9fff])([a-z]{1,6})(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])([a-z]{1,6})\b|"
+                                r"\b([a-z]{1,6})(?=[\u4e00-\u9fff])")
+
+
+def _pinyin_typed(text: str) -> str:
+    known = _homophones()
+
+    def put_back(match: re.Match) -> str:
+        syllable = next(g for g in match.groups() if g)
+        start, end = match.span()
+        for before, after in ((1, 0), (0, 1), (2, 0), (0, 2), (1, 1)):
+            left, right = text[max(0, start - before):start], text[end:end + after]
+            if len(left) != before or len(right) != after or not _HAN.fullmatch(left + right):
+                continue
+            readings = [sorted({_sound(r) for r in options}) for options in
+                        pinyin(left, style=Style.NORMAL, heteronym=True, errors="ignore")] + [[_sound(syllable)]] + \
+                       [sorted({_sound(r) for r in options}) for options in
+                        pinyin(right, style=Style.NORMAL, heteronym=True, errors="ignore")]
+            word = next((known[" ".join(c)] for c in islice(product(*readings), 16) if " ".join(c) in known), None)
+            if word and word.startswith(left) and word.endswith(right):
+                return word[len(left):len(word) - len(right)]
+        return syllable
+
+    return _PINYIN_BESIDE_HAN.sub(put_back, text)
+
+
+# The few words a whole short reply is made of (没有, 需要, 可以, 愿意, 不清楚, 开始吧). Everyday words sound like too
+# many others to be put back inside a sentence ("不识字" is not "不是字"), so these are put back only when they
+# are the whole reply, the reply is not itself a word (可疑 is not 可以), and a character stays in its place.
+ANSWER_WORDS = ("没有", "没用过", "没吃过", "没做过", "没打过", "没得过", "没查过", "需要", "不需要", "愿意", "不愿意", "可以",
+                "对的", "开始", "不清楚", "不知道", "不确定", "没问题")
+_ANSWER_END = re.compile(r"[吧啊呀了哦的嘛]$")
+
+
+def _slipped(key: str):
+    """The sound with two neighbouring letters of one syllable swapped, as fast thumbs do (mie for mei)."""
+    for i in range(len(key) - 1):
+        if key[i] != " " and key[i + 1] != " " and key[i] != key[i + 1]:
+            yield key[:i] + key[i + 1] + key[i] + key[i + 2:]
+
+
+@lru_cache(maxsize=1)
+def _answer_sounds() -> Dict[str, str]:
+    by_sound: Dict[str, set] = {}
+    for word in ANSWER_WORDS:
+        for sound in _keys(word):
+            by_sound.setdefault(sound, set()).add(word)
+    return {sound: found.pop() for sound, found in by_sound.items() if len(found) == 1}
+
+
+def _answer_slip(reply: str) -> str:
+    """A whole reply that is a slip for one of ANSWER_WORDS, put back ("美有" -> "没有"); else the reply."""
+    core, end = reply, ""
+    if _ANSWER_END.search(core) and len(core) > 2:
+        core, end = core[:-1], core[-1]
+    if not (2 <= len(core) <= 4 and _HAN_RUN.fullmatch(core)) or core in ANSWER_WORDS or core in PHRASES_DICT:
+        return reply
+    known = _answer_sounds()
+    for key in sorted(_keys(core)):
+        word = next((known[k] for k in (key, *_slipped(key)) if k in known), None)
+        if word and len(word) == len(core) and any(a == b for a, b in zip(core, word)):
+            return word + end
+    return reply
+
+
 def sounds_right(text: str) -> str:
     """Homophone slips put back: a run of 2-4 Chinese characters that sounds like a medical word, shares a
-    character with it in the same place, but is written otherwise, becomes that word."""
+    character with it in the same place, but is written otherwise, becomes that word; a pinyin syllable
+    among characters likewise; and a whole short reply that is a slip for a plain answer word."""
+    text = _pinyin_typed(text)
+    stripped = re.sub(r"[\s，,。.！!~～]+$", "", text)
+    if stripped and not _CLAUSE.search(stripped):
+        text = _answer_slip(stripped)
     known = _homophones()
     words = set(known.values())
     out, i = [], 0
@@ -168,6 +245,8 @@ def question_topic(text: str) -> Optional[str]:
 
 def is_question(text: str) -> bool:
     said = normalize(text)
+    if _NONE_AT_ALL.search(said) and not re.search(r"[?？吗呢]\s*$", said):
+        return False
     asks = re.search(r"什么|怎么|多少|几|谁|哪|为|吗|呢|啥|是否", said)
     return bool(_QUESTION_END.search(said)) or bool(question_topic(said) and asks) or question_topic(said) in (
         "ask_why", "ask_explain")
@@ -225,9 +304,16 @@ def length_answer(concept, said: str) -> Optional[str]:
     return verdicts.pop() if len(verdicts) == 1 else None
 
 
+# A result written as on a report: "HIV抗体(-)" is negative, "(+)" positive (full-width brackets are made
+# plain by normalize).
+_SIGN = (re.compile(r"\(\s*[-−]\s*\)"), "阴性"), (re.compile(r"\(\s*\+\s*\)"), "阳性")
+
+
 def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     """"yes", "no", "not_sure", "conflict" or None (nothing decides)."""
-    said = sounds_right(digits(normalize(text)))
+    said = digits(sounds_right(normalize(text)))
+    for sign, word in _SIGN:
+        said = sign.sub(word, said)
     if is_hedged(said):
         return "not_sure"
     concept = concepts.concept(criterion.concept, "zh")
@@ -286,10 +372,11 @@ def read_age(text: str, this_year: int):
 
 def consent(text: str) -> Optional[str]:
     """"yes", "no" or "not_sure" for a Chinese reply to "would you like to start?"."""
-    said = normalize(text)
+    said = sounds_right(normalize(text))
     if is_hedged(said) or re.search(r"考虑一下|想一想|想想|要不要", said):
         return "not_sure"
-    if re.search(r"不想|(?<!要)不要|不用了?|不参加|不做|算了|以后再说|下次|没兴趣|不感兴趣|不需要", said):
+    if re.search(r"不想|(?<!要)不要|不用了?|不参加|不做|算了|(?:以后|晚点|晚些|改天|回头|有空)再|下次|没兴趣|不感兴趣|不需要|"
+                 r"不方便|没空|没时间", said):
         return "no"
     if re.search(r"^(?:好的?|好啊|可以|行|开始|开始吧|愿意|同意|没问题|嗯+|是的?|对|来吧|OK|ok)|开始|愿意|同意|参加|准备好|"
                  r"可以(?:答|回答|问)", said):
@@ -300,7 +387,7 @@ def consent(text: str) -> Optional[str]:
 
 def confirmation(text: str) -> Optional[str]:
     """The reply to "想确认一下：…，对吗？": yes (that is right), no (it is not) or not_sure."""
-    said = normalize(text)
+    said = sounds_right(normalize(text))
     if is_hedged(said):
         return "not_sure"
     first = _CLAUSE.split(said)[0] if said else ""

@@ -320,3 +320,64 @@ def test_zh3_causes(protocol, criterion, text, answer):
 
 def test_an_unsure_chinese_consent_is_never_a_no():
     assert answers.read_consent("我还不确定要不要做", None).answer == "not_sure"
+
+
+# Causes the blind Chinese set zh4 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("measurable_lesion", "片子上找不到肿瘤", "no"),  # a search that found nothing (找不到, 看不见) is a negation
+    ("measurable_lesion", "核磁看到肿瘤了", "yes"),
+    ("measurable_lesion", "还没拍过核磁", "no"),
+    ("hiv", "抗体（-）", "no"),  # a result as a report writes it
+    ("hepatitis", "乙肝表面抗原(+)", "yes"),
+    ("distant_metastasis", "只有脖子上的淋巴结，别的地方都没", "no"),
+    ("other_treatment", "没有其他治疗", "no"),
+    ("prior_checkpoint", "从没用过免疫药", "no"),
+    ("prior_checkpoint", "打过托益", "yes"),  # a brand name (拓益) with a homophone slip
+    ("pneumonia", "肺很好", "no"),
+    ("severe_comorbidity", "身体没啥大毛病", "no"),
+    ("organ_function", "化验单上没有箭头", "yes"),  # reports mark out-of-range values with arrows
+    ("blood_counts", "血常规一个箭头都没", "yes"),
+    ("active_infection", "伤口化脓，吃药也不见好", "yes"),
+    ("drug_allergy", "啥药都不过敏", "no"),  # 什么 / 啥 ... 都不 is "none at all", not a question
+    ("ecog", "吃饭穿衣都要家里人喂", "no"),
+    ("ecog", "照顾不了自己", "no"),
+    ("ecog", "洗澡上厕所都不用别人帮", "yes"),
+    ("needs_antibiotics_steroids", "需要的", "yes"),  # the question's verb, echoed
+    ("needs_antibiotics_steroids", "现在没吃什么药", "no"),
+    ("consent_capacity", "都没问题", "yes"),
+    ("neck_dissection", "脖子有个肿大的，家里商量好了愿意做颈清", "yes"),  # talked over is decided
+    ("neck_dissection", "家里还要商量", "not_sure"),
+])
+def test_zh4_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("distant_metastasis", "美有", "no"), ("hiv", "没又", "no"), ("hepatitis", "灭有啊", "no"),  # mie for mei
+    ("recent_antibiotics", "没用果", "no"), ("contraception", "愿易", "yes"), ("consent_capacity", "可一的", "yes"),
+    ("recurrence_interval", "对得", "yes"), ("needs_antibiotics_steroids", "补需要", "no"),
+    ("organ_function", "不清处", "not_sure"),
+    ("pneumonia", "没有fei炎", "no"), ("pregnant_lactating", "没有huai孕", "no"),  # pinyin left among characters
+])
+def test_a_whole_short_reply_that_is_a_slip_for_a_plain_answer_is_put_back(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_a_short_reply_that_is_a_word_of_its_own_is_not_taken_for_an_answer(protocol):
+    # 可疑 ("suspicious") sounds like 可以 but is a word: nothing is recorded
+    assert answers.read(protocol.by_id["consent_capacity"], "可疑", None).kind == answers.UNCLEAR
+    from bot.chinese import sounds_right
+    assert sounds_right("我没有时间") == "我没有时间"  # only a whole short reply is put back
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("啥是过敏", answers.QUESTION), ("什么叫基底细胞癌", answers.QUESTION), ("粒子和放疗有啥不同", answers.QUESTION),
+    ("嗯嗯 好", answers.ACK),
+])
+def test_zh4_questions_and_acknowledgements_are_not_answers(protocol, text, kind):
+    assert answers.read(protocol.by_id["drug_allergy"], text, None).kind == kind
+
+
+@pytest.mark.parametrize("text,answer", [("开使", "yes"), ("今天没空，改天再聊", "no"), ("晚些再做吧", "no")])
+def test_zh4_consent(text, answer):
+    assert answers.read_consent(text, None).answer == answer
