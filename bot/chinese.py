@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from functools import lru_cache
 from typing import Dict, Optional
 
@@ -60,22 +61,23 @@ _WAIT = re.compile(r"^(?:请)?(?:等一?下|等等|稍等|等我|我(?:去|先)?
                    r"让我(?:想想|查查|看看|找找|问问)|我想一想|我查一下)")
 _ACK = re.compile(r"^(?:(?:好的?|好吧|嗯+|恩+|哦+|噢+|知道了|明白了?|收到|了解|谢谢|谢了|行吧?|ok|OK)[\s，,。！!~～.]*)+$")
 
-_HEDGE = re.compile(r"不知道|不确定|不清楚|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|不好说|说不好|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
-                    r"可能|也许|或许|大概|好像|似乎|应该是|估计|要问(?:问)?医生|得问(?:问)?医生|问(?:一下|问)医生|问下医生|"
+_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:去)?(?:查|翻)(?:一下|下)?(?:病历|记录|报告)|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|不好说|说不好|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
+                    r"可能|也许|或许|大概(?![\d一二两三四五六七八九十几]+\s*(?:cm|mm|厘米|毫米|公分|个|次|天|周|月|年))|好像|似乎|应该是|估计|要问(?:问)?医生|得问(?:问)?医生|问(?:一下|问)医生|问下医生|"
                     r"没查过|还没查|没(?:有)?检查过|等(?:结果|报告)|结果还没|还没出|不太确定|(?<![看听读])不懂|"
                     r"不一定|看情况|有时候.{0,8}有时候|商量(?!过|好)|没想好|还没决定|还没测|没测过|还没(?:去)?检查")
-_YES = re.compile(r"^(?:是的?|对的?|有的?|嗯+|恩+|没错|确实|当然|肯定|会的?|能的?|可以|愿意|同意|行|好的?|完成了|做完了|需要|"
-                  r"(?:用|做|打|吃|得|有|查|放)过(?:的)?|是啊|对啊|有啊|yes|Yes|YES)(?:的|啊|呀|吧|了)?$")
-_NO = re.compile(r"^(?:(?:从来|从)?(?:没有|没|未|么有|木有)(?:用|做|打|吃|得|有|查|放|输)过?|没有|没|不是|否|无|不|不会|不能|不对|不行|"
-                 r"从来没有|从没有?|从未|不用|未|木有|莫有|么有|冇|没有的|没有啊|都没有|没有过|不需要|不要|no|No|NO)"
-                 r"(?:的|啊|呀|吧|了|过)?(?:这个|这种|那个|这些)?$")
+_YES = re.compile(r"^(?:我|他|她|我们|俺)?(?:是的?|对的?|有的?|符合|嗯+|恩+|没错|确实|当然|肯定|会的?|能的?|可以|愿意|同意|行|好的?|完成了|做完了|需要|"
+                  r"(?:用|做|打|吃|得|有|查|放)过(?:的)?|是啊|对啊|有啊|yes|Yes|YES)(?:的|啊|呀|吧|了)?[额呃哈嘛哦噢喔]?$")
+_NO = re.compile(r"^(?:我|他|她|我们|俺)?(?:(?:从来|从)?(?:没有|没|未|么有|木有)(?:用|做|打|吃|得|有|查|放|输)过?|没有|没|不是|否|无|不|不会|不能|不对|不行|"
+                 r"从来没有|从没有?|从未|不用|未|木有|莫有|么有|冇|没有的|没有啊|都没有|没有过|不需要|不要|不符合|呒没|呒得|没得|莫得|冇得|"
+                 r"no|No|NO)"
+                 r"(?:的|啊|呀|吧|了|过)?(?:这个|这种|那个|这些)?[额呃哈嘛哦噢喔]?$")
 # "不需要用这些药", "没有这种病": a No to a question about having or needing something.
 _NONE_OF_THESE = re.compile(r"(?:不需要|不用|没有|没|从没|从来没)(?:用|吃|打|得过|有过|有)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的)")
 # Recovered, said anywhere in the reply ("上周有感染，吃了药已经好了"): for questions about now, it is past.
 _RECOVERED = re.compile(r"已经好了|治好了|痊愈|控制住了|早就好了|已经没事了|已经消了")
 # A result said after a comma belongs to the test before it ("查过HIV抗体，阴性").
 _RESULT_AFTER_COMMA = re.compile(r"[，,]\s*(?=(?:结果)?(?:是|都是)?(?:阴性|阳性|正常|没问题|不正常|异常))")
-_CLAUSE = re.compile(r"[，,。.；;！!？?、\s]+")
+_CLAUSE = re.compile(r"[，,。.；;！!？?\s]+")
 
 # Ages: "52岁", "今年52", a birth year "1970年出生" (after cn2an turned 五十二 into 52).
 _AGE_WORDS = re.compile(r"(\d{1,3})\s*(?:岁|周岁|虚岁)")
@@ -93,7 +95,8 @@ MEDICAL_WORDS = ("正常", "阴性", "阳性", "癌症", "肿瘤", "手术", "�
                  "疾病", "发烧", "咳嗽", "牛皮癣", "银屑病", "红斑狼疮", "类风湿", "艾滋病", "消炎药", "头孢", "血常规",
                  "肝功能", "肾功能", "白细胞", "血小板", "血红蛋白", "调强", "碳离子", "免疫治疗", "靶向", "转氨酶", "肌酐",
                  "冷冻", "消融", "疫苗", "特瑞普利", "卡瑞利珠", "信迪利", "替雷利珠", "帕博利珠", "纳武利尤", "单抗",
-                 "拓益", "艾瑞卡", "可瑞达", "欧狄沃", "达伯舒", "百泽安", "照顾", "自理", "颈清")
+                 "拓益", "艾瑞卡", "可瑞达", "欧狄沃", "达伯舒", "百泽安", "照顾", "自理", "颈清", "甲状腺", "肿块",
+                 "磁共振", "地塞米松", "泼尼松", "慢阻肺", "转氨酶", "病灶")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,5}")
 _HAN = re.compile(r"[\u4e00-\u9fff]*")
 
@@ -277,9 +280,18 @@ def polar(clause: str) -> Optional[str]:
 
 
 # A length ("3天", "8个月", "两年多"), not a date ("5月" is May, "2020年" a year) nor how long ago ("3周前").
-_DURATION = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(?:个多?(月)|个?多?(天|日|周|星期|礼拜)|多?(年))(?!前|以前|之前|\d)")
+_DURATION = re.compile(r"(?<![\d.每隔])(\d{1,3}(?:\.\d+)?)\s*(?:个多?(月)|个?多?(天|日|周|星期|礼拜)|多?(年))(?!前|以前|之前|\d)")
 _DAYS = {"天": 1, "日": 1, "周": 7, "星期": 7, "礼拜": 7, "月": 30.4, "年": 365}
 _DATE = re.compile(r"((?:19|20)\d\d)\s*年(?:\s*(\d{1,2})\s*月)?")
+
+
+_RELATIVE_YEARS = {"今年": 0, "去年": 1, "前年": 2}
+
+
+def _years_named(said: str) -> str:
+    """"去年年底" -> "2025年年底": a year named relative to today, written as the year."""
+    this_year = date.today().year
+    return re.sub("|".join(_RELATIVE_YEARS), lambda m: f"{this_year - _RELATIVE_YEARS[m.group(0)]}年", said)
 
 
 def length_answer(concept, said: str) -> Optional[str]:
@@ -293,7 +305,7 @@ def length_answer(concept, said: str) -> Optional[str]:
                if not re.search(r"(?:最近|近|过去|这|上)\s*$", said[:m.start()])]
     if lengths and re.search(r"(?:没有|没|未|不)(?:吃|用|打|输|服|做)", said):
         lengths = []
-    dates = [(int(y), int(m) if m else None) for y, m in _DATE.findall(said)]
+    dates = [(int(y), int(m) if m else None) for y, m in _DATE.findall(_years_named(said))]
     if not lengths and concept.year_gap and len(dates) == 2 and dates[1][0] >= dates[0][0]:
         (y1, m1), (y2, m2) = dates
         if m1 and m2:
@@ -326,11 +338,12 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     said = _RESULT_AFTER_COMMA.sub("", said)
     recovered = bool(concept and concept.now and _RECOVERED.search(said))
     # "in the last N years" criteria: a mention dated further back ("10年前") is a No, unless something recent is said
-    dated = [int(n) for n in re.findall(r"(\d+)\s*年(?:以)?前", said)]
+    dated = [int(n) for n in re.findall(r"(\d+)\s*年(?:以)?前", said)] + [
+        date.today().year - int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)\s*年", said)]
     long_ago = bool(concept and concept.within_years
                     and (dated or re.search(r"(?:十|10)几年|几十年|很多年|好多年|多年(?:以)?前", said))
                     and all(n > concept.within_years for n in dated)
-                    and not re.search(r"去年|今年|最近|这(?:个)?月|上个月|\d+\s*个月|[1-5]\s*年(?:以)?前", said))
+                    and not re.search(r"去年|今年|最近(?!\s*\d+\s*年)|这(?:个)?月|上个月|\d+\s*个月|[1-5]\s*年(?:以)?前", said))
     signals = set()
     for clause in (c for c in _CLAUSE.split(said) if c):
         found = concept.read_clause(clause) if concept else None
@@ -355,6 +368,8 @@ def read_age(text: str, this_year: int):
     names more than one."""
     said = digits(normalize(text))
     born = {int(a or b) for a, b in _BIRTH.findall(said)}
+    if not born:  # "68年的", "75年生": a year of the last century, as people say their birth year
+        born = {1900 + int(y) for y in re.findall(r"(?<!\d)([2-9]\d)\s*年(?:的|生|出生|生人)", said)}
     if len(born) == 1:
         year = born.pop()
         return this_year - year, year

@@ -48,9 +48,11 @@ NEGATION_WINDOW_ZH = 8  # characters: "没有查到远处有转移"
 # (吃不消, 受不了) and says nothing about the word.
 NEGATION_NEAR_ZH = re.compile(r"不(?![久少过错断同到])")
 NEGATION_NEAR_WINDOW_ZH = 1
-REASSURANCE_ZH = re.compile(r"^[^，,。；;]{0,6}?(?:正常|阴性|没问题|没事|控制住了|好了|治好了|"
-                            r"痊愈了?|清除了|转阴了?|消失了|(?:不是|没有|非)阳性|(?:都|也|从来)没(?:有)?(?:用|吃|打|做|得)?过)")
-PAST_ZH = re.compile(r"以前|之前|过去|曾经|几年前|去年|早就好了|已经好了|治好了|痊愈")
+REASSURANCE_ZH = re.compile(r"^[^，,。；;]{0,6}?(?:正常|阴性|全阴|(?:都是|是)?阴的|没问题|没事|控制住了|好了|治好了|"
+                            r"痊愈了?|清除了|转阴了?|消失了|(?:不是|没有|非)阳性|"
+                            # "红斑狼疮这些都没有", "免疫治疗从没打过", "消炎药都没吃"
+                            r"(?:这些|这种|这类|那些|之类的?)?(?:都|也|从来|从)(?:没有|没)(?:用|吃|打|做|得|服)?过?)")
+PAST_ZH = re.compile(r"以前|之前|过去|曾经|几年前|前(?:一|两|几|\d)年|\d+年前|去年|早就好了|早好了|已经好了|治好了|痊愈")
 STILL_ZH = re.compile(r"还|仍|一直|现在|正在")
 # A negation counts for a concept word only this many words before it ("I don't have HIV").
 NEGATION_WINDOW = 5

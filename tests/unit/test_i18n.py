@@ -381,3 +381,40 @@ def test_zh4_questions_and_acknowledgements_are_not_answers(protocol, text, kind
 @pytest.mark.parametrize("text,answer", [("开使", "yes"), ("今天没空，改天再聊", "no"), ("晚些再做吧", "no")])
 def test_zh4_consent(text, answer):
     assert answers.read_consent(text, None).answer == answer
+
+
+# Causes the blind Chinese set zh5 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("particle_implant", "不晓得做没做过，得查一下病历", "not_sure"),  # dialect "don't know"; records to look up
+    ("organ_function", "弗晓得", "not_sure"),
+    ("recurrence_interval", "2019年做完放疗，每两个月复查，去年夏天又长出来了", "yes"),  # 每两个月 is how often; 去年 a year
+    ("prior_malignancy", "胃癌是2010年做的手术，最近五年没别的", "no"),  # a year written out, long ago
+    ("autoimmune", "狼疮、类风湿之类的都没有", "no"),  # a list joined by 、, negated after it
+    ("hepatitis", "两对半都是阴的", "no"),
+    ("prior_checkpoint", "PD-1从没用过", "no"),
+    ("recent_antibiotics", "这个月一片抗生素都没吃", "no"),
+    ("needs_antibiotics_steroids", "前几年哮喘用过激素，早好了", "no"),
+    ("measurable_lesion", "报告说有个病灶，大概三公分", "yes"),  # 大概 before a measure is not a doubt
+    ("recurrence_interval", "对呃", "yes"), ("neck_dissection", "符合", "yes"), ("autoimmune", "我有", "yes"),
+    ("distant_metastasis", "呒没", "no"),
+    ("measurable_lesion", "能看到", "yes"), ("measurable_lesion", "磁共阵显示有肿快", "yes"),
+    ("blood_counts", "血小板一直偏少", "no"), ("blood_counts", "不太好", "no"), ("blood_counts", "都好", "yes"),
+    ("organ_function", "良好", "yes"), ("organ_function", "肝肾都没啥毛病", "yes"),
+    ("organ_function", "肾功能有点问题", "no"), ("organ_function", "肌酐有点高，肾不大好", "no"),
+    ("contraception", "我们都戴套", "yes"),
+    ("distant_metastasis", "已经转到骨头了", "yes"), ("distant_metastasis", "肺、骨头都有转移", "yes"),
+    ("prior_malignancy", "今年查出甲壮腺癌", "yes"),
+    ("other_treatment", "只做了诱导化疗，其他的都没做", "no"), ("other_treatment", "没接受过别的治疗", "no"),
+    ("active_infection", "没啥炎症", "no"),
+    ("needs_antibiotics_steroids", "天天吃泼尼送", "yes"), ("severe_comorbidity", "有慢组肺", "yes"),
+])
+def test_zh5_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+@pytest.mark.parametrize("text,born", [("七二年的", 1972), ("72年生", 1972), ("六十八岁", None)])
+def test_a_two_digit_birth_year_is_of_the_last_century(protocol, text, born):
+    from datetime import date
+    reading = answers.read(protocol.by_id["age"], text, None)
+    assert reading.derived_from == born
+    assert reading.answer == (date.today().year - born if born else 68)
