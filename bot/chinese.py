@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from datetime import date
 from functools import lru_cache
 from typing import Dict, Optional
@@ -52,7 +53,8 @@ TOPICS = (
 )
 _TOPICS = tuple((name, re.compile(words)) for name, words in TOPICS)
 _QUESTION_END = re.compile(r"[?？吗呢]\s*$|^(?:什么|为什么|怎么|谁|哪里|哪个|哪些|多少|啥)|(?:什么|啥|哪些|哪个|怎么样|多少)[?？]?\s*$|"
-                           r"是指|指的是|是什么|有(?:什么|啥)(?:区别|不同|不一样|关系)|(?:区别|不同)(?:在哪|是啥)")
+                           r"是指|指的是|是什么|有(?:什么|啥)(?:区别|不同|不一样|关系)|(?:区别|不同)(?:在哪|是啥)|"
+                           r"(?:多久|多长时间|什么时候|几天|几次|怎么办)[啊呀呢]?$|^[^，,]{0,12}?([\u4e00-\u9fff])[不没]\1(?!过|了)[^，,]{0,12}$")
 # "什么药都不过敏", "啥都没有": 什么 / 啥 before 都 / 也 and a negation is "none at all", not a question.
 _NONE_AT_ALL = re.compile(r"(?:什么|啥|哪)\w{0,4}(?:都|也)(?:不|没)")
 
@@ -61,22 +63,23 @@ _WAIT = re.compile(r"^(?:请)?(?:等一?下|等等|稍等|等我|我(?:去|先)?
                    r"让我(?:想想|查查|看看|找找|问问)|我想一想|我查一下)")
 _ACK = re.compile(r"^(?:(?:好的?|好吧|嗯+|恩+|哦+|噢+|知道了|明白了?|收到|了解|谢谢|谢了|行吧?|ok|OK)[\s，,。！!~～.]*)+$")
 
-_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:去)?(?:查|翻)(?:一下|下)?(?:病历|记录|报告)|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|不好说|说不好|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
-                    r"可能|也许|或许|大概(?![\d一二两三四五六七八九十几]+\s*(?:cm|mm|厘米|毫米|公分|个|次|天|周|月|年))|好像|似乎|应该是|估计|要问(?:问)?医生|得问(?:问)?医生|问(?:一下|问)医生|问下医生|"
+_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|记录|报告|化验单|单子)|记不住|想不起来|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否)|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|不好说|说不好|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
+                    r"可能|也许|或许|大概(?![\d.一二两三四五六七八九十几]+\s*(?:cm|mm|厘米|毫米|公分))|好像|似乎|应该是|估计|要问(?:问)?医生|得问(?:问)?医生|问(?:一下|问)医生|问下医生|"
                     r"没查过|还没查|没(?:有)?检查过|等(?:结果|报告)|结果还没|还没出|不太确定|(?<![看听读])不懂|"
-                    r"不一定|看情况|有时候.{0,8}有时候|商量(?!过|好)|没想好|还没决定|还没测|没测过|还没(?:去)?检查")
-_YES = re.compile(r"^(?:我|他|她|我们|俺)?(?:是的?|对的?|有的?|符合|嗯+|恩+|没错|确实|当然|肯定|会的?|能的?|可以|愿意|同意|行|好的?|完成了|做完了|需要|"
-                  r"(?:用|做|打|吃|得|有|查|放)过(?:的)?|是啊|对啊|有啊|yes|Yes|YES)(?:的|啊|呀|吧|了)?[额呃哈嘛哦噢喔]?$")
+                    r"不一定|看情况|有时候.{0,8}有时候|商量(?!过|好)|没想好|还没决定|还没测|没测过|还没(?:去)?(?:检查|拍|查|做检查)")
+_YES = re.compile(r"^(?:我|他|她|我们|俺)?(?:嗯+|是的?|对的?)?(?:是的?|对的?|有的?|符合|嗯+|恩+|没错|确实|当然|肯定|会的?|能的?|可以|愿意|同意|行|好的?|完成了|做完了|需要|"
+                  r"(?:用|做|打|吃|得|有|查|放)过(?:的)?|是啊|对啊|有啊|yes|Yes|YES)(?:的|啊|呀|吧|了)?[额呃哈嘛哦噢喔呢]?$")
 _NO = re.compile(r"^(?:我|他|她|我们|俺)?(?:(?:从来|从)?(?:没有|没|未|么有|木有)(?:用|做|打|吃|得|有|查|放|输)过?|没有|没|不是|否|无|不|不会|不能|不对|不行|"
                  r"从来没有|从没有?|从未|不用|未|木有|莫有|么有|冇|没有的|没有啊|都没有|没有过|不需要|不要|不符合|呒没|呒得|没得|莫得|冇得|"
+                 r"没有的事|没这回事|没那回事|"
                  r"no|No|NO)"
-                 r"(?:的|啊|呀|吧|了|过)?(?:这个|这种|那个|这些)?[额呃哈嘛哦噢喔]?$")
+                 r"(?:的|啊|呀|吧|了|过)?(?:这个|这种|那个|这些)?[额呃哈嘛哦噢喔呢]?$")
 # "不需要用这些药", "没有这种病": a No to a question about having or needing something.
 _NONE_OF_THESE = re.compile(r"(?:不需要|不用|没有|没|从没|从来没)(?:用|吃|打|得过|有过|有)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的)")
 # Recovered, said anywhere in the reply ("上周有感染，吃了药已经好了"): for questions about now, it is past.
-_RECOVERED = re.compile(r"已经好了|治好了|痊愈|控制住了|早就好了|已经没事了|已经消了")
+_RECOVERED = re.compile(r"已经好了|治好了|痊愈|控制住了|早就好了|已经没事了|已经消了|就好了|现在(?:都|已经)?(?:没事|好了)")
 # A result said after a comma belongs to the test before it ("查过HIV抗体，阴性").
-_RESULT_AFTER_COMMA = re.compile(r"[，,]\s*(?=(?:结果)?(?:是|都是)?(?:阴性|阳性|正常|没问题|不正常|异常))")
+_RESULT_AFTER_COMMA = re.compile(r"[，,\s]\s*(?=(?:结果)?(?:是|都是)?(?:阴性|阳性|正常|没问题|不正常|异常))")
 _CLAUSE = re.compile(r"[，,。.；;！!？?\s]+")
 
 # Ages: "52岁", "今年52", a birth year "1970年出生" (after cn2an turned 五十二 into 52).
@@ -96,7 +99,7 @@ MEDICAL_WORDS = ("正常", "阴性", "阳性", "癌症", "肿瘤", "手术", "�
                  "肝功能", "肾功能", "白细胞", "血小板", "血红蛋白", "调强", "碳离子", "免疫治疗", "靶向", "转氨酶", "肌酐",
                  "冷冻", "消融", "疫苗", "特瑞普利", "卡瑞利珠", "信迪利", "替雷利珠", "帕博利珠", "纳武利尤", "单抗",
                  "拓益", "艾瑞卡", "可瑞达", "欧狄沃", "达伯舒", "百泽安", "照顾", "自理", "颈清", "甲状腺", "肿块",
-                 "磁共振", "地塞米松", "泼尼松", "慢阻肺", "转氨酶", "病灶")
+                 "磁共振", "地塞米松", "泼尼松", "慢阻肺", "转氨酶", "病灶", "乳腺", "青霉素")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,5}")
 _HAN = re.compile(r"[\u4e00-\u9fff]*")
 
@@ -160,7 +163,7 @@ def _pinyin_typed(text: str) -> str:
 # The few words a whole short reply is made of (没有, 需要, 可以, 愿意, 不清楚, 开始吧). Everyday words sound like too
 # many others to be put back inside a sentence ("不识字" is not "不是字"), so these are put back only when they
 # are the whole reply, the reply is not itself a word (可疑 is not 可以), and a character stays in its place.
-ANSWER_WORDS = ("没有", "没用过", "没吃过", "没做过", "没打过", "没得过", "没查过", "需要", "不需要", "愿意", "不愿意", "可以",
+ANSWER_WORDS = ("好的", "没有", "没用过", "没吃过", "没做过", "没打过", "没得过", "没查过", "需要", "不需要", "愿意", "不愿意", "可以",
                 "对的", "开始", "不清楚", "不知道", "不确定", "没问题")
 _ANSWER_END = re.compile(r"[吧啊呀了哦的嘛]$")
 
@@ -201,20 +204,18 @@ def sounds_right(text: str) -> str:
     character with it in the same place, but is written otherwise, becomes that word; a pinyin syllable
     among characters likewise; and a whole short reply that is a slip for a plain answer word."""
     text = _pinyin_typed(text)
-    stripped = re.sub(r"[\s，,。.！!~～]+$", "", text)
-    if stripped and not _CLAUSE.search(stripped):
-        text = _answer_slip(stripped)
+    text = re.sub(r"[^，,。.；;！!？?\s]+", lambda m: _answer_slip(m.group(0)), text)
     known = _homophones()
     words = set(known.values())
     out, i = [], 0
     while i < len(text):
         for size in (4, 3, 2):
             piece = text[i:i + size]
-            if (len(piece) == size and _HAN_RUN.fullmatch(piece) and piece not in words
-                    and not _PARTICLES.intersection(piece)):
+            if len(piece) == size and _HAN_RUN.fullmatch(piece) and piece not in words:
                 word = next((known[k] for k in sorted(_keys(piece)) if k in known), None)
                 # a slip changes a character or two, never the whole word: one must stay in its place
-                if word and any(a == b for a, b in zip(piece, word)):
+                if (word and any(a == b for a, b in zip(piece, word))
+                        and all(a == b for a, b in zip(piece, word) if a in _PARTICLES)):
                     out.append(word)
                     i += size
                     break
@@ -224,10 +225,27 @@ def sounds_right(text: str) -> str:
     return "".join(out)
 
 
+# Two neighbouring numerals before a unit are a range, not one number: 五六个月 is 5 to 6 months, not 56.
+_NUMERALS = "一二三四五六七八九"
+_VALUE = {**{n: i for i, n in enumerate(_NUMERALS)}, "两": 1}
+# (三四十岁 is 30 to 40; 七八年的 is a birth year, 1978.)
+_RANGE = re.compile(rf"(?<![{_NUMERALS}十零〇两百千])([{_NUMERALS}两])([{_NUMERALS}])"
+                    rf"(?=个|天|周|年(?!的|生|出生|人)|岁|次|月|星期|礼拜|公分|厘米|(十))")
+
+
 def digits(text: str) -> str:
     """Chinese numerals turned into digits ("五十二岁" -> "52岁", "一九七零年" -> "1970年")."""
+    def as_range(m: re.Match) -> str:
+        low, high, tens = m.group(1), m.group(2), m.group(3) or ""
+        if _VALUE[high] != _VALUE[low] + 1:
+            return m.group(0)
+        return f"{low}{tens}到{high}"
+
+    text = _RANGE.sub(as_range, text)
     try:
-        return cn2an.transform(text, "cn2an")
+        with warnings.catch_warnings():  # cn2an warns with the volunteer's words: never into a log
+            warnings.simplefilter("ignore")
+            return cn2an.transform(text, "cn2an")
     except (ValueError, KeyError, IndexError):
         return text
 
@@ -248,6 +266,8 @@ def question_topic(text: str) -> Optional[str]:
 
 def is_question(text: str) -> bool:
     said = normalize(text)
+    if polar(re.sub(r"[呢啊呀]+[?？]?$", "", said)) and not re.search(r"吗[?？]?$", said):
+        return False  # "没有呢", "有啊"
     if _NONE_AT_ALL.search(said) and not re.search(r"[?？吗呢]\s*$", said):
         return False
     asks = re.search(r"什么|怎么|多少|几|谁|哪|为|吗|呢|啥|是否", said)
@@ -280,7 +300,8 @@ def polar(clause: str) -> Optional[str]:
 
 
 # A length ("3天", "8个月", "两年多"), not a date ("5月" is May, "2020年" a year) nor how long ago ("3周前").
-_DURATION = re.compile(r"(?<![\d.每隔])(\d{1,3}(?:\.\d+)?)\s*(?:个多?(月)|个?多?(天|日|周|星期|礼拜)|多?(年))(?!前|以前|之前|\d)")
+_DURATION = re.compile(r"(?<![\d.每隔])(?:(\d{1,3})\s*(?:到|至|-|~)\s*)?(\d{1,3}(?:\.\d+)?)\s*"
+                       r"(?:个多?(月)|个?多?(天|日|周|星期|礼拜)|多?(年))(?!前|以前|之前|\d)")
 _DAYS = {"天": 1, "日": 1, "周": 7, "星期": 7, "礼拜": 7, "月": 30.4, "年": 365}
 _DATE = re.compile(r"((?:19|20)\d\d)\s*年(?:\s*(\d{1,2})\s*月)?")
 
@@ -301,8 +322,9 @@ def length_answer(concept, said: str) -> Optional[str]:
         return None
     limit, reaching = concept.threshold_days
     # "最近一个月没吃过" names the window asked about, and a length not taken is no length
-    lengths = [float(m.group(1)) * _DAYS[m.group(2) or m.group(3) or m.group(4)] for m in _DURATION.finditer(said)
-               if not re.search(r"(?:最近|近|过去|这|上)\s*$", said[:m.start()])]
+    # a range ("5到6个月") is both of its ends: it decides only when they agree
+    lengths = [float(n) * _DAYS[m.group(3) or m.group(4) or m.group(5)] for m in _DURATION.finditer(said)
+               if not re.search(r"(?:最近|近|过去|这|上)\s*$", said[:m.start()]) for n in (m.group(1), m.group(2)) if n]
     if lengths and re.search(r"(?:没有|没|未|不)(?:吃|用|打|输|服|做)", said):
         lengths = []
     dates = [(int(y), int(m) if m else None) for y, m in _DATE.findall(_years_named(said))]
@@ -394,7 +416,7 @@ def consent(text: str) -> Optional[str]:
                  r"不方便|没空|没时间", said):
         return "no"
     if re.search(r"^(?:好的?|好啊|可以|行|开始|开始吧|愿意|同意|没问题|嗯+|是的?|对|来吧|OK|ok)|开始|愿意|同意|参加|准备好|"
-                 r"可以(?:答|回答|问)", said):
+                 r"可以(?:答|回答|问)|来吧|答吧|现在(?:就)?(?:答|开始|做)|正好有空", said):
         return "yes"
     clause = _CLAUSE.split(said)[0] if said else ""
     return polar(clause)

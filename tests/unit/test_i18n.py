@@ -326,7 +326,8 @@ def test_an_unsure_chinese_consent_is_never_a_no():
 @pytest.mark.parametrize("criterion,text,answer", [
     ("measurable_lesion", "片子上找不到肿瘤", "no"),  # a search that found nothing (找不到, 看不见) is a negation
     ("measurable_lesion", "核磁看到肿瘤了", "yes"),
-    ("measurable_lesion", "还没拍过核磁", "no"),
+    ("measurable_lesion", "从来没拍过核磁", "no"),
+    ("measurable_lesion", "还没拍过核磁", "not_sure"),  # not yet: the study team can check
     ("hiv", "抗体（-）", "no"),  # a result as a report writes it
     ("hepatitis", "乙肝表面抗原(+)", "yes"),
     ("distant_metastasis", "只有脖子上的淋巴结，别的地方都没", "no"),
@@ -418,3 +419,53 @@ def test_a_two_digit_birth_year_is_of_the_last_century(protocol, text, born):
     reading = answers.read(protocol.by_id["age"], text, None)
     assert reading.derived_from == born
     assert reading.answer == (date.today().year - born if born else 68)
+
+
+# Causes the blind Chinese set zh6 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("recurrence_interval", "放疗后两三个月就复发了", "no"),  # 两三个月 is 2 to 3 months, not 23
+    ("recurrence_interval", "放疗后八九个月复发的", "yes"),
+    ("recurrence_interval", "大约七八个月吧，要回去翻翻单子", "not_sure"),
+    ("hepatitis", "是乙肝小三阳，医生没讲是不是活动期", "not_sure"),
+    ("prior_checkpoint", "用过一种单抗，叫啥想不起来了", "not_sure"),
+    ("measurable_lesion", "核磁有个肿块，报告写大概3.1厘米", "yes"),
+    ("neck_dissection", "有一种符合", "yes"), ("neck_dissection", "脖子没摸到包，医生说淋巴结不大", "yes"),
+    ("neck_dissection", "可以接受手术，没问题", "yes"),
+    ("measurable_lesion", "核磁什么都没看出来", "no"), ("measurable_lesion", "医生在片子上量了大小", "yes"),
+    ("blood_counts", "医生说都在正常范围内", "yes"), ("blood_counts", "白细胞降到二点几", "no"),
+    ("organ_function", "应该没啥事吧，要回去看看单子", "not_sure"),
+    ("consent_capacity", "她能自己看自己签", "yes"),
+    ("distant_metastasis", "全身检查过了都干净，别的地方都没有", "no"),
+    ("prior_malignancy", "就这一个癌，别的都没有", "no"), ("prior_malignancy", "去年查出乳县癌", "yes"),
+    ("prior_malignancy", "别的癌没有", "no"),
+    ("other_treatment", "除了化疗没开过刀", "no"), ("other_treatment", "复发后做了内镜切除", "yes"),
+    ("active_infection", "嗯有", "yes"), ("active_infection", "是的有", "yes"),
+    ("active_infection", "上周扁桃体发炎，打了几天针就好了", "no"),
+    ("pneumonia", "最近咳嗽，还没去拍片", "not_sure"), ("pneumonia", "以前得过肺炎，现在好了", "no"),
+    ("hiv", "查过HIV 阴性", "no"), ("needs_antibiotics_steroids", "在吃地赛米松", "yes"),
+    ("pregnant_lactating", "没有呢", "no"), ("severe_comorbidity", "没有的事", "no"),
+    ("severe_comorbidity", "除了这个癌，其他方面都还好", "no"), ("severe_comorbidity", "有糖尿病，控制得挺好", "no"),
+])
+def test_zh6_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+@pytest.mark.parametrize("criterion,text", [
+    ("contraception", "避孕要到什么时候啊"), ("hepatitis", "乙肝要不要紧"), ("prior_checkpoint", "卡瑞利珠单抗贵不贵"),
+])
+def test_a_question_naming_the_topic_records_nothing(protocol, criterion, text):
+    assert answers.read(protocol.by_id[criterion], text, None).kind == answers.QUESTION
+
+
+def test_consent_with_a_slip_or_in_other_words():
+    assert answers.read_consent("号的 开始吧", None).answer == "yes"
+    assert answers.read_consent("那现在开始吧 刚好有时间", None).answer == "yes"
+
+
+def test_chinese_numerals_in_a_range_stay_a_range_and_never_reach_a_log():
+    import warnings
+    from bot.chinese import digits
+    assert digits("五六个月") == "5到6个月" and digits("三四十岁") == "30到40岁" and digits("七八年的") == "78年的"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # cn2an warns with the text it could not read
+        digits("十五六岁")
