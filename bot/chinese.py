@@ -63,23 +63,24 @@ _WAIT = re.compile(r"^(?:请)?(?:等一?下|等等|稍等|等我|我(?:去|先)?
                    r"让我(?:想想|查查|看看|找找|问问)|我想一想|我查一下)")
 _ACK = re.compile(r"^(?:(?:好的?|好吧|嗯+|恩+|哦+|噢+|知道了|明白了?|收到|了解|谢谢|谢了|行吧?|ok|OK)[\s，,。！!~～.]*)+$")
 
-_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|记录|报告|化验单|单子)|记不住|想不起来|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否)|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|不好说|说不好|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
+_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|记录|报告|化验单|单子)|记不住|想不起来|没(?:去)?(?:查|检查|看)过?(?:是不是|有没有)|不排除|还没(?:有)?定|没(?:有)?确诊|待查|在观察|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否)|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|不好说|说不好|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
                     r"可能|也许|或许|大概(?![\d.一二两三四五六七八九十几]+\s*(?:cm|mm|厘米|毫米|公分))|好像|似乎|应该是|估计|要问(?:问)?医生|得问(?:问)?医生|问(?:一下|问)医生|问下医生|"
                     r"没查过|还没查|没(?:有)?检查过|等(?:结果|报告)|结果还没|还没出|不太确定|(?<![看听读])不懂|"
                     r"不一定|看情况|有时候.{0,8}有时候|商量(?!过|好)|没想好|还没决定|还没测|没测过|还没(?:去)?(?:检查|拍|查|做检查)")
-_YES = re.compile(r"^(?:我|他|她|我们|俺)?(?:嗯+|是的?|对的?)?(?:是的?|对的?|有的?|符合|嗯+|恩+|没错|确实|当然|肯定|会的?|能的?|可以|愿意|同意|行|好的?|完成了|做完了|需要|"
-                  r"(?:用|做|打|吃|得|有|查|放)过(?:的)?|是啊|对啊|有啊|yes|Yes|YES)(?:的|啊|呀|吧|了)?[额呃哈嘛哦噢喔呢]?$")
-_NO = re.compile(r"^(?:我|他|她|我们|俺)?(?:(?:从来|从)?(?:没有|没|未|么有|木有)(?:用|做|打|吃|得|有|查|放|输)过?|没有|没|不是|否|无|不|不会|不能|不对|不行|"
+_YES = re.compile(r"^(?:我|他|她|我们|俺)?(?:嗯+|是的?|对的?)?(?:是的?|对的?|有的?|符合|要得|系|系的|(?:用|吃|打|做)了|嗯+|恩+|没错|确实|当然|肯定|会的?|能的?|可以|愿意|同意|行|好的?|完成了|做完了|需要|"
+                  r"(?:用|做|打|吃|得|有|查|放)过(?:的)?|是啊|对啊|有啊|yes|Yes|YES)(?:的|滴|啊|呀|吧|了)?[额呃哈嘛哦噢喔呢]?$")
+_NO = re.compile(r"^(?:我|他|她|我们|俺)?(?:这个月|这段时间|最近|现在|目前|近期)?(?:肯定|绝对|根本|确实|真的|完全|也|都|还)?(?:(?:从来|从)?(?:没有|没|未|么有|木有)(?:用|做|打|吃|得|有|查|放|输)过?|没有|没|不是|否|无|不|不会|不能|不对|不行|"
                  r"从来没有|从没有?|从未|不用|未|木有|莫有|么有|冇|没有的|没有啊|都没有|没有过|不需要|不要|不符合|呒没|呒得|没得|莫得|冇得|"
-                 r"没有的事|没这回事|没那回事|"
+                 r"没有的事|没这回事|没那回事|冒得|冒有|否认|都不是|唔系|唔是|"
                  r"no|No|NO)"
-                 r"(?:的|啊|呀|吧|了|过)?(?:这个|这种|那个|这些)?[额呃哈嘛哦噢喔呢]?$")
+                 r"(?:的|滴|啊|呀|吧|了|过)?(?:这个|这种|那个|这些)?[额呃哈嘛哦噢喔呢]?$")
 # "不需要用这些药", "没有这种病": a No to a question about having or needing something.
 _NONE_OF_THESE = re.compile(r"(?:不需要|不用|没有|没|从没|从来没)(?:用|吃|打|得过|有过|有)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的)")
 # Recovered, said anywhere in the reply ("上周有感染，吃了药已经好了"): for questions about now, it is past.
 _RECOVERED = re.compile(r"已经好了|治好了|痊愈|控制住了|早就好了|已经没事了|已经消了|就好了|现在(?:都|已经)?(?:没事|好了)")
 # A result said after a comma belongs to the test before it ("查过HIV抗体，阴性").
 _RESULT_AFTER_COMMA = re.compile(r"[，,\s]\s*(?=(?:结果)?(?:是|都是)?(?:阴性|阳性|正常|没问题|不正常|异常))")
+_NOT_EVEN_ONE = re.compile(r"(?<![\d一二三四五六七八九十])(?:一|1)(?:个|项|点|次|颗|片|种|样|条)([^，,。！!？?\s]{1,6}?)(?:都|也)(?:没有|没)")
 _CLAUSE = re.compile(r"[，,。.；;！!？?\s]+")
 
 # Ages: "52岁", "今年52", a birth year "1970年出生" (after cn2an turned 五十二 into 52).
@@ -99,7 +100,8 @@ MEDICAL_WORDS = ("正常", "阴性", "阳性", "癌症", "肿瘤", "手术", "�
                  "肝功能", "肾功能", "白细胞", "血小板", "血红蛋白", "调强", "碳离子", "免疫治疗", "靶向", "转氨酶", "肌酐",
                  "冷冻", "消融", "疫苗", "特瑞普利", "卡瑞利珠", "信迪利", "替雷利珠", "帕博利珠", "纳武利尤", "单抗",
                  "拓益", "艾瑞卡", "可瑞达", "欧狄沃", "达伯舒", "百泽安", "照顾", "自理", "颈清", "甲状腺", "肿块",
-                 "磁共振", "地塞米松", "泼尼松", "慢阻肺", "转氨酶", "病灶", "乳腺", "青霉素")
+                 "磁共振", "地塞米松", "泼尼松", "慢阻肺", "转氨酶", "病灶", "乳腺", "青霉素", "理解", "签字", "家务",
+                 "心脏病", "过敏史")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,5}")
 _HAN = re.compile(r"[\u4e00-\u9fff]*")
 
@@ -357,7 +359,10 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     labs = concepts.concept(criterion.concept).read_labs(said.lower()) if criterion.concept else None
     if labs == "no":  # a lab value out of range ("PLT 45"): read back before it counts
         return "no"
-    said = _RESULT_AFTER_COMMA.sub("", said)
+    # ... unless what stands before it is a plain answer of its own ("没有，都是阴性")
+    said = _RESULT_AFTER_COMMA.sub(lambda m: m.group(0) if polar(_CLAUSE.split(said[:m.start()])[-1]) else "", said)
+    # "一项异常都没有", "一颗药都没吃": one ... not even, said as the plain negation before the word
+    said = _NOT_EVEN_ONE.sub(lambda m: f"没有{m.group(1)}", said)
     recovered = bool(concept and concept.now and _RECOVERED.search(said))
     # "in the last N years" criteria: a mention dated further back ("10年前") is a No, unless something recent is said
     dated = [int(n) for n in re.findall(r"(\d+)\s*年(?:以)?前", said)] + [
@@ -388,7 +393,11 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
 def read_age(text: str, this_year: int):
     """(age, birth year or None) from a Chinese reply to the age question, or None; "several" when it
     names more than one."""
-    said = digits(normalize(text))
+    # "四是九岁": 是 typed for 十 (both shi)
+    said = digits(re.sub(r"([一二三四五六七八九])是([一二三四五六七八九])(?=岁)", r"\1十\2", normalize(text)))
+    full = {int(a or b) for a, b in re.findall(r"周岁\s*(\d{1,3})|(\d{1,3})\s*周岁", said)}
+    if len(full) == 1:  # the age in full years counts, not the traditional one (虚岁) said beside it
+        return full.pop(), None
     born = {int(a or b) for a, b in _BIRTH.findall(said)}
     if not born:  # "68年的", "75年生": a year of the last century, as people say their birth year
         born = {1900 + int(y) for y in re.findall(r"(?<!\d)([2-9]\d)\s*年(?:的|生|出生|生人)", said)}

@@ -39,7 +39,7 @@ PAST = re.compile(
     r"in the (?:winter|summer|spring|autumn|fall)|(?<!have )(?<!has )(?<!'ve )(?<!'s )had)\b")
 # The same, for Chinese: a negation within a few characters before the word (没有转移, 没发现转移), words after
 # it that say it is absent or harmless (乙肝阴性, 肺部正常), and words that put it in the past (以前得过肺炎).
-NEGATION_ZH = re.compile(r"(?:没有|没(?!多久|过多久|想到)|未|无|非|否认|从未|从没|不是|不会|不用|不想|不要|不愿意?|不肯|不能|"
+NEGATION_ZH = re.compile(r"(?:没有|没(?!多久|过多久|想到)|么有|木有|莫有|冇|冒得|呒没|未|无|非|否认|从未|从没|不是|不会|不用|不想|不要|不愿意?|不肯|不能|"
                          r"不可以|不打算|不需要|"
                          # "看不到", "查不出": a search that found nothing
                          r"(?:看|查|找|测|摸|见|量|发现|检查)不(?:到|见|出|着))")
@@ -52,7 +52,9 @@ REASSURANCE_ZH = re.compile(r"^[^，,。；;]{0,6}?(?:正常|阴性|全阴|(?:�
                             r"痊愈了?|清除了|转阴了?|消失了|(?:不是|没有|非)阳性|"
                             # "红斑狼疮这些都没有", "免疫治疗从没打过", "消炎药都没吃"
                             r"(?:这些|这种|这类|那些|之类的?)?(?:都|也|从来|从)(?:没有|没)(?:用|吃|打|做|得|服)?过?|"
-                            r"^(?:没有|没)(?:的)?$)")
+                            r"^(?:这个|这些|这种)?(?:还)?(?:没有|没)(?:用|吃|打|做|得|服|上|查)?过?(?:的)?$|"
+                            # "抗生素激素都用不着"
+                            r"(?:都|也)?(?:用不着|用不上|不用|不需要))")
 PAST_ZH = re.compile(r"以前|之前|过去|曾经|得过|患过|生过|几年前|前(?:一|两|几|\d)年|\d+年前|去年|早就好了|早好了|已经好了|治好了|痊愈")
 STILL_ZH = re.compile(r"还|仍|一直|现在|正在")
 # A negation counts for a concept word only this many words before it ("I don't have HIV").

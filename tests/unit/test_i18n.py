@@ -469,3 +469,32 @@ def test_chinese_numerals_in_a_range_stay_a_range_and_never_reach_a_log():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # cn2an warns with the text it could not read
         digits("十五六岁")
+
+
+# Causes the blind Chinese set zh7 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("autoimmune", "膝盖老疼，没去查过是不是关节炎", "not_sure"),  # never checked whether: unknown, not a no
+    ("organ_function", "一项异常都没有", "yes"), ("drug_allergy", "一种药都不过敏", "no"),  # not even one
+    ("active_infection", "么有感然", "no"), ("hiv", "没有，都是阴行", "no"),
+    ("prior_checkpoint", "PD-1没用过，只做过化疗", "no"), ("needs_antibiotics_steroids", "激素抗生素都用不着", "no"),
+    ("recurrence_interval", "是滴", "yes"), ("active_infection", "系啊", "yes"), ("hiv", "否认", "no"),
+    ("hepatitis", "冒得", "no"), ("recent_antibiotics", "用了", "yes"), ("pregnant_lactating", "都不是", "no"),
+    ("ecog", "可以滴，家物自己做，还带孙女", "yes"), ("ecog", "白天基本躺床上，家务也干不动了", "no"),
+    ("organ_function", "都在参考范围内", "yes"), ("organ_function", "医生说肾功能不全", "no"),
+    ("consent_capacity", "能力解，也能自己钱字", "yes"),
+    ("particle_implant", "从没听说过，肯定没做过", "no"), ("particle_implant", "做过放疗，粒子这个没有", "no"),
+    ("prior_malignancy", "前年查出甲状腺乳头状癌", "yes"), ("prior_malignancy", "有个结节，医生说不排除，还没定", "not_sure"),
+    ("other_treatment", "只打了两次诱导化疗，别的什么也没做", "no"), ("other_treatment", "后来还吃了安罗替尼", "yes"),
+    ("other_treatment", "诱导化疗以后中间没做别的", "no"),
+    ("prior_checkpoint", "医生建议用PD-1，太贵了没用", "no"),  # suggested is not given
+    ("recent_antibiotics", "三个月前吃过几天消炎药，这个月没吃过", "no"),
+    ("severe_comorbidity", "没啥毛病，单位体检都挺好", "no"), ("severe_comorbidity", "没有严重的心藏病", "no"),
+])
+def test_zh7_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh7_ages_and_consent(protocol):
+    assert answers.read(protocol.by_id["age"], "周岁六十，虚岁六十一", None).answer == 60  # full years count
+    assert answers.read(protocol.by_id["age"], "五是三岁", None).answer == 53  # 是 typed for 十
+    assert answers.read_consent("要得", None).answer == "yes"
