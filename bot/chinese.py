@@ -54,7 +54,7 @@ TOPICS = (
 _TOPICS = tuple((name, re.compile(words)) for name, words in TOPICS)
 _QUESTION_END = re.compile(r"[?？吗呢]\s*$|^(?:什么|为什么|怎么|谁|哪里|哪个|哪些|多少|啥)|(?:什么|啥|哪些|哪个|怎么样|多少)[?？]?\s*$|"
                            r"是指|指的是|是什么|有(?:什么|啥)(?:区别|不同|不一样|关系)|(?:区别|不同)(?:在哪|是啥)|"
-                           r"(?:多久|多长时间|什么时候|几天|几次|怎么办)[啊呀呢]?$|^[^，,]{0,12}?([\u4e00-\u9fff])[不没]\1(?!过|了)[^，,]{0,12}$")
+                           r"(?:多久|多长时间|什么时候|几天|几次|怎么办)[啊呀呢]?$|(?:要|得|需要)\w{0,3}几(?:天|次|个月|周|个星期)|^[^，,]{0,12}?([\u4e00-\u9fff])[不没]\1(?!过|了)[^，,]{0,12}$")
 # "什么药都不过敏", "啥都没有": 什么 / 啥 before 都 / 也 and a negation is "none at all", not a question.
 _NONE_AT_ALL = re.compile(r"(?:什么|啥|哪)\w{0,4}(?:都|也)(?:不|没)")
 
@@ -63,24 +63,26 @@ _WAIT = re.compile(r"^(?:请)?(?:等一?下|等等|稍等|等我|我(?:去|先)?
                    r"让我(?:想想|查查|看看|找找|问问)|我想一想|我查一下)")
 _ACK = re.compile(r"^(?:(?:好的?|好吧|嗯+|恩+|哦+|噢+|知道了|明白了?|收到|了解|谢谢|谢了|行吧?|ok|OK)[\s，,。！!~～.]*)+$")
 
-_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|记录|报告|化验单|单子)|记不住|想不起来|没(?:去)?(?:查|检查|看)过?(?:是不是|有没有)|不排除|还没(?:有)?定|没(?:有)?确诊|待查|在观察|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否)|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|不好说|说不好|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
-                    r"可能|也许|或许|大概(?![\d.一二两三四五六七八九十几]+\s*(?:cm|mm|厘米|毫米|公分))|好像|似乎|应该是|估计|要问(?:问)?医生|得问(?:问)?医生|问(?:一下|问)医生|问下医生|"
+_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|记录|报告|化验单|单子)|记不住|想不起来|记不(?:太)?准|(?:不能|没法|无法|不敢)(?:确定|肯定)|(?:要|在|继续)观察|没(?:去)?(?:查|检查|看)过?(?:是不是|有没有)|不排除|还没(?:有)?定|没(?:有)?确诊|待查|在观察|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否)|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|不好说|说不好|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
+                    r"可能|也许|或许|大概(?![\d.一二两三四五六七八九十几乘xX×*\s]+(?:cm|mm|厘米|毫米|公分))|好像|似乎|应该是|估计|要问(?:问)?医生|得问(?:问)?医生|问(?:一下|问)医生|问下医生|"
                     r"没查过|还没查|没(?:有)?检查过|等(?:结果|报告)|结果还没|还没出|不太确定|(?<![看听读])不懂|"
                     r"不一定|看情况|有时候.{0,8}有时候|商量(?!过|好)|没想好|还没决定|还没测|没测过|还没(?:去)?(?:检查|拍|查|做检查)")
-_YES = re.compile(r"^(?:我|他|她|我们|俺)?(?:嗯+|是的?|对的?)?(?:是的?|对的?|有的?|符合|要得|系|系的|(?:用|吃|打|做)了|嗯+|恩+|没错|确实|当然|肯定|会的?|能的?|可以|愿意|同意|行|好的?|完成了|做完了|需要|"
+_YES = re.compile(r"^(?:我|他|她|我们|俺)?(?:这个月|这段时间|最近|现在|目前|近期)?(?:嗯+|是的?|对的?)?(?:是的?|对的?|有的?|符合|要得|系|系的|(?:用|吃|打|做)了|嗯+|恩+|没错|确实|当然|肯定|会的?|能的?|可以|愿意|同意|行|好的?|完成了|做完了|需要|"
                   r"(?:用|做|打|吃|得|有|查|放)过(?:的)?|是啊|对啊|有啊|yes|Yes|YES)(?:的|滴|啊|呀|吧|了)?[额呃哈嘛哦噢喔呢]?$")
 _NO = re.compile(r"^(?:我|他|她|我们|俺)?(?:这个月|这段时间|最近|现在|目前|近期)?(?:肯定|绝对|根本|确实|真的|完全|也|都|还)?(?:(?:从来|从)?(?:没有|没|未|么有|木有)(?:用|做|打|吃|得|有|查|放|输)过?|没有|没|不是|否|无|不|不会|不能|不对|不行|"
                  r"从来没有|从没有?|从未|不用|未|木有|莫有|么有|冇|没有的|没有啊|都没有|没有过|不需要|不要|不符合|呒没|呒得|没得|莫得|冇得|"
-                 r"没有的事|没这回事|没那回事|冒得|冒有|否认|都不是|唔系|唔是|"
+                 r"没有的事|没这回事|没那回事|没同意|没答应|拒绝了|冒得|冒有|否认|都不是|唔系|唔是|没(?:有)?(?:做|达|不)?到|"
                  r"no|No|NO)"
                  r"(?:的|滴|啊|呀|吧|了|过)?(?:这个|这种|那个|这些)?[额呃哈嘛哦噢喔呢]?$")
 # "不需要用这些药", "没有这种病": a No to a question about having or needing something.
-_NONE_OF_THESE = re.compile(r"(?:不需要|不用|没有|没|从没|从来没)(?:用|吃|打|得过|有过|有)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的)")
+_NONE_OF_THESE = re.compile(r"(?:不需要|不用|没有|没|从没|从来没)(?:用|吃|打|得过|有过|有|得)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的)")
 # Recovered, said anywhere in the reply ("上周有感染，吃了药已经好了"): for questions about now, it is past.
-_RECOVERED = re.compile(r"已经好了|治好了|痊愈|控制住了|早就好了|已经没事了|已经消了|就好了|现在(?:都|已经)?(?:没事|好了)")
+_RECOVERED = re.compile(r"(?:已经)?吸收了|不(?:咳|烧)了|退烧了|已经好了|治好了|痊愈|控制住了|早就好了|已经没事了|已经消了|就好了|现在(?:都|已经)?(?:没事|好了)")
 # A result said after a comma belongs to the test before it ("查过HIV抗体，阴性").
 _RESULT_AFTER_COMMA = re.compile(r"[，,\s]\s*(?=(?:结果)?(?:是|都是)?(?:阴性|阳性|正常|没问题|不正常|异常))")
 _NOT_EVEN_ONE = re.compile(r"(?<![\d一二三四五六七八九十])(?:一|1)(?:个|项|点|次|颗|片|种|样|条)([^，,。！!？?\s]{1,6}?)(?:都|也)(?:没有|没)")
+_LIST_THEN_NONE = re.compile(r"^([^\s，,了]{1,6})[\s，,]+(?=[^\s，,了]{1,6}(?:都|也)(?:没有|没|不是)[的啊呀。.!！]*$)")
+_OTHERS_FINE = re.compile(r"^(?:其他|其它|别的|其余)")
 _CLAUSE = re.compile(r"[，,。.；;！!？?\s]+")
 
 # Ages: "52岁", "今年52", a birth year "1970年出生" (after cn2an turned 五十二 into 52).
@@ -101,7 +103,7 @@ MEDICAL_WORDS = ("正常", "阴性", "阳性", "癌症", "肿瘤", "手术", "�
                  "冷冻", "消融", "疫苗", "特瑞普利", "卡瑞利珠", "信迪利", "替雷利珠", "帕博利珠", "纳武利尤", "单抗",
                  "拓益", "艾瑞卡", "可瑞达", "欧狄沃", "达伯舒", "百泽安", "照顾", "自理", "颈清", "甲状腺", "肿块",
                  "磁共振", "地塞米松", "泼尼松", "慢阻肺", "转氨酶", "病灶", "乳腺", "青霉素", "理解", "签字", "家务",
-                 "心脏病", "过敏史")
+                 "心脏病", "过敏史", "男性", "艾滋病", "血小板")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,5}")
 _HAN = re.compile(r"[\u4e00-\u9fff]*")
 
@@ -303,7 +305,7 @@ def polar(clause: str) -> Optional[str]:
 
 # A length ("3天", "8个月", "两年多"), not a date ("5月" is May, "2020年" a year) nor how long ago ("3周前").
 _DURATION = re.compile(r"(?<![\d.每隔])(?:(\d{1,3})\s*(?:到|至|-|~)\s*)?(\d{1,3}(?:\.\d+)?)\s*"
-                       r"(?:个多?(月)|个?多?(天|日|周|星期|礼拜)|多?(年))(?!前|以前|之前|\d)")
+                       r"(?:个多?(月)|个?多?(天|日|周|星期|礼拜)|多?(年))(?!前|以前|之前|\d|内|以内|之内|里|来)")
 _DAYS = {"天": 1, "日": 1, "周": 7, "星期": 7, "礼拜": 7, "月": 30.4, "年": 365}
 _DATE = re.compile(r"((?:19|20)\d\d)\s*年(?:\s*(\d{1,2})\s*月)?")
 
@@ -327,7 +329,7 @@ def length_answer(concept, said: str) -> Optional[str]:
     # a range ("5到6个月") is both of its ends: it decides only when they agree
     lengths = [float(n) * _DAYS[m.group(3) or m.group(4) or m.group(5)] for m in _DURATION.finditer(said)
                if not re.search(r"(?:最近|近|过去|这|上)\s*$", said[:m.start()]) for n in (m.group(1), m.group(2)) if n]
-    if lengths and re.search(r"(?:没有|没|未|不)(?:吃|用|打|输|服|做)", said):
+    if lengths and re.search(r"(?:没有|没|未|不)(?:吃|用|打|输|服|做)(?:够|满|到|了)?[^，,。]{0,3}\d", said):
         lengths = []
     dates = [(int(y), int(m) if m else None) for y, m in _DATE.findall(_years_named(said))]
     if not lengths and concept.year_gap and len(dates) == 2 and dates[1][0] >= dates[0][0]:
@@ -345,6 +347,12 @@ def length_answer(concept, said: str) -> Optional[str]:
 _SIGN = (re.compile(r"\(\s*[-−]\s*\)"), "阴性"), (re.compile(r"\(\s*\+\s*\)"), "阳性")
 
 
+def _decided(clause: str) -> bool:
+    """True when the clause already says how it came out (a plain 没有, "艾滋病没有"), so a result after it
+    is a second statement, not the first one's result."""
+    return bool(polar(clause) or re.search(r"没|不|无|阴|阳|正常", clause))
+
+
 def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     """"yes", "no", "not_sure", "conflict" or None (nothing decides)."""
     said = digits(sounds_right(normalize(text)))
@@ -360,7 +368,8 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     if labs == "no":  # a lab value out of range ("PLT 45"): read back before it counts
         return "no"
     # ... unless what stands before it is a plain answer of its own ("没有，都是阴性")
-    said = _RESULT_AFTER_COMMA.sub(lambda m: m.group(0) if polar(_CLAUSE.split(said[:m.start()])[-1]) else "", said)
+    said = _RESULT_AFTER_COMMA.sub(lambda m: m.group(0) if _decided(_CLAUSE.split(said[:m.start()])[-1]) else "",
+                                   said)
     # "一项异常都没有", "一颗药都没吃": one ... not even, said as the plain negation before the word
     said = _NOT_EVEN_ONE.sub(lambda m: f"没有{m.group(1)}", said)
     recovered = bool(concept and concept.now and _RECOVERED.search(said))
@@ -371,18 +380,26 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
                     and (dated or re.search(r"(?:十|10)几年|几十年|很多年|好多年|多年(?:以)?前", said))
                     and all(n > concept.within_years for n in dated)
                     and not re.search(r"去年|今年|最近(?!\s*\d+\s*年)|这(?:个)?月|上个月|\d+\s*个月|[1-5]\s*年(?:以)?前", said))
-    signals = set()
+    # "乙肝 丙肝都没有": items with a space or comma between them, then 都没有, are one list
+    said = _LIST_THEN_NONE.sub(r"\1、", said)
+    signals, others_fine = set(), set()
     for clause in (c for c in _CLAUSE.split(said) if c):
         found = concept.read_clause(clause) if concept else None
         if found == "yes" and (recovered or long_ago):
             found = "no"  # "上周有感染，已经好了", "10多年前得过"
         if found is None and criterion.kind == "exclusion" and _NONE_OF_THESE.search(clause):
             found = "no"
-        found = found or polar(clause)
+        found = found or (None if _RECOVERED.search(clause) else polar(clause))  # "现在好了" is not a yes
         if found:
             signals.add(found)
+            if _OTHERS_FINE.match(clause):
+                others_fine.add(found)
     if labs:
         signals.add(labs)
+    if len(signals) > 1 and len(others_fine) == 1 and concept and concept.any_no:
+        signals -= others_fine  # "血小板偏低，其他还好": what is named decides, not "the rest"
+    if len(signals) > 1 and concept and concept.any_no:
+        signals = {"no"}
     if len(signals) > 1 and concept and concept.any_yes:
         signals = {"yes"}
     if len(signals) == 1:
@@ -421,7 +438,7 @@ def consent(text: str) -> Optional[str]:
     said = sounds_right(normalize(text))
     if is_hedged(said) or re.search(r"考虑一下|想一想|想想|要不要", said):
         return "not_sure"
-    if re.search(r"不想|(?<!要)不要|不用了?|不参加|不做|算了|(?:以后|晚点|晚些|改天|回头|有空)再|下次|没兴趣|不感兴趣|不需要|"
+    if re.search(r"(?:勿|弗|覅)(?:参加|做|弄|要|想)|覅|不想|(?<!要)不要|不用了?|不参加|不做|算了|(?:以后|晚点|晚些|改天|回头|有空)再|下次|没兴趣|不感兴趣|不需要|"
                  r"不方便|没空|没时间", said):
         return "no"
     if re.search(r"^(?:好的?|好啊|可以|行|开始|开始吧|愿意|同意|没问题|嗯+|是的?|对|来吧|OK|ok)|开始|愿意|同意|参加|准备好|"

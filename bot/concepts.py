@@ -39,10 +39,11 @@ PAST = re.compile(
     r"in the (?:winter|summer|spring|autumn|fall)|(?<!have )(?<!has )(?<!'ve )(?<!'s )had)\b")
 # The same, for Chinese: a negation within a few characters before the word (没有转移, 没发现转移), words after
 # it that say it is absent or harmless (乙肝阴性, 肺部正常), and words that put it in the past (以前得过肺炎).
-NEGATION_ZH = re.compile(r"(?:没有|没(?!多久|过多久|想到)|么有|木有|莫有|冇|冒得|呒没|未|无|非|否认|从未|从没|不是|不会|不用|不想|不要|不愿意?|不肯|不能|"
+NEGATION_ZH = re.compile(r"(?:没有|没(?!多久|过多久|想到)|么有|木有|莫有|冇|冒得|呒没|未|无|非|否认|勿|弗|覅|从未|从没|不是|不会|不用|不想|不要|不愿意?|不肯|不能|"
                          r"不可以|不打算|不需要|"
                          # "看不到", "查不出": a search that found nothing
                          r"(?:看|查|找|测|摸|见|量|发现|检查)不(?:到|见|出|着))")
+SUGGESTED_ZH = re.compile(r"(?:建议|推荐|提议|劝)(?:过)?[^，,。；;]{0,6}$")
 NEGATION_WINDOW_ZH = 8  # characters: "没有查到远处有转移"
 # 不 negates only what it stands right before (不是肺炎, 不会); further back it is mostly "can't" inside a verb
 # (吃不消, 受不了) and says nothing about the word.
@@ -52,7 +53,7 @@ REASSURANCE_ZH = re.compile(r"^[^，,。；;]{0,6}?(?:正常|阴性|全阴|(?:�
                             r"痊愈了?|清除了|转阴了?|消失了|(?:不是|没有|非)阳性|"
                             # "红斑狼疮这些都没有", "免疫治疗从没打过", "消炎药都没吃"
                             r"(?:这些|这种|这类|那些|之类的?)?(?:都|也|从来|从)(?:没有|没)(?:用|吃|打|做|得|服)?过?|"
-                            r"^(?:这个|这些|这种)?(?:还)?(?:没有|没)(?:用|吃|打|做|得|服|上|查)?过?(?:的)?$|"
+                            r"(?:这个|这些|这种)?(?:还)?(?:没有|没)(?:用|吃|打|做|得|服|上|查)?过?(?:的)?$|"
                             # "抗生素激素都用不着"
                             r"(?:都|也)?(?:用不着|用不上|不用|不需要))")
 PAST_ZH = re.compile(r"以前|之前|过去|曾经|得过|患过|生过|几年前|前(?:一|两|几|\d)年|\d+年前|去年|早就好了|早好了|已经好了|治好了|痊愈")
@@ -120,6 +121,8 @@ class Concept:
     within_years: Optional[int] = None  # "in the last 5 years": a mention dated earlier than that is a No
     labs: Tuple["Lab", ...] = ()  # values of a lab report that decide ("PLT 62" -> No)
     language: str = "en"
+    # "all in the healthy range": one value out of range is a No, whatever is said of the others
+    any_no: bool = False
 
     def starts(self, text: str) -> bool:
         """True when one of the concept's words begins the text ("swollen nodes" in "no swollen nodes")."""
@@ -183,10 +186,13 @@ class Concept:
             flipped = bool(NEGATION_ZH.search(before[-NEGATION_WINDOW_ZH:])
                            or NEGATION_NEAR_ZH.search(before[-NEGATION_NEAR_WINDOW_ZH:]))
             reassured, past, still = REASSURANCE_ZH.search(after), PAST_ZH.search(clause), STILL_ZH.search(clause)
+            if polarity == "yes" and SUGGESTED_ZH.search(before):
+                return None  # "医生建议做粒子": suggested is not done (what was then done is said apart)
         else:
             flipped = bool(NEGATION.search(" ".join(before.split()[-NEGATION_WINDOW:])))
             reassured, past, still = REASSURANCE.search(after), PAST.search(clause), _STILL.search(clause)
-        if not flipped and self.reassure and reassured:
+        # (in Chinese, "none of it" after a word that already says No leaves it a No: "太贵没打")
+        if not flipped and self.reassure and reassured and (self.language != "zh" or polarity == "yes"):
             flipped = True
         if not flipped and polarity == "yes" and self.now and past and not still:
             flipped = True
@@ -255,7 +261,8 @@ def catalogue(language: str = "en") -> Dict[str, Concept]:
                                  bool(length.get("month_gap")),
                                  tuple(re.compile(word) for word in entry.get("registry") or ()),
                                  bool(entry.get("any_yes")), entry.get("within_years"),
-                                 tuple(_lab(lab) for lab in entry.get("labs") or ()), language)
+                                 tuple(_lab(lab) for lab in entry.get("labs") or ()), language,
+                                 bool(entry.get("any_no")))
     return concepts
 
 

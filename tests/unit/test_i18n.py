@@ -498,3 +498,37 @@ def test_zh7_ages_and_consent(protocol):
     assert answers.read(protocol.by_id["age"], "周岁六十，虚岁六十一", None).answer == 60  # full years count
     assert answers.read(protocol.by_id["age"], "五是三岁", None).answer == 53  # 是 typed for 十
     assert answers.read_consent("要得", None).answer == "yes"
+
+
+# Causes the blind Chinese set zh8 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("particle_implant", "医院推荐做粒子，我们没同意", "no"),  # suggested is not done
+    ("prior_checkpoint", "医生建议过用PD-1，太贵没打", "no"),
+    ("pneumonia", "去年冬天得了肺炎，住院治疗，复查说吸收了", "no"),
+    ("recent_antibiotics", "吃过头孢，三天还是五天记不准了", "not_sure"),
+    ("recent_antibiotics", "牙痛吃了三天消炎药，好了就没吃了", "no"),  # a length stands unless it is itself negated
+    ("recent_antibiotics", "一个月内没吃过抗生素", "no"),  # 一个月内 is the window asked about, not a length
+    ("recent_antibiotics", "吃了7天头孢", "yes"),
+    ("drug_allergy", "我不对什么药过敏", "no"),
+    ("measurable_lesion", "报告写病灶大概3乘2公分", "yes"),
+    ("prior_imrt", "没有做到", "no"), ("recurrence_interval", "没到半年就复发了", "no"),
+    ("ecog", "现在天天自己出门买菜，还接送孙子", "yes"),
+    ("blood_counts", "血小板偏低 其他还好", "no"),  # one count out of range is a No, whatever the rest
+    ("blood_counts", "血红蛋白有点低，白细胞血小板倒是正常的", "no"),
+    ("distant_metastasis", "没有跑到肺啊骨头这些地方", "no"),
+    ("distant_metastasis", "肺上有个结节，还不能确定是不是转移", "not_sure"),
+    ("prior_malignancy", "没有得过其它的癌正", "no"),
+    ("pneumonia", "现在有", "yes"), ("pneumonia", "肺里没毛病", "no"), ("pneumonia", "以前得过肺炎，现在好了", "no"),
+    ("hiv", "艾兹病没有 阴姓", "no"), ("hiv", "查过HIV 阴性", "no"),
+    ("hepatitis", "乙干 丙干都没有", "no"),  # a list, then none of them
+    ("active_infection", "鼻子一直流脓，打针也没见好", "yes"),  # ... but only a list: this is two statements
+    ("needs_antibiotics_steroids", "没得这种毛病", "no"), ("pregnant_lactating", "本人难性", "no"),
+    ("severe_comorbidity", "装过两个支架", "yes"),
+])
+def test_zh8_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh8_consent_in_shanghainese_and_a_question_about_a_stay(protocol):
+    assert answers.read_consent("覅做了，阿拉勿参加", None).answer == "no"
+    assert answers.read(protocol.by_id["neck_dissection"], "颈清要住几天院", None).kind == answers.QUESTION
