@@ -532,3 +532,25 @@ def test_zh8_causes(protocol, criterion, text, answer):
 def test_zh8_consent_in_shanghainese_and_a_question_about_a_stay(protocol):
     assert answers.read_consent("覅做了，阿拉勿参加", None).answer == "no"
     assert answers.read(protocol.by_id["neck_dissection"], "颈清要住几天院", None).kind == answers.QUESTION
+
+
+# Causes the blind Chinese set zh9 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("ecog", "每日自己落街买菜，食饭冲凉都唔使人帮", "yes"),  # Cantonese 唔使 is 不用
+    ("blood_counts", "医生讲血象已经恢复了", "yes"),
+    ("contraception", "我都七十了，这个不适用", "yes"),  # the question says: answer Yes if it does not apply
+    ("consent_capacity", "不识字，也听不明白，签不了", "no"),  # 听不明白 is not a request to explain
+    ("particle_implant", "医生提过粒子，最后没有做啦", "no"),
+    ("prior_malignancy", "甲状腺有结节，还没确定是不是恶性", "not_sure"), ("prior_malignancy", "只有鼻烟癌", "no"),
+    ("other_treatment", "做过其他治疗", "yes"), ("other_treatment", "没做过其他治疗", "no"),
+    ("pneumonia", "肺没问题，莫得肺炎", "no"), ("autoimmune", "有咯", "yes"),
+    ("autoimmune", "这几种病都没有", "no"), ("autoimmune", "有牛皮藓", "yes"),
+    ("hepatitis", "我是大三阳，医生说病毒量有点高", "yes"), ("hepatitis", "乙肝五项都正常", "no"),
+    ("recent_antibiotics", "冇用过", "no"), ("pregnant_lactating", "孩子两岁了，早断奶了", "no"),
+])
+def test_zh9_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh9_consent_in_cantonese():
+    assert answers.read_consent("唔使喇，冇兴趣", None).answer == "no"
