@@ -554,3 +554,22 @@ def test_zh9_causes(protocol, criterion, text, answer):
 
 def test_zh9_consent_in_cantonese():
     assert answers.read_consent("唔使喇，冇兴趣", None).answer == "no"
+
+
+# Causes the blind Chinese set zh10 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("distant_metastasis", "骨头上有个点，医生说还定不了是不是转移", "not_sure"),  # cannot settle yet: never a No
+    ("ecog", "能下床，自己照故自己没问题", "yes"), ("consent_capacity", "能够", "yes"),
+    ("distant_metastasis", "做过PET，没发现其他地方有", "no"),
+    ("particle_implant", "从来没往身体里放过这种东西", "no"),
+    ("particle_implant", "医生建议过粒子，我们想了想没做", "no"),  # a clause ending in not having done it
+    ("other_treatment", "接受过", "yes"), ("autoimmune", "无此病", "no"), ("hiv", "从来没被查出过", "no"),
+    ("prior_checkpoint", "没打过免疫的", "no"), ("drug_allergy", "没有发现过", "no"),
+    ("pregnant_lactating", "没有没有", "no"), ("pregnant_lactating", "对对对", "yes"),  # said twice or thrice
+])
+def test_zh10_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh10_consent():
+    assert answers.read_consent("我现在有空，你问吧", None).answer == "yes"
