@@ -52,7 +52,7 @@ TOPICS = (
     ("skip", r"跳过|不想回答|可以不回答"),
 )
 _TOPICS = tuple((name, re.compile(words)) for name, words in TOPICS)
-_QUESTION_END = re.compile(r"[?？吗呢]\s*$|^(?:什么|为什么|怎么|谁|哪里|哪个|哪些|多少|啥)|(?:什么|啥|哪些|哪个|怎么样|多少)[?？]?\s*$|"
+_QUESTION_END = re.compile(r"[?？吗]\s*$|吗[?？]|是(?:个)?(?:啥|什么)|(?<![都也我他她并绝从还就])(?<=[\u4e00-\u9fff])不[?？]?\s*$|^(?:什么|为什么|怎么|谁|哪里|哪个|哪些|多少|啥)|(?:什么|啥|哪些|哪个|怎么样|多少)[?？]?\s*$|"
                            r"是指|指的是|是什么|有(?:什么|啥)(?:区别|不同|不一样|关系)|(?:区别|不同)(?:在哪|是啥)|"
                            r"(?:多久|多长时间|什么时候|几天|几次|怎么办)[啊呀呢]?$|(?:要|得|需要)\w{0,3}几(?:天|次|个月|周|个星期)|^[^，,]{0,12}?([\u4e00-\u9fff])[不没]\1(?!过|了)[^，,]{0,12}$")
 # "什么药都不过敏", "啥都没有": 什么 / 啥 before 都 / 也 and a negation is "none at all", not a question.
@@ -63,30 +63,31 @@ _WAIT = re.compile(r"^(?:请)?(?:等一?下|等等|稍等|等我|我(?:去|先)?
                    r"让我(?:想想|查查|看看|找找|问问)|我想一想|我查一下)")
 _ACK = re.compile(r"^(?:(?:好的?|好吧|嗯+|恩+|哦+|噢+|知道了|明白了?|收到|了解|谢谢|谢了|行吧?|ok|OK)[\s，,。！!~～.]*)+$")
 
-_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|记录|报告|化验单|单子)|记不住|想不起来|(?:定|确定|肯定|判断|说)不了|(?:还)?没(?:有)?确定|记不(?:太)?准|(?:不能|没法|无法|不敢)(?:确定|肯定)|(?:要|在|继续)观察|没(?:去)?(?:查|检查|看)过?(?:是不是|有没有)|不排除|还没(?:有)?定|没(?:有)?确诊|待查|在观察|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否)|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|不好说|说不好|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
+_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|记录|报告|化验单|单子|身份证|户口本)|记不住|想不起来|没看懂|(?:核磁|MRI|mri|检查|化验|验血|片子|CT|ct)还没(?:做|拍|查)|(?:定|确定|肯定|判断|说)不了|(?:还)?没(?:有)?确定|记不(?:太)?准|(?:不能|没法|无法|不敢)(?:确定|肯定)|(?:要|在|继续)观察|没(?:去)?(?:查|检查|看)过?(?:是不是|有没有)|不排除|还没(?:有)?定|没(?:有)?确诊|待查|在观察|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否)|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|不好说|说不好|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
                     r"可能|也许|或许|大概(?![\d.一二两三四五六七八九十几乘xX×*\s]+(?:cm|mm|厘米|毫米|公分))|好像|似乎|应该是|估计|要问(?:问)?医生|得问(?:问)?医生|问(?:一下|问)医生|问下医生|"
                     r"没查过|还没查|没(?:有)?检查过|等(?:结果|报告)|结果还没|还没出|不太确定|(?<![看听读])不懂|"
                     r"不一定|看情况|有时候.{0,8}有时候|商量(?!过|好)|没想好|还没决定|还没测|没测过|还没(?:去)?(?:检查|拍|查|做检查)")
-_YES = re.compile(r"^(?:我|他|她|我们|俺)?(?:这个月|这段时间|最近|现在|目前|近期|最后|后来|结果)?(?:嗯+|是的?|对的?)?(?:是的?|对的?|有的?|符合|要得|系|系的|能够|(?:用|吃|打|做)了|接受过|治疗过|嗯+|恩+|没错|确实|当然|肯定|会的?|能的?|可以|愿意|同意|行|好的?|完成了|做完了|需要|"
-                  r"(?:用|做|打|吃|得|有|查|放)过(?:的)?|是啊|对啊|有啊|yes|Yes|YES)(?:的|滴|啊|呀|吧|了)?[额呃哈嘛哦噢喔呢咯啦哟喽]?$")
+_YES = re.compile(r"^(?:我|他|她|我们|俺)?(?:这个月|这段时间|最近|现在|目前|近期|最后|后来|结果)?(?:嗯+|是的?|对的?)?(?:是的?|对的?|有的?|符合|要得|系|系的|能够|对头|要的|有嘞|嗯呐|(?:用|吃|打|做)了|接受过|治疗过|嗯+|恩+|没错|确实|当然|肯定|会的?|能的?|可以|愿意|同意|行|好的?|完成了|做完了|需要|"
+                  r"(?:用|做|打|吃|得|有|放)过(?:的)?|是啊|对啊|有啊|yes|Yes|YES)(?:的|滴|啊|呀|吧|了)?[额呃哈嘛哦噢喔呢咯啦哟喽嘞]?$")
 _NO = re.compile(r"^(?:我|他|她|我们|俺)?(?:这个月|这段时间|最近|现在|目前|近期|最后|后来|结果)?(?:肯定|绝对|根本|确实|真的|完全|也|都|还)?(?:(?:从来|从)?(?:没有|没|未|么有|木有|冇|莫)(?:用|做|打|吃|得|有|查|放|输)过?|没有|没|不是|否|无|不|不会|不能|不对|不行|"
                  r"从来没有|从没有?|从未|不用|未|木有|莫有|么有|冇|没有的|没有啊|都没有|没有过|不需要|不要|不符合|呒没|呒得|没得|莫得|冇得|"
                  r"没有的事|没这回事|没那回事|无此(?:病|情况)|没(?:有)?此(?:病|情况)|(?:从来)?没(?:有)?(?:被)?(?:查|检查|发现)出(?:来)?过?|"
                  r"没(?:有)?发现过?|没同意|没答应|拒绝了|冒得|冒有|否认|都不是|唔系|唔是|没(?:有)?(?:做|达|不)?到|"
                  r"no|No|NO)"
-                 r"(?:的|滴|啊|呀|吧|了|过)?(?:这个|这种|那个|这些)?[额呃哈嘛哦噢喔呢咯啦哟喽]?$")
+                 r"(?:的|滴|啊|呀|吧|了|过)?(?:这个|这种|那个|这些)?[额呃哈嘛哦噢喔呢咯啦哟喽嘞]?$")
 # "不需要用这些药", "没有这种病": a No to a question about having or needing something.
 _NONE_OF_THESE = re.compile(r"(?:不需要|不用|没有|没|从没|从来没)(?:用|吃|打|得过|有过|有|得)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的)|"
-                            r"没[^，,。]{0,8}过这(?:种|些|类|个)|"
+                            r"没[^，,。]{0,8}过(?:这|那)(?:种|些|类|个)|没(?:有)?(?:什么|啥)?(?:病)?(?:要|需要)用这(?:些|种|类)|"
                             r"(?:这些|这几种|这几样|这种|这类|上面的?)(?:病|药|情况)?(?:都|也)(?:没有|没|冇)")
 # Recovered, said anywhere in the reply ("上周有感染，吃了药已经好了"): for questions about now, it is past.
 # "我们考虑了一下没做": a clause that ends in not having done it, for a question about having had something
-_DID_NOT = re.compile(r"(?:没有|没|未|冇)(?:做|用|打|吃|放|接受|上)(?:过)?[啦了的呢]?$")
+_DID_NOT = re.compile(r"(?:没有|没|未|冇)(?:做|用|打|吃|放|接受|上|弄|搞)(?:过)?[啦了的呢]?$")
 _RECOVERED = re.compile(r"(?:已经)?吸收了|不(?:咳|烧)了|退烧了|已经好了|治好了|痊愈|控制住了|早就好了|已经没事了|已经消了|就好了|现在(?:都|已经)?(?:没事|好了)")
 # A result said after a comma belongs to the test before it ("查过HIV抗体，阴性").
 _RESULT_AFTER_COMMA = re.compile(r"[，,\s]\s*(?=(?:结果)?(?:是|都是)?(?:阴性|阳性|正常|没问题|不正常|异常))")
 _NOT_EVEN_ONE = re.compile(r"(?<![\d一二三四五六七八九十])(?:一|1)(?:个|项|点|次|颗|片|种|样|条)([^，,。！!？?\s]{1,6}?)(?:都|也)(?:没有|没)")
 _LIST_THEN_NONE = re.compile(r"^([^\s，,了]{1,6})[\s，,]+(?=[^\s，,了]{1,6}(?:都|也)(?:没有|没|不是)[的啊呀。.!！]*$)")
+_LAB_RECOVERED = re.compile(r"恢复|回到正常|回升|升上来|升回")
 _OTHERS_FINE = re.compile(r"^(?:其他|其它|别的|其余)")
 _CLAUSE = re.compile(r"[，,。.；;！!？?\s]+")
 
@@ -108,7 +109,8 @@ MEDICAL_WORDS = ("正常", "阴性", "阳性", "癌症", "肿瘤", "手术", "�
                  "冷冻", "消融", "疫苗", "特瑞普利", "卡瑞利珠", "信迪利", "替雷利珠", "帕博利珠", "纳武利尤", "单抗",
                  "拓益", "艾瑞卡", "可瑞达", "欧狄沃", "达伯舒", "百泽安", "照顾", "自理", "颈清", "甲状腺", "肿块",
                  "磁共振", "地塞米松", "泼尼松", "慢阻肺", "转氨酶", "病灶", "乳腺", "青霉素", "理解", "签字", "家务",
-                 "心脏病", "过敏史", "男性", "艾滋病", "血小板", "鼻咽癌")
+                 "心脏病", "过敏史", "男性", "艾滋病", "血小板", "鼻咽癌", "乳腺癌",
+                 "甲状腺癌", "肺癌", "胃癌", "肝癌", "肠癌", "发炎", "肺气肿", "原位癌")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,5}")
 _HAN = re.compile(r"[\u4e00-\u9fff]*")
 
@@ -220,7 +222,11 @@ def sounds_right(text: str) -> str:
     while i < len(text):
         for size in (4, 3, 2):
             piece = text[i:i + size]
-            if len(piece) == size and _HAN_RUN.fullmatch(piece) and piece not in words:
+            if piece in words:  # a medical word written right is kept whole (原位癌 is not 原胃癌)
+                out.append(piece)
+                i += size
+                break
+            if len(piece) == size and _HAN_RUN.fullmatch(piece):
                 word = next((known[k] for k in sorted(_keys(piece)) if k in known), None)
                 # a slip changes a character or two, never the whole word: one must stay in its place
                 if (word and any(a == b for a, b in zip(piece, word))
@@ -277,6 +283,8 @@ def is_question(text: str) -> bool:
     said = normalize(text)
     if polar(re.sub(r"[呢啊呀]+[?？]?$", "", said)) and not re.search(r"吗[?？]?$", said):
         return False  # "没有呢", "有啊"
+    if re.search(r"呢[?？]?\s*$", said) and (len(said) <= 4 or re.search(r"什么|怎么|哪|谁|多少|几|为什么|啥|还是", said)):
+        return True  # "你呢", "然后呢", "要多久呢"; but "还在喂奶呢" is a statement
     if _NONE_AT_ALL.search(said) and not re.search(r"[?？吗呢]\s*$", said):
         return False
     asks = re.search(r"什么|怎么|多少|几|谁|哪|为|吗|呢|啥|是否", said)
@@ -387,7 +395,7 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
                     and not re.search(r"去年|今年|最近(?!\s*\d+\s*年)|这(?:个)?月|上个月|\d+\s*个月|[1-5]\s*年(?:以)?前", said))
     # "乙肝 丙肝都没有": items with a space or comma between them, then 都没有, are one list
     said = _LIST_THEN_NONE.sub(r"\1、", said)
-    signals, others_fine = set(), set()
+    signals, others_fine, last = set(), set(), None
     for clause in (c for c in _CLAUSE.split(said) if c):
         found = concept.read_clause(clause) if concept else None
         if found == "yes" and (recovered or long_ago):
@@ -399,12 +407,14 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
             signals.add(found)
             if _OTHERS_FINE.match(clause):
                 others_fine.add(found)
+            last = found
     if labs:
         signals.add(labs)
     if len(signals) > 1 and len(others_fine) == 1 and concept and concept.any_no:
         signals -= others_fine  # "血小板偏低，其他还好": what is named decides, not "the rest"
     if len(signals) > 1 and concept and concept.any_no:
-        signals = {"no"}
+        # "白细胞掉到2点几，打了升白针，现在恢复正常了": a value that came back, said last, is where it stands
+        signals = {"yes"} if last == "yes" and _LAB_RECOVERED.search(said) else {"no"}
     if len(signals) > 1 and concept and concept.any_yes:
         signals = {"yes"}
     if len(signals) == 1:
@@ -412,11 +422,27 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     return "conflict" if signals else None
 
 
+_NUMERAL_SOUNDS = {"yi": "一", "er": "二", "san": "三", "si": "四", "wu": "五", "liu": "六", "qi": "七", "ba": "八",
+                   "jiu": "九", "shi": "十"}
+_APPROXIMATE_AGE = re.compile(r"好几|[十\d]多岁?|来岁|左右|大概|差不多|快[一二三四五六七八九十\d]|将近|出头|上下|几岁")
+
+
+def _plain_sound(char: str) -> str:
+    return pinyin(char, style=Style.NORMAL)[0][0]
+
+
 def read_age(text: str, this_year: int):
     """(age, birth year or None) from a Chinese reply to the age question, or None; "several" when it
     names more than one."""
-    # "四是九岁": 是 typed for 十 (both shi)
-    said = digits(re.sub(r"([一二三四五六七八九])是([一二三四五六七八九])(?=岁)", r"\1十\2", normalize(text)))
+    # "四是九岁", "四十屋岁": a character typed for a numeral that sounds the same, between numerals or before 岁
+    said = normalize(text)
+    said = re.sub(r"(?<=[一二三四五六七八九十])([\u4e00-\u9fff])(?=[一二三四五六七八九]?岁)",
+                  lambda m: _NUMERAL_SOUNDS.get(_plain_sound(m.group(1)), m.group(1)), said)
+    if _APPROXIMATE_AGE.search(said):
+        return None  # "六十好几", "五十多岁", "快六十了": not an age to record; ask for the number
+    said = digits(said)
+    if re.search(r"\d[^\d\s，,。岁周虚]{1,2}岁", said):
+        return None  # something between the number and 岁 that was not read: ask again
     full = {int(a or b) for a, b in re.findall(r"周岁\s*(\d{1,3})|(\d{1,3})\s*周岁", said)}
     if len(full) == 1:  # the age in full years counts, not the traditional one (虚岁) said beside it
         return full.pop(), None
@@ -446,7 +472,7 @@ def consent(text: str) -> Optional[str]:
     if re.search(r"(?:勿|弗|覅|唔)(?:参加|做|弄|要|想|使)|覅|冇(?:兴趣|时间|空)|不想|(?<!要)不要|不用了?|不参加|不做|算了|(?:以后|晚点|晚些|改天|回头|有空)再|下次|没兴趣|不感兴趣|不需要|"
                  r"不方便|没空|没时间", said):
         return "no"
-    if re.search(r"^(?:好的?|好啊|可以|行|开始|开始吧|愿意|同意|没问题|嗯+|是的?|对|来吧|OK|ok)|开始|愿意|同意|参加|准备好|"
+    if re.search(r"(?:就|开始)?弄吧|^(?:好的?|好啊|可以|行|开始|开始吧|愿意|同意|没问题|嗯+|是的?|对|来吧|OK|ok)|开始|愿意|同意|参加|准备好|"
                  r"可以(?:答|回答|问)|来吧|答吧|(?:你)?问吧|现在(?:就)?(?:答|开始|做)|正好有空", said):
         return "yes"
     clause = _CLAUSE.split(said)[0] if said else ""

@@ -44,7 +44,7 @@ NEGATION_ZH = re.compile(r"(?:没有|没(?!多久|过多久|想到)|么有|木�
                          # "看不到", "查不出": a search that found nothing
                          r"(?:看|查|找|测|摸|见|量|发现|检查)不(?:到|见|出|着))")
 SUGGESTED_ZH = re.compile(r"(?:建议|推荐|提议|劝|提过|说过要|让(?:我|我们|他|她)?(?:做|用|打))(?:过)?[^，,。；;]{0,6}$")
-NEGATION_WINDOW_ZH = 8  # characters: "没有查到远处有转移"
+NEGATION_WINDOW_ZH = 10  # characters: "没有查到远处有转移"
 # 不 negates only what it stands right before (不是肺炎, 不会); further back it is mostly "can't" inside a verb
 # (吃不消, 受不了) and says nothing about the word.
 NEGATION_NEAR_ZH = re.compile(r"不(?![久少过错断同到])")

@@ -573,3 +573,49 @@ def test_zh10_causes(protocol, criterion, text, answer):
 
 def test_zh10_consent():
     assert answers.read_consent("我现在有空，你问吧", None).answer == "yes"
+
+
+# Causes the blind Chinese set zh11 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("consent_capacity", "有些地方不太明白，签字能签", None),  # partly not understood: asked again, never a Yes
+    ("blood_counts", "白细胞掉到2点几，打了升白针，现在已经恢复正常了", "yes"),  # came back, said last
+    ("blood_counts", "血小板恢复了，白细胞还是低", "no"),
+    ("particle_implant", "从来没往身体里放过那种粒子", "no"),
+    ("hepatitis", "不是活动性的，病毒量测不出来", "no"),
+    ("prior_imrt", "嗯呐 都做全了", "yes"), ("recurrence_interval", "对头", "yes"),
+    ("measurable_lesion", "核磁做了 没看见啥东西", "no"),
+    ("measurable_lesion", "核磁还没做呢，约了下周", "not_sure"),
+    ("ecog", "身体还中，白天在院里溜达，就是重活干不了", "yes"),  # heavy work is not asked about
+    ("blood_counts", "没看懂那张单子", "not_sure"),
+    ("distant_metastasis", "全身都查了，肺肝骨头都干净", "no"),
+    ("particle_implant", "医生提过粒子，后来没弄", "no"),
+    ("prior_malignancy", "别的地方都没长过瘤子", "no"), ("prior_malignancy", "两年前得过乳腺爱", "yes"),
+    ("prior_malignancy", "三年前宫颈原位癌做了锥切，别的没有", "no"),  # a word written right is kept (not 原胃癌)
+    ("active_infection", "嗓子发言一直不好，反而更重了", "yes"),
+    ("pneumonia", "肺上拍片子干干净净的", "no"), ("pneumonia", "不是肺炎，就是普通感冒咳嗽", "no"),
+    ("autoimmune", "就有点高血压，别的没啥毛病", "no"), ("hiv", "查过，阴性", "no"),
+    ("needs_antibiotics_steroids", "要的", "yes"), ("needs_antibiotics_steroids", "现在没什么病要用这些药", "no"),
+    ("needs_antibiotics_steroids", "正在吃头孢", "yes"), ("drug_allergy", "用药以后起了一身疹子", "yes"),
+    ("drug_allergy", "我就是对海鲜过敏，药从来没过敏过", "no"), ("pregnant_lactating", "还在喂奶呢", "yes"),
+    ("severe_comorbidity", "有嘞 心脏不行", "yes"), ("severe_comorbidity", "心脏肺都挺好，血糖高点，控制得还行", "no"),
+    ("severe_comorbidity", "有肺起肿，走两步就喘", "yes"),
+])
+def test_zh11_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+@pytest.mark.parametrize("text,age", [
+    ("今年四十屋岁", 45), ("四是九岁", 49),  # a character that sounds like the numeral
+    ("五十多岁", None), ("快六十了", None),  # not an exact age: asked for the number, never recorded
+    ("六十好几了，得看身份证", "not_sure"), ("五十二岁", 52), ("十八岁", 18),
+])
+def test_zh11_ages(protocol, text, age):
+    assert answers.read(protocol.by_id["age"], text, None).answer == age
+
+
+@pytest.mark.parametrize("criterion,text", [
+    ("age", "年龄有限制吗？超过60还能参加不"), ("neck_dissection", "颈清是个啥手术 疼不"),
+    ("needs_antibiotics_steroids", "消炎药算抗生素不"), ("pregnant_lactating", "你呢"),
+])
+def test_zh11_questions_record_nothing(protocol, criterion, text):
+    assert answers.read(protocol.by_id[criterion], text, None).kind == answers.QUESTION
