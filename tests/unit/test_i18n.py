@@ -619,3 +619,15 @@ def test_zh11_ages(protocol, text, age):
 ])
 def test_zh11_questions_record_nothing(protocol, criterion, text):
     assert answers.read(protocol.by_id[criterion], text, None).kind == answers.QUESTION
+
+
+# Causes the blind Chinese set zh12 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("ecog", "不太下得了床，多半时间躺着", "no"),  # 不太 negates the verb after it
+    ("ecog", "不太能干活", "no"), ("measurable_lesion", "看不到", "no"), ("ecog", "每天自己买汰烧", "yes"),
+    ("autoimmune", "查过抗体有点阳性，医生也没说是啥病", "not_sure"),  # a doctor who has not said what it is
+    ("severe_comorbidity", "装了心脏之架，一走路就胸闷", "yes"),
+    ("severe_comorbidity", "血压有点高，吃药控制，别的没病", "no"),
+])
+def test_zh12_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
