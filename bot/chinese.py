@@ -13,7 +13,7 @@ import unicodedata
 import warnings
 from datetime import date
 from functools import lru_cache
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 from itertools import islice, product
 
@@ -133,14 +133,18 @@ def _keys(word: str):
 _PARTICLES = set("了的着吗呢吧啊得地是有不没也都就还很")
 
 
-@lru_cache(maxsize=1)
-def _homophones() -> Dict[str, str]:
-    """Sound -> medical word (a sound two of them share is left out)."""
+@lru_cache(maxsize=None)
+def _by_sound(words: Tuple[str, ...]) -> Dict[str, str]:
+    """Sound -> word (a sound two of them share is left out)."""
     by_sound: Dict[str, set] = {}
-    for word in MEDICAL_WORDS:
+    for word in words:
         for sound in _keys(word):
             by_sound.setdefault(sound, set()).add(word)
     return {sound: found.pop() for sound, found in by_sound.items() if len(found) == 1}
+
+
+def _homophones() -> Dict[str, str]:
+    return _by_sound(MEDICAL_WORDS)
 
 
 # A syllable typed in pinyin where the keyboard did not turn it into a character ("没有fei炎"): put back when,
@@ -186,14 +190,6 @@ def _slipped(key: str):
             yield key[:i] + key[i + 1] + key[i] + key[i + 2:]
 
 
-@lru_cache(maxsize=1)
-def _answer_sounds() -> Dict[str, str]:
-    by_sound: Dict[str, set] = {}
-    for word in ANSWER_WORDS:
-        for sound in _keys(word):
-            by_sound.setdefault(sound, set()).add(word)
-    return {sound: found.pop() for sound, found in by_sound.items() if len(found) == 1}
-
 
 def _answer_slip(reply: str) -> str:
     """A whole reply that is a slip for one of ANSWER_WORDS, put back ("美有" -> "没有"); else the reply."""
@@ -202,7 +198,7 @@ def _answer_slip(reply: str) -> str:
         core, end = core[:-1], core[-1]
     if not (2 <= len(core) <= 4 and _HAN_RUN.fullmatch(core)) or core in ANSWER_WORDS or core in PHRASES_DICT:
         return reply
-    known = _answer_sounds()
+    known = _by_sound(ANSWER_WORDS)
     for key in sorted(_keys(core)):
         word = next((known[k] for k in (key, *_slipped(key)) if k in known), None)
         if word and len(word) == len(core) and any(a == b for a, b in zip(core, word)):
