@@ -631,3 +631,34 @@ def test_zh11_questions_record_nothing(protocol, criterion, text):
 ])
 def test_zh12_causes(protocol, criterion, text, answer):
     assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+# Causes the blind Chinese set zh13 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("drug_allergy", "过敏体质，好几种药都过敏，记不全了", "not_sure"),
+    ("prior_imrt", "以前在县里放的疗，是普通放疗，不是调强的", "no"),
+    ("recurrence_interval", "19年5月放疗结束，去年2月发现复发", "yes"),  # a two-digit year with a month
+    ("recurrence_interval", "21年3月做完放疗，21年6月就复发了", "no"),
+    ("measurable_lesion", "没显示", "no"), ("distant_metastasis", "没说过", "no"),
+    ("other_treatment", "吃过中药，这个算不算", "not_sure"),  # a statement, then "does it count": unknown
+    ("pneumonia", "前几天查出来肺言，正在吃药", "yes"),  # 肺炎 and 肺癌 must not share a sound
+    ("autoimmune", "患有", "yes"), ("autoimmune", "你说的那几种病都没有", "no"), ("hiv", "莫得这个病", "no"),
+    ("severe_comorbidity", "心电图正常，肺功能也还行，血糖有点高", "no"),
+])
+def test_zh13_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh13_ages_questions_and_consent(protocol):
+    assert answers.read(protocol.by_id["age"], "虚岁七十 周岁69", None).answer == 69
+    assert answers.read(protocol.by_id["other_treatment"], "吃过中药算不算", None).kind == answers.QUESTION
+    assert answers.read_consent("我妈在住院 等她出院了再弄吧 今天先不答", None).answer == "no"
+    assert answers.read_consent("我现在有时间，能答", None).answer == "yes"
+
+
+def test_no_two_medical_words_share_a_sound():
+    from bot.chinese import MEDICAL_WORDS, _keys
+    sounds = {}
+    for word in MEDICAL_WORDS:
+        for sound in _keys(word):
+            assert sounds.setdefault(sound, word) == word, f"{word} and {sounds[sound]} both sound like {sound}"
