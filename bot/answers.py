@@ -602,6 +602,8 @@ def _read_chinese(criterion: Criterion, text: str, today: Optional[datetime.date
     said = chinese.read_yes_no(criterion, text)
     if said == "conflict":
         return Reading(UNCLEAR, detail=CONFLICT)
+    if said in ("yes", "no") and chinese.doubtful(text):  # a question or a "but" beside it: read back first
+        return Reading(GUESS, said)
     return Reading(ANSWER, said) if said else Reading(UNCLEAR, detail=YES_OR_NO)
 
 

@@ -54,7 +54,7 @@ TOPICS = (
 _TOPICS = tuple((name, re.compile(words)) for name, words in TOPICS)
 _QUESTION_END = re.compile(r"[?？吗]\s*$|吗[?？]|(?<!说)(?<!讲)(?<!知道)(?<!清楚)是(?:个)?(?:啥|什么)|(?<![都也我他她并绝从还就])(?<=[\u4e00-\u9fff])不[?？]?\s*$|^(?:什么|为什么|怎么|谁|哪里|哪个|哪些|多少|啥)|(?:什么|啥|哪些|哪个|怎么样|多少)[?？]?\s*$|"
                            r"是指|指的是|是什么|有(?:什么|啥)(?:区别|不同|不一样|关系)|(?:区别|不同)(?:在哪|是啥)|"
-                           r"(?:多久|多长时间|什么时候|几天|几次|怎么办)[啊呀呢]?$|(?:要|得|需要)\w{0,3}几(?:天|次|个月|周|个星期)|^[^，,]{0,12}?([\u4e00-\u9fff])[不没]\1(?!过|了)[^，,]{0,12}$")
+                           r"(?:多久|多长时间|什么时候|几天|几次|怎么办)[啊呀呢]?$|(?:要|得|需要|住)\w{0,3}几(?:天|次|个月|周|个星期)|(?<=[\u4e00-\u9fff])(?<![我他她你侬伊])伐(?=[\s，,？?]|$)|^[^，,]{0,12}?([\u4e00-\u9fff])[不没]\1(?!过|了)[^，,]{0,12}$")
 # "什么药都不过敏", "啥都没有": 什么 / 啥 before 都 / 也 and a negation is "none at all", not a question.
 _NONE_AT_ALL = re.compile(r"(?:什么|啥|哪)\w{0,4}(?:都|也)(?:不|没)")
 
@@ -63,7 +63,7 @@ _WAIT = re.compile(r"^(?:请)?(?:等一?下|等等|稍等|等我|我(?:去|先)?
                    r"让我(?:想想|查查|看看|找找|问问)|我想一想|我查一下)")
 _ACK = re.compile(r"^(?:(?:好的?|好吧|嗯+|恩+|哦+|噢+|知道了|明白了?|收到|了解|谢谢|谢了|行吧?|ok|OK)[\s，,。！!~～.]*)+$")
 
-_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|记录|报告|化验单|单子|身份证|户口本)|记不住|想不起来|记不全|[，,\s](?:这个|这|那个|那)算不算|没看懂|(?:核磁|MRI|mri|检查|化验|验血|片子|CT|ct)还没(?:做|拍|查)|(?:定|确定|肯定|判断|说)不了|(?:还)?没(?:有)?确定|记不(?:太)?准|(?:不能|没法|无法|不敢)(?:确定|肯定)|(?:要|在|继续)观察|没(?:去)?(?:查|检查|看)过?(?:是不是|有没有)|不排除|还没(?:有)?定|没(?:有)?确诊|待查|在观察|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否|是(?:个)?(?:啥|什么))|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|不好说|说不好|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
+_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|记录|报告|化验单|单子|身份证|户口本)|记不住|想不起来|记不全|[，,\s](?:这个|这|那个|那)算不算|没看懂|(?:核磁|MRI|mri|检查|化验|验血|片子|CT|ct)还没(?:做|拍|查)|(?:定|确定|肯定|判断|说)不了|(?:还)?没(?:有)?确定|记不(?:太)?准|(?:不能|没法|无法|不敢)(?:确定|肯定)|(?:要|在|继续)观察|没(?:去)?(?:查|检查|看)过?(?:是不是|有没有)|不排除|还没(?:有)?定|没(?:有)?确诊|待查|在观察|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否|是(?:个)?(?:啥|什么))|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|不好说|说不好|不好(?:确定|判断|讲)|待观察|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
                     r"可能|也许|或许|大概(?![\d.一二两三四五六七八九十几乘xX×*\s]+(?:cm|mm|厘米|毫米|公分))|好像|似乎|应该是|估计|要问(?:问)?医生|得问(?:问)?医生|问(?:一下|问)医生|问下医生|"
                     r"没查过|还没查|没(?:有)?检查过|等(?:结果|报告)|结果还没|还没出|不太确定|(?<![看听读])不懂|"
                     r"不一定|看情况|有时候.{0,8}有时候|商量(?!过|好)|没想好|还没决定|还没测|没测过|还没(?:去)?(?:检查|拍|查|做检查)")
@@ -76,7 +76,7 @@ _NO = re.compile(r"^(?:我|他|她|我们|俺)?(?:这个月|这段时间|最近|
                  r"no|No|NO)"
                  r"(?:的|滴|啊|呀|吧|了|过)?(?:这个|这种|那个|这些)?[额呃哈嘛哦噢喔呢咯啦哟喽嘞]?$")
 # "不需要用这些药", "没有这种病": a No to a question about having or needing something.
-_NONE_OF_THESE = re.compile(r"(?:不需要|不用|没有|没|从没|从来没|莫得|冒得|冇)(?:用|吃|打|得过|有过|有|得)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的)|"
+_NONE_OF_THESE = re.compile(r"(?:别的|其他|其它)(?:病|的|什么)?(?:都|也)(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做)?过?$|(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做)?过?(?:别的|其他|其它)(?:病|药|的|什么)?$|(?:不需要|不用|没有|没|从没|从来没|莫得|冒得|冇)(?:用|吃|打|得过|有过|有|得)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的)|"
                             r"没[^，,。]{0,8}过(?:这|那)(?:种|些|类|个)|没(?:有)?(?:什么|啥)?(?:病)?(?:要|需要)用这(?:些|种|类)|"
                             r"(?:这些|这几种|这几样|这种|这类|那几种|那些|那种|上面的?)(?:病|药|情况)?(?:都|也)(?:没有|没|冇)")
 # Recovered, said anywhere in the reply ("上周有感染，吃了药已经好了"): for questions about now, it is past.
@@ -87,7 +87,7 @@ _RECOVERED = re.compile(r"(?:已经)?吸收了|不(?:咳|烧)了|退烧了|已�
 _RESULT_AFTER_COMMA = re.compile(r"[，,\s]\s*(?=(?:结果)?(?:是|都是)?(?:阴性|阳性|正常|没问题|不正常|异常))")
 _NOT_EVEN_ONE = re.compile(r"(?<![\d一二三四五六七八九十])(?:一|1)(?:个|项|点|次|颗|片|种|样|条)([^，,。！!？?\s]{1,6}?)(?:都|也)(?:没有|没)")
 _LIST_THEN_NONE = re.compile(r"^([^\s，,了]{1,6})[\s，,]+(?=[^\s，,了]{1,6}(?:都|也)(?:没有|没|不是)[的啊呀。.!！]*$)")
-_LAB_RECOVERED = re.compile(r"恢复|回到正常|回升|升上来|升回")
+_LAB_RECOVERED = re.compile(r"(?<![没未不])(?<!没有)(?:恢复|回到正常|回升|升上来|升回|(?:复查|再查|又查)\w{0,4}正常|已经正常)")
 _OTHERS_FINE = re.compile(r"^(?:其他|其它|别的|其余)")
 _CLAUSE = re.compile(r"[，,。.；;！!？?\s]+")
 
@@ -244,8 +244,27 @@ _RANGE = re.compile(rf"(?<![{_NUMERALS}十零〇两百千])([{_NUMERALS}两])([{
                     rf"(?=个|天|周|年(?!的|生|出生|人)|岁|次|月|星期|礼拜|公分|厘米|(十))")
 
 
+# Words with a numeral in them that are not numbers (不一定, 一直, 一样, 四期): cn2an would make 不一定 into
+# 不1定 and hide the hedge, so they are kept out of its way.
+_NOT_NUMBERS = re.compile(r"一(?:直|定|样|下|起|切|般|些|会|边|向|旦|致|再|律|概|时|贯|并|阵|番|口气|方面|块|同|道|天到晚|"
+                          r"半|圈|步|度|辈子|身|家|共|点点|点儿|点(?![零〇一二两三四五六七八九十\d几]))|"
+                          r"(?:统|万|唯|不|同|专|逐)一|第[一二三四五六七八九十]|[一二两三四]次放疗|[二三四]期|两对半|"
+                          r"[大小][三3]阳|十分|万分|乱七八糟|七七八八|一五一十|三番五次|不三不四")
+
+
 def digits(text: str) -> str:
     """Chinese numerals turned into digits ("五十二岁" -> "52岁", "一九七零年" -> "1970年")."""
+    kept: list = []
+
+    def keep(m: re.Match) -> str:
+        kept.append(m.group(0))
+        return chr(0xE000 + len(kept) - 1)
+
+    text = _NOT_NUMBERS.sub(keep, text)
+    return re.sub("[\ue000-\ue0ff]", lambda m: kept[ord(m.group(0)) - 0xE000], _digits(text)) if kept else _digits(text)
+
+
+def _digits(text: str) -> str:
     def as_range(m: re.Match) -> str:
         low, high, tens = m.group(1), m.group(2), m.group(3) or ""
         if _VALUE[high] != _VALUE[low] + 1:
@@ -259,6 +278,20 @@ def digits(text: str) -> str:
             return cn2an.transform(text, "cn2an")
     except (ValueError, KeyError, IndexError):
         return text
+
+
+# A reply that asks something or turns on a "but" ("字能签，就是…看不懂") may carry more than the answer read from
+# it: the answer is read back ("想确认一下：…？") and counts only when the volunteer confirms it.
+_DOUBT = re.compile(r"[?？]|(?<=[\u4e00-\u9fff])[吗伐](?=[\s，,。！!]|$)|什么|啥|怎么|为什么|哪|(?:多少|(?<![好十点\d一二三四五六七八九两])几)[^，,。\s]{0,2}[?？呢]?$|"
+                    r"(?<![没不])(.)[不没]\1|但|不过(?!敏)|可是|然而|[，,\s]就是(?!这样|的|啊|呀)")
+# ... but "没什么", "没啥", "什么都没有" say "nothing", and ask nothing
+_NOTHING = re.compile(r"(?:没|无|不)[^，,。？?\s]{0,5}?(?:什么|啥)(?![^，,。\s]{0,6}[?？吗])|" + _NONE_AT_ALL.pattern)
+
+
+def doubtful(text: str) -> bool:
+    """True when a reply read as a yes or no also asks something or says "but": read back before it counts."""
+    said = _NOTHING.sub("", normalize(text))
+    return bool(_DOUBT.search(said))
 
 
 def is_hedged(text: str) -> bool:
@@ -375,8 +408,8 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     if length:
         return length
     labs = concepts.concept(criterion.concept).read_labs(said.lower()) if criterion.concept else None
-    if labs == "no":  # a lab value out of range ("PLT 45"): read back before it counts
-        return "no"
+    if labs == "no" and not _LAB_RECOVERED.search(said):  # a lab value out of range ("PLT 45"): read back
+        return "no"  # before it counts (unless it came back since: the clauses below weigh that)
     # ... unless what stands before it is a plain answer of its own ("没有，都是阴性")
     said = _RESULT_AFTER_COMMA.sub(lambda m: m.group(0) if _decided(_CLAUSE.split(said[:m.start()])[-1]) else "",
                                    said)

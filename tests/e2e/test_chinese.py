@@ -80,6 +80,18 @@ def test_a_chinese_knock_out_is_read_back_then_explained_kindly(chat):
     assert_chinese(chat)
 
 
+def test_a_chinese_answer_with_a_but_is_read_back_before_it_counts(chat):
+    begin_in_chinese(chat)
+    chat.say("五十二岁")
+    chat.say("没有查出转移，不过脖子上的淋巴结有点大")  # a No, with a "but" after it
+    assert "确认一下" in chat.texts and "distant_metastasis" not in chat.slots()["screening_answers"]
+    assert chat.slots()["current_criterion"] == "distant_metastasis"
+    assert_chinese(chat)
+    chat.say("对的")
+    assert chat.slots()["screening_answers"]["distant_metastasis"]["answer"] == "no"
+    assert chat.slots()["current_criterion"] != "distant_metastasis"
+
+
 def test_two_chinese_not_sure_answers_need_review(chat):
     begin_in_chinese(chat)
     answer_in_chinese(chat, {"hiv": "不知道", "hepatitis": "要问医生"})

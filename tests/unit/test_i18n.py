@@ -662,3 +662,42 @@ def test_no_two_medical_words_share_a_sound():
     for word in MEDICAL_WORDS:
         for sound in _keys(word):
             assert sounds.setdefault(sound, word) == word, f"{word} and {sounds[sound]} both sound like {sound}"
+
+
+# Causes the blind Chinese set zh14 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    # cn2an made 不一定 into 不1定 and hid the hedge; words like 一直, 一般, 四期 are not numbers
+    ("consent_capacity", "签名没问题，可是专业的内容我不一定能明白", "not_sure"),
+    ("recurrence_interval", "放疗后肿瘤一直没消下去", "no"),
+    ("distant_metastasis", "医生说已经四期了", "yes"),
+    ("distant_metastasis", "肺上有个小结节，还要观察，目前不好判断", "not_sure"),
+    ("blood_counts", "上个月血小板掉到50多，后来复查已经正常了", "yes"),  # a count that came back, said last
+    ("blood_counts", "白细胞掉到2点几，现在还没恢复", "no"),
+    ("particle_implant", "碘粒子从来没放过，就做了放化疗", "no"),
+    ("particle_implant", "有医生说可以植入粒子，我们考虑以后没做", "no"),  # suggested is not done
+    ("prior_malignancy", "除了这个病，别的都没得过", "no"), ("prior_malignancy", "除了鼻咽癌没长过其他的", "no"),
+])
+def test_zh14_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh14_wu_question_particle_and_numbers(protocol):
+    from bot.chinese import digits
+    assert answers.read(protocol.by_id["neck_dissection"], "开刀要住院伐", None).kind == answers.QUESTION
+    assert answers.read(protocol.by_id["neck_dissection"], "颈部清扫做过的", None).answer == "yes"
+    assert digits("不一定，一般一天三次") == "不一定，一般1天3次"
+    assert digits("一点五厘米，白细胞一点几") == "1.5厘米，白细胞1点几"
+
+
+@pytest.mark.parametrize("criterion,text,doubt", [
+    # a yes or no beside a question or a "but" is read back before it counts ...
+    ("neck_dissection", "颈部清扫做过，不过是在外地做的", True), ("ecog", "能自己走路，但是上楼很吃力", True),
+    ("consent_capacity", "能看懂也能签，就是眼睛不太好", True),
+    # ... a plain one, or "nothing at all", is recorded
+    ("hiv", "没有", False), ("drug_allergy", "不过敏", False), ("drug_allergy", "没发现对什么药过敏", False),
+    ("autoimmune", "银屑病十几年了", False), ("severe_comorbidity", "没啥大病", False), ("hiv", "没有没有", False),
+])
+def test_chinese_answer_with_a_question_or_but_is_read_back(protocol, criterion, text, doubt):
+    reading = answers.read(protocol.by_id[criterion], text, None)
+    assert reading.kind == (answers.GUESS if doubt else answers.ANSWER), reading
+    assert reading.answer in ("yes", "no")
