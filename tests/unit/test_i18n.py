@@ -701,3 +701,19 @@ def test_chinese_answer_with_a_question_or_but_is_read_back(protocol, criterion,
     reading = answers.read(protocol.by_id[criterion], text, None)
     assert reading.kind == (answers.GUESS if doubt else answers.ANSWER), reading
     assert reading.answer in ("yes", "no")
+
+
+# Causes the blind Chinese set zh15 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("prior_checkpoint", "医生推荐过免疫治疗", None),  # a suggestion alone says nothing either way
+    ("prior_checkpoint", "医生建议用PD-1，后来在外院打了4针", "yes"),
+    ("recent_antibiotics", "前三个星期用过两天头孢，后来没再用", "no"),  # 前三个星期 is when, not how long
+    ("active_infection", "上周烧到39度，现在早就退了", "no"),
+    ("autoimmune", "腰椎病，医生说是退行性的", "no"), ("prior_malignancy", "乳腺上有个结节，活检是良性", "no"),
+    ("consent_capacity", "她不识几个字，自己签不了", "no"), ("contraception", "六十好几了，避孕这事用不着", "yes"),
+    ("drug_allergy", "用了好多次头孢，没有任何不良反应", "no"), ("hiv", "抽过血的，不过结果没问", "not_sure"),
+    ("needs_antibiotics_steroids", "啥药都没在吃", "no"), ("pneumonia", "就是有点咳，没有肺炎", "no"),
+    ("prior_imrt", "放了33次，医生说一共70个GY", "yes"), ("recurrence_interval", "是的，隔了很多年才又长出来", "yes"),
+])
+def test_zh15_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
