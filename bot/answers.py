@@ -371,6 +371,7 @@ def confirmation(text: str) -> Optional[str]:
     stripped = (text or "").strip()
     if stripped in BUTTON_ANSWERS:
         return BUTTON_ANSWERS[stripped]
+    stripped = chinese.from_pinyin(stripped)  # "dui de" typed without a Chinese keyboard
     if _chinese(stripped):
         return chinese.confirmation(stripped)
     cleaned = normalize(stripped)
@@ -554,6 +555,7 @@ def read(criterion: Criterion, text: str, intent: Optional[str] = None, confiden
     stripped = (text or "").strip()
     if stripped in BUTTON_ANSWERS:
         return Reading(ANSWER, BUTTON_ANSWERS[stripped], typed=False)
+    stripped = chinese.from_pinyin(stripped)  # "kang sheng su mei yong" typed without a Chinese keyboard
     if len(stripped) > MAX_ANSWER_CHARS:
         return Reading(UNCLEAR, detail=TOO_LONG)
     command = command_in(stripped)
@@ -602,8 +604,8 @@ def _read_chinese(criterion: Criterion, text: str, today: Optional[datetime.date
     said = chinese.read_yes_no(criterion, text)
     if said == "conflict":
         return Reading(UNCLEAR, detail=CONFLICT)
-    if said in ("yes", "no") and chinese.doubtful(text):  # a question or a "but" beside it: read back first
-        return Reading(GUESS, said)
+    if said == "no?" or said in ("yes", "no") and chinese.doubtful(text):  # a question or a "but" beside it, or
+        return Reading(GUESS, said.rstrip("?"))  # clauses that disagree, settled: read back first
     return Reading(ANSWER, said) if said else Reading(UNCLEAR, detail=YES_OR_NO)
 
 
@@ -613,6 +615,7 @@ def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> R
     stripped = (text or "").strip()
     if stripped in BUTTON_ANSWERS:
         return Reading(ANSWER, BUTTON_ANSWERS[stripped], typed=False)
+    stripped = chinese.from_pinyin(stripped)  # "kang sheng su mei yong" typed without a Chinese keyboard
     if _chinese(stripped):
         said = chinese.consent(stripped)
         other = non_answer(stripped)

@@ -53,7 +53,7 @@ TOPICS = (
 )
 _TOPICS = tuple((name, re.compile(words)) for name, words in TOPICS)
 _QUESTION_END = re.compile(r"[?？吗]\s*$|吗[?？]|(?<!说)(?<!讲)(?<!知道)(?<!清楚)是(?:个)?(?:啥|什么)|(?<![都也我他她并绝从还就])(?<=[\u4e00-\u9fff])不[?？]?\s*$|^(?:什么|为什么|怎么|谁|哪里|哪个|哪些|多少|啥)|(?:什么|啥|哪些|哪个|怎么样|多少)[?？]?\s*$|"
-                           r"是指|指的是|是什么|有(?:什么|啥)(?:区别|不同|不一样|关系)|(?:区别|不同)(?:在哪|是啥)|"
+                           r"是指|指的是|是什么|有?(?:什么|啥)(?:区别|不同|不一样|关系|差别)|怎么[\u4e00-\u9fff]{1,2}[啊呀呢吗]?[?？]?$|(?:区别|不同)(?:在哪|是啥)|"
                            r"(?:多久|多长时间|什么时候|几天|几次|怎么办)[啊呀呢]?$|(?:要|得|需要|住)\w{0,3}几(?:天|次|个月|周|个星期)|(?<=[\u4e00-\u9fff])(?<![我他她你侬伊])伐(?=[\s，,？?]|$)|^[^，,]{0,12}?([\u4e00-\u9fff])[不没]\1(?!过|了)[^，,]{0,12}$")
 # "什么药都不过敏", "啥都没有": 什么 / 啥 before 都 / 也 and a negation is "none at all", not a question.
 _NONE_AT_ALL = re.compile(r"(?:什么|啥|哪)\w{0,4}(?:都|也)(?:不|没)")
@@ -63,7 +63,7 @@ _WAIT = re.compile(r"^(?:请)?(?:等一?下|等等|稍等|等我|我(?:去|先)?
                    r"让我(?:想想|查查|看看|找找|问问)|我想一想|我查一下)")
 _ACK = re.compile(r"^(?:(?:好的?|好吧|嗯+|恩+|哦+|噢+|知道了|明白了?|收到|了解|谢谢|谢了|行吧?|ok|OK)[\s，,。！!~～.]*)+$")
 
-_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|记录|报告|化验单|单子|身份证|户口本)|记不住|想不起来|记不全|[，,\s](?:这个|这|那个|那)算不算|没看懂|结果\w{0,2}没(?:看|注意|问)|没(?:看|问)(?:过)?结果|(?:核磁|MRI|mri|检查|化验|验血|片子|CT|ct)还没(?:做|拍|查)|(?:定|确定|肯定|判断|说)不了|(?:还)?没(?:有)?确定|记不(?:太)?准|(?:不能|没法|无法|不敢)(?:确定|肯定)|(?:要|在|继续)观察|没(?:去)?(?:查|检查|看)过?(?:是不是|有没有)|不排除|还没(?:有)?定|没(?:有)?确诊|待查|在观察|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否|是(?:个)?(?:啥|什么))|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|不好说|说不好|不好(?:确定|判断|讲)|待观察|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
+_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|记录|报告|化验单|单子|身份证|户口本)|记不住|想不起来|记不全|[，,\s](?:这个|这|那个|那)算不算|没看懂|结果\w{0,2}没(?:看|注意|问)|没(?:看|问)(?:过)?结果|(?:核磁|MRI|mri|检查|化验|验血|片子|CT|ct)还没(?:做|拍|查)|(?:定|确定|肯定|判断|说)不了|(?:还)?没(?:有)?确定|记不(?:太)?准|(?:不能|没法|无法|不敢)(?:确定|肯定)|(?:要|在|继续)观察|没(?:去)?(?:查|检查|看)过?(?:是不是|有没有)|不排除|还没(?:有)?定|没(?:有)?确诊|待查|在观察|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否|是(?:个)?(?:啥|什么))|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|说不上来|讲不(?:清|上来)|没(?:有)?(?:注意|留意)|(?:报告|单子|片子|结果)\w{0,3}看不(?:懂|明白)|不好说|说不好|不好(?:确定|判断|讲)|待观察|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
                     r"(?<!怎么)(?<!哪)(?<!不)可能|也许|或许|大概(?![\d.一二两三四五六七八九十几乘xX×*\s]+(?:cm|mm|厘米|毫米|公分))|好像|似乎|应该是|估计|要问(?:问)?医生|得问(?:问)?医生|问(?:一下|问)医生|问下医生|"
                     r"没查过|还没查|没(?:有)?检查过|等(?:结果|报告)|结果还没|还没出|不太确定|(?<![看听读])不懂|"
                     r"不一定|看情况|有时候.{0,8}有时候|商量(?!过|好)|没想好|还没决定|还没测|没测过|还没(?:去)?(?:检查|拍|查|做检查)")
@@ -81,11 +81,12 @@ _NONE_OF_THESE = re.compile(r"(?:什么|啥)(?:药|病)?(?:都|也)(?:不|没)(?
                             r"(?:这些|这几种|这几样|这种|这类|那几种|那些|那种|上面的?)(?:病|药|情况)?(?:都|也)(?:没有|没|冇)")
 # Recovered, said anywhere in the reply ("上周有感染，吃了药已经好了"): for questions about now, it is past.
 # "我们考虑了一下没做": a clause that ends in not having done it, for a question about having had something
-_DID_NOT = re.compile(r"(?:没有|没|未|冇)(?:做|用|打|吃|放|接受|上|弄|搞)(?:过)?[啦了的呢]?$")
+_DID_NOT = re.compile(r"(?:没有|没|未|冇)(?:做|用|打|吃|放|接受|上|弄|搞)(?:过)?(?:药|针)?[啦了的呢]?$")
 _RECOVERED = re.compile(r"(?:已经)?吸收了|不(?:咳|烧)了|退烧了|(?:已经|早就|都)退了|已经好了|治好了|痊愈|控制住了|早就好了|已经没事了|已经消了|就好了|现在(?:都|已经)?(?:没事|好了)")
 # A result said after a comma belongs to the test before it ("查过HIV抗体，阴性").
-_RESULT_AFTER_COMMA = re.compile(r"[，,\s]\s*(?=(?:结果)?(?:是|都是)?(?:阴性|阳性|正常|没问题|不正常|异常))")
-_NOT_EVEN_ONE = re.compile(r"(?<![\d一二三四五六七八九十])(?:一|1)(?:个|项|点|次|颗|片|种|样|条)([^，,。！!？?\s]{1,6}?)(?:都|也)(?:没有|没)")
+_RESULT_AFTER_COMMA = re.compile(r"[，,\s]\s*(?=(?:结果)?(?:是|都是)?(?:阴性|阳性|阴的|阳的|正常|没问题|不正常|异常))")
+_NOT_EVEN_ONE = re.compile(r"(?<![\d一二三四五六七八九十])(?:一|1)(?:个|项|点|次|颗|片|种|样|条)(?!月|天|年|周|星期|礼拜|小时)"
+                           r"([^，,。！!？?\s]{1,6}?)(?:都|也)(?:没有|没)")
 _LIST_THEN_NONE = re.compile(r"^([^\s，,了]{1,6})[\s，,]+(?=[^\s，,了]{1,6}(?:都|也)(?:没有|没|不是)[的啊呀。.!！]*$)")
 _LAB_RECOVERED = re.compile(r"(?<![没未不])(?<!没有)(?:恢复|回到正常|回升|升上来|升回|(?:复查|再查|又查)\w{0,4}正常|已经正常)")
 _OTHERS_FINE = re.compile(r"^(?:其他|其它|别的|其余)")
@@ -110,7 +111,7 @@ MEDICAL_WORDS = ("正常", "阴性", "阳性", "癌症", "肿瘤", "手术", "�
                  "拓益", "艾瑞卡", "可瑞达", "欧狄沃", "达伯舒", "百泽安", "照顾", "自理", "颈清", "甲状腺", "肿块",
                  "磁共振", "地塞米松", "泼尼松", "慢阻肺", "转氨酶", "病灶", "乳腺", "青霉素", "理解", "签字", "家务",
                  "心脏病", "过敏史", "男性", "艾滋病", "血小板", "鼻咽癌", "乳腺癌",
-                 "甲状腺癌", "胃癌", "肠癌", "发炎", "肺气肿", "原位癌", "支架")
+                 "甲状腺癌", "胃癌", "肠癌", "发炎", "肺气肿", "原位癌", "支架", "治疗")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,5}")
 _HAN = re.compile(r"[\u4e00-\u9fff]*")
 
@@ -204,6 +205,67 @@ def _answer_slip(reply: str) -> str:
         if word and len(word) == len(core) and any(a == b for a, b in zip(core, word)):
             return word + end
     return reply
+
+
+# A reply typed in pinyin without characters ("kang sheng su mei yong", from a phone with no Chinese keyboard):
+# written back in characters when every syllable is a word the reader knows (the medical words, the answer
+# words, and these few), else left as it is.
+PINYIN_SMALL_WORDS = {"you": "有", "shi": "是", "mei": "没", "bu": "不", "dui": "对", "guo": "过", "le": "了", "de": "的",
+                      "wo": "我", "dou": "都", "ye": "也", "hai": "还", "yong": "用", "chi": "吃", "zuo": "做", "da": "打",
+                      "ta": "他", "xing": "行", "hao": "好", "zhi": "知", "dao": "道", "ke": "可", "yi": "以"}
+_SYLLABLE_WORDS = ("没有", "没用", "没吃", "没做", "没打", "不是", "是的", "有的", "对的", "知道", "不知道", "可以", "好的")
+
+
+@lru_cache(maxsize=1)
+def _syllables() -> frozenset:
+    from pypinyin.constants import PINYIN_DICT
+    plain = set()
+    for readings in PINYIN_DICT.values():
+        for reading in readings.split(","):
+            plain.add("".join(c for c in unicodedata.normalize("NFKD", reading) if not unicodedata.combining(c)))
+    return frozenset(s.replace("ü", "v") for s in plain if len(s) >= 2)
+
+
+def _split_syllables(token: str) -> Optional[list]:
+    """"meiyou" -> ["mei", "you"]: the fewest whole syllables, or None."""
+    best = {0: []}
+    for end in range(1, len(token) + 1):
+        options = [best[start] + [token[start:end]] for start in range(max(0, end - 6), end)
+                   if start in best and token[start:end] in _syllables()]
+        if options:
+            best[end] = min(options, key=len)
+    return best.get(len(token))
+
+
+def from_pinyin(text: str) -> str:
+    said = normalize(text).lower()
+    if not re.fullmatch(r"[a-z\s,.!?，。！？]+", said):
+        return text
+    syllables = []
+    for token in re.findall(r"[a-z]+", said):
+        split = _split_syllables(token)
+        if not split:
+            return text
+        syllables += split
+    if len(syllables) < 2:
+        return text
+    words = _by_sound(tuple(MEDICAL_WORDS) + ANSWER_WORDS + _SYLLABLE_WORDS)
+    out, i = [], 0
+    while i < len(syllables):
+        for size in (4, 3, 2):
+            key = " ".join(_sound(s) for s in syllables[i:i + size])
+            if i + size <= len(syllables) and key in words:
+                out.append(words[key])
+                i += size
+                break
+        else:
+            if syllables[i] not in PINYIN_SMALL_WORDS:
+                return text
+            out.append(PINYIN_SMALL_WORDS[syllables[i]])
+            i += 1
+    if not any(len(word) > 1 for word in out):
+        return text
+    return "".join(out)
 
 
 def sounds_right(text: str) -> str:
@@ -374,6 +436,11 @@ def length_answer(concept, said: str) -> Optional[str]:
                if not re.search(r"(?:最近|近|过去|这|上|前)\s*$", said[:m.start()]) for n in (m.group(1), m.group(2)) if n]
     if lengths and re.search(r"(?:没有|没|未|不)(?:吃|用|打|输|服|做)(?:够|满|到|了)?[^，,。]{0,3}\d", said):
         lengths = []
+    # "没超过5天" is at most 5 days: a No only where the limit is more than that; "不到5天" is less than 5
+    at_most = re.search(r"(?:没有|没|未|不)(?:超过|过)\s*(\d+(?:\.\d+)?)\s*(?:个)?(天|日|周|星期|礼拜|月|年)", said)
+    if at_most:
+        days = float(at_most.group(1)) * _DAYS[at_most.group(2)]
+        lengths = [days - 0.5] if days < limit or (days == limit and not reaching) else []
     dates = [(int(y), int(m) if m else None) for y, m in _DATE.findall(_years_named(said))]
     if not lengths and concept.year_gap and len(dates) == 2 and dates[1][0] >= dates[0][0]:
         (y1, m1), (y2, m2) = dates
@@ -396,13 +463,24 @@ def _decided(clause: str) -> bool:
     return bool(polar(clause) or re.search(r"没|不|无|阴|阳|正常", clause))
 
 
+# The Chinese names of the units a criterion may measure in (data/trials/*.yml `measure.unit`).
+UNIT_NAMES = {"Gy": ("戈瑞", "戈")}
+
+
 def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
-    """"yes", "no", "not_sure", "conflict" or None (nothing decides)."""
+    """"yes", "no", "not_sure", "conflict" or None (nothing decides); "no?" is a No to read back first."""
     said = digits(sounds_right(normalize(text)))
+    said = re.sub(r"不是不(?=能|会|可以|行)", "", said)  # "不是不能测" is "能测"
+    said = re.sub(r"(?<![工创写动操合])作(?=过|完)", "做", said)  # 作过 typed for 做过
     for sign, word in _SIGN:
         said = sign.sub(word, said)
     if is_hedged(said):
         return "not_sure"
+    if criterion.measure is not None:  # "一共60Gy": a dose below the criterion's is a No, whatever else is said
+        units = "|".join(re.escape(u) for u in (criterion.measure.unit, *UNIT_NAMES.get(criterion.measure.unit, ())))
+        amounts = {float(n) for n in re.findall(rf"(\d+(?:\.\d+)?)\s*个?\s*(?:{units})(?![a-z])", said, re.IGNORECASE)}
+        if len(amounts) == 1:
+            return "yes" if amounts.pop() >= criterion.measure.met_at_least else "no"
     concept = concepts.concept(criterion.concept, "zh")
     length = length_answer(concept, said)
     if length:
@@ -447,6 +525,8 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
         signals = {"yes"} if last == "yes" and _LAB_RECOVERED.search(said) else {"no"}
     if len(signals) > 1 and concept and concept.any_yes:
         signals = {"yes"}
+    if len(signals) > 1 and concept and concept.settles_no and concept.settles_no.search(said):
+        return "no?"  # settled, but from clauses that disagree: read back before it counts
     if len(signals) == 1:
         return signals.pop()
     return "conflict" if signals else None
@@ -497,13 +577,15 @@ def read_age(text: str, this_year: int):
 def consent(text: str) -> Optional[str]:
     """"yes", "no" or "not_sure" for a Chinese reply to "would you like to start?"."""
     said = sounds_right(normalize(text))
+    said = re.sub(r"没(?:啥|什么|有什么)不(?:可以|行|好|方便)的?", "可以", said)  # a double negation is a yes
     if is_hedged(said) or re.search(r"考虑一下|想一想|想想|要不要", said):
         return "not_sure"
     if re.search(r"(?:勿|弗|覅|唔)(?:参加|做|弄|要|想|使)|覅|等[^，,。]{0,8}再|先不(?:答|做|弄|参加)|不答|冇(?:兴趣|时间|空)|不想|(?<!要)不要|不用了?|不参加|不做|算了|(?:以后|晚点|晚些|改天|回头|有空)再|下次|没兴趣|不感兴趣|不需要|"
-                 r"不方便|没空|没时间", said):
+                 r"不方便|没空|没时间|不可以|不行", said):
         return "no"
     if re.search(r"现在(?:就)?弄吧|开始弄|^(?:好的?|好啊|可以|行|开始|开始吧|愿意|同意|没问题|嗯+|是的?|对|来吧|OK|ok)|开始|愿意|同意|参加|准备好|"
-                 r"(?:可以|能)(?:答|回答|问)|来吧|答吧|(?:你)?问吧|现在(?:就)?(?:答|开始|做)|正好有空", said):
+                 r"(?:可以|能)(?:答|回答|问)|来吧|答吧|(?:你)?问吧|现在(?:就)?(?:答|开始|做)|正好有空|"
+                 r"(?<![不])(?:可以|行)的?(?=[\s，,。!！]|$)|(?:^|[\s，,])来(?:吧|呀|啊)?[!！。]*$", said):
         return "yes"
     clause = _CLAUSE.split(said)[0] if said else ""
     return polar(clause)

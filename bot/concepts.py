@@ -123,6 +123,9 @@ class Concept:
     language: str = "en"
     # "all in the healthy range": one value out of range is a No, whatever is said of the others
     any_no: bool = False
+    # words that settle a reply whose clauses disagree as a No ("乙肝携带, 医生说不是活动性的": a carrier, not an
+    # active infection); the answer is read back before it counts
+    settles_no: Optional[re.Pattern] = None
 
     def starts(self, text: str) -> bool:
         """True when one of the concept's words begins the text ("swollen nodes" in "no swollen nodes")."""
@@ -262,7 +265,8 @@ def catalogue(language: str = "en") -> Dict[str, Concept]:
                                  tuple(re.compile(word) for word in entry.get("registry") or ()),
                                  bool(entry.get("any_yes")), entry.get("within_years"),
                                  tuple(_lab(lab) for lab in entry.get("labs") or ()), language,
-                                 bool(entry.get("any_no")))
+                                 bool(entry.get("any_no")),
+                                 re.compile(entry["settles_no"]) if entry.get("settles_no") else None)
     return concepts
 
 

@@ -446,6 +446,8 @@ def start_over(protocol: Protocol, state: State) -> Turn:
 def stop(protocol: Protocol, state: State) -> Turn:
     _ = _tr(state)
     protocol = protocol.in_language(state.lang)
+    if state.consent is None:  # "stop" at the consent question is a No to it: said so, and how to change one's mind
+        return _decline(state)
     if not state.consent:
         return Turn(state, (_reply(state, _("No problem. Thank you for your interest in the trial. Goodbye!")),))
     if state.collecting_contact:

@@ -37,6 +37,15 @@ def test_intro_then_consent_question_and_no_health_question_before_yes(protocol)
     assert "Nothing about your health has been stored" in declined.replies[0].text
 
 
+def test_stop_typed_at_the_consent_question_is_a_no_to_it(protocol):
+    opened = c.message(protocol, State(), "你好", "greet").state
+    stopped = c.message(protocol, opened, "不想做了，谢谢", None)
+    assert stopped.state.consent is False and stopped.state.current is None and not stopped.state.answers
+    assert "没有保存" in stopped.replies[0].text or "没有储存" in stopped.replies[0].text, stopped.replies[0].text
+    started = c.message(protocol, stopped.state, "开始", None)  # and one can still change one's mind
+    assert started.state.consent is True and started.state.current == protocol.order[0]
+
+
 def test_consent_asks_first_question_with_buttons(protocol):
     turn = consented(protocol)
     assert turn.state.consent is True and turn.state.current == "age"

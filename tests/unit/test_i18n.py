@@ -717,3 +717,34 @@ def test_chinese_answer_with_a_question_or_but_is_read_back(protocol, criterion,
 ])
 def test_zh15_causes(protocol, criterion, text, answer):
     assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+# Causes the blind Chinese set zh16 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("prior_imrt", "调强放疗，总共做到62Gy", "no"), ("prior_imrt", "调强，68 戈瑞", "yes"),  # the dose decides
+    ("recent_antibiotics", "头孢吃了不到4天", "no"), ("recent_antibiotics", "没超过两天", "no"),
+    ("recent_antibiotics", "这一个月都没吃过药", "no"),
+    ("hepatitis", "乙肝病毒携带者，医生说非活动期", "no"),  # read back first (see the next test)
+    ("hiv", "开刀前查过术前八项，都是阴的", "no"), ("hiv", "爱滋病没得过", "no"),
+    ("measurable_lesion", "核磁上的病灶医生说量得出来", "yes"), ("measurable_lesion", "片子我看不懂", "not_sure"),
+    ("needs_antibiotics_steroids", "每天吸氟替卡松", "yes"), ("organ_function", "肾功能偏高", "no"),
+    ("other_treatment", "别的治疗没作过", "no"), ("distant_metastasis", "别的部位都是好的", "no"),
+    ("blood_counts", "血常规我没留意", "not_sure"), ("autoimmune", "风湿因子查过，阴性", "no"),
+    ("active_infection", "讲不清，这几天有点低烧", "not_sure"),
+    ("recent_antibiotics", "kang sheng su mei chi", "no"), ("hiv", "meiyou", "no"),  # pinyin, no characters
+])
+def test_zh16_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh16_questions_consent_and_settled_conflicts(protocol):
+    assert answers.read(protocol.by_id["hepatitis"], "乙肝大小三阳有啥差别", None).kind == answers.QUESTION
+    assert answers.read(protocol.by_id["pneumonia"], "这个怎么检查", None).kind == answers.QUESTION
+    # a carrier who is not active: the clauses disagree, "not active" settles it, and it is read back
+    assert answers.read(protocol.by_id["hepatitis"], "有乙肝，不过是携带，不活动", None).kind == answers.GUESS
+    assert answers.read(protocol.by_id["hepatitis"], "乙肝，病毒量很高", None).answer == "yes"
+    assert answers.read_consent("十分钟也可以的，来吧", None).answer == "yes"
+    assert answers.read_consent("现在不可以", None).answer == "no"
+    assert answers.read_consent("没什么不方便的，开始吧", None).answer == "yes"
+    assert answers.read_consent("hao de", None).answer == "yes"
+    assert answers.read_consent("no", None).answer == "no"  # English stays English
