@@ -63,10 +63,10 @@ _WAIT = re.compile(r"^(?:请)?(?:等一?下|等等|稍等|等我|我(?:去|先)?
                    r"让我(?:想想|查查|看看|找找|问问)|我想一想|我查一下)")
 _ACK = re.compile(r"^(?:(?:好的?|好吧|嗯+|恩+|哦+|噢+|知道了|明白了?|收到|了解|谢谢|谢了|行吧?|ok|OK)[\s，,。！!~～.]*)+$")
 
-_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|记录|报告|化验单|单子|身份证|户口本)|记不住|想不起来|记不全|[，,\s](?:这个|这|那个|那)算不算|没看懂|结果\w{0,2}没(?:看|注意|问)|没(?:看|问)(?:过)?结果|(?:核磁|MRI|mri|检查|化验|验血|片子|CT|ct)还没(?:做|拍|查)|(?:定|确定|肯定|判断|说)不了|(?:还)?没(?:有)?确定|记不(?:太)?准|(?:不能|没法|无法|不敢)(?:确定|肯定)|(?:要|在|继续)观察|没(?:去)?(?:查|检查|看)过?(?:是不是|有没有)|不排除|还没(?:有)?定|没(?:有)?确诊|待查|在观察|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否|是(?:个)?(?:啥|什么))|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|说不清|说不准|说不上来|讲不(?:清|上来)|没(?:有)?(?:注意|留意)|(?:报告|单子|片子|结果)\w{0,3}看不(?:懂|明白)|不好说|说不好|不好(?:确定|判断|讲)|待观察|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
+_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|记录|报告|化验单|单子|身份证|户口本)|记不住|想不起来|记不全|[，,\s](?:这个|这|那个|那)算不算|没看懂|结果\w{0,2}没(?:看|注意|问)|没(?:看|问)(?:过)?结果|(?:核磁|MRI|mri|检查|化验|验血|片子|CT|ct)还没(?:做|拍|查)|(?:定|确定|肯定|判断|说)不了|(?:还)?没(?:有)?确定|记不(?:太)?准|(?:不能|没法|无法|不敢)(?:确定|肯定)|(?:要|在|继续)观察|没(?:去)?(?:查|检查|看)过?(?:是不是|有没有)|不排除|还没(?:有)?定|没(?:有)?确诊|待查|在观察|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否|是(?:个)?(?:啥|什么))|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|(?<!话)(?<!话也)(?<!话都)说不清|说不准|说不上来|讲不(?:清|上来)|没(?:有)?(?:注意|留意)|(?:报告|单子|片子|结果)\w{0,3}看不(?:懂|明白)|不好说|说不好|不好(?:确定|判断|讲)|待观察|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
                     r"(?<!怎么)(?<!哪)(?<!不)可能|也许|或许|大概(?![\d.一二两三四五六七八九十几乘xX×*\s]+(?:cm|mm|厘米|毫米|公分))|好像|似乎|应该是|估计|要问(?:问)?医生|得问(?:问)?医生|问(?:一下|问)医生|问下医生|"
                     r"没查过|还没查|没(?:有)?检查过|等(?:结果|报告)|结果还没|还没出|不太确定|(?<![看听读])不懂|"
-                    r"不一定|看情况|有时候.{0,8}有时候|商量(?!过|好)|没想好|还没决定|还没测|没测过|还没(?:去)?(?:检查|拍|查|做检查)")
+                    r"不一定|看情况|有时候.{0,8}有时候|商量(?!过|好|了|后|以后|之后|完|下来|没|不|决定)|没想好|还没决定|还没测|没测过|还没(?:去)?(?:检查|拍|查|做检查)")
 _YES = re.compile(r"^(?:我|他|她|我们|俺)?(?:这个月|这段时间|最近|现在|目前|近期|最后|后来|结果)?(?:嗯+|是的?|对的?)?(?:是的?|对的?|有的?|符合|要得|系|系的|能够|患有|得了|对头|要的|有嘞|嗯呐|(?:用|吃|打|做)了|接受过|治疗过|嗯+|恩+|没错|确实|当然|肯定|会的?|能的?|可以|愿意|同意|行|好的?|完成了|做完了|需要|"
                   r"(?:用|做|打|吃|得|有|放)过(?:的)?|是啊|对啊|有啊|yes|Yes|YES)(?:的|滴|啊|呀|吧|了)?[额呃哈嘛哦噢喔呢咯啦哟喽嘞]?$")
 _NO = re.compile(r"^(?:我|他|她|我们|俺)?(?:这个月|这段时间|最近|现在|目前|近期|最后|后来|结果)?(?:肯定|绝对|根本|确实|真的|完全|也|都|还)?(?:(?:从来|从)?(?:没有|没|未|么有|木有|冇|莫)(?:用|做|打|吃|得|有|查|放|输)过?|没有|没|不是|否|无|不|不会|不能|不对|不行|"
@@ -76,7 +76,7 @@ _NO = re.compile(r"^(?:我|他|她|我们|俺)?(?:这个月|这段时间|最近|
                  r"no|No|NO)"
                  r"(?:的|滴|啊|呀|吧|了|过)?(?:这个|这种|那个|这些)?[额呃哈嘛哦噢喔呢咯啦哟喽嘞]?$")
 # "不需要用这些药", "没有这种病": a No to a question about having or needing something.
-_NONE_OF_THESE = re.compile(r"(?:什么|啥)(?:药|病)?(?:都|也)(?:不|没)(?:有)?(?:在)?(?:吃|用|打|有|得)|(?:别的|其他|其它)(?:病|的|什么)?(?:都|也)(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做)?过?$|(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做)?过?(?:别的|其他|其它)(?:病|药|的|什么)?$|(?:不需要|不用|没有|没|从没|从来没|莫得|冒得|冇)(?:用|吃|打|得过|有过|有|得)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的)|"
+_NONE_OF_THESE = re.compile(r"(?:什么|啥)(?:药|病)?(?:都|也)(?:不|没)(?:有)?(?:在)?(?:吃|用|打|有|得)|(?:别的|其他|其它)(?:病|的|什么)?(?:都|也)(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做)?过?$|(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做)?过?(?:别的|其他|其它)(?:病|药|的|什么|[\u4e00-\u9fff])?$|(?:不需要|不用|没有|没|从没|从来没|莫得|冒得|冇)(?:用|吃|打|得过|有过|有|得)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的)|"
                             r"没[^，,。]{0,8}过(?:这|那)(?:种|些|类|个)|没(?:有)?(?:什么|啥)?(?:病)?(?:要|需要)用这(?:些|种|类)|"
                             r"(?:这些|这几种|这几样|这种|这类|那几种|那些|那种|上面的?)(?:病|药|情况)?(?:都|也)(?:没有|没|冇)")
 # Recovered, said anywhere in the reply ("上周有感染，吃了药已经好了"): for questions about now, it is past.
@@ -84,7 +84,7 @@ _NONE_OF_THESE = re.compile(r"(?:什么|啥)(?:药|病)?(?:都|也)(?:不|没)(?
 _DID_NOT = re.compile(r"(?:没有|没|未|冇)(?:做|用|打|吃|放|接受|上|弄|搞)(?:过)?(?:药|针)?[啦了的呢]?$")
 _RECOVERED = re.compile(r"(?:已经)?吸收了|不(?:咳|烧)了|退烧了|(?:已经|早就|都)退了|已经好了|治好了|痊愈|控制住了|早就好了|已经没事了|已经消了|就好了|现在(?:都|已经)?(?:没事|好了)")
 # A result said after a comma belongs to the test before it ("查过HIV抗体，阴性").
-_RESULT_AFTER_COMMA = re.compile(r"[，,\s]\s*(?=(?:结果)?(?:是|都是)?(?:阴性|阳性|阴的|阳的|正常|没问题|不正常|异常))")
+_RESULT_AFTER_COMMA = re.compile(r"[，,\s]\s*(?=(?:结果)?(?:是|都是|都|也|也是)?(?:阴性|阳性|阴的|阳的|正常|没问题|不正常|异常))")
 _NOT_EVEN_ONE = re.compile(r"(?<![\d一二三四五六七八九十])(?:一|1)(?:个|项|点|次|颗|片|种|样|条)(?!月|天|年|周|星期|礼拜|小时)"
                            r"([^，,。！!？?\s]{1,6}?)(?:都|也)(?:没有|没)")
 _LIST_THEN_NONE = re.compile(r"^([^\s，,了]{1,6})[\s，,]+(?=[^\s，,了]{1,6}(?:都|也)(?:没有|没|不是)[的啊呀。.!！]*$)")
@@ -97,8 +97,12 @@ _AGE_WORDS = re.compile(r"(\d{1,3})\s*(?:岁|周岁|虚岁)")
 _BIRTH = re.compile(r"((?:19|20)\d\d)\s*年?\s*(?:出生|生(?:的|人)?|出世)|出生(?:于|在)?\s*((?:19|20)\d\d)")
 
 
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]")
+
+
 def normalize(text: str) -> str:
-    return unicodedata.normalize("NFKC", text or "").strip()
+    """NFKC (full-width letters and digits made plain), without emoji ("能的😊" is "能的")."""
+    return _EMOJI.sub("", unicodedata.normalize("NFKC", text or "")).strip()
 
 
 # The medical words a homophone slip of a pinyin keyboard is put back to (怀孕, not 怀运). Only words of
@@ -309,7 +313,7 @@ _RANGE = re.compile(rf"(?<![{_NUMERALS}十零〇两百千])([{_NUMERALS}两])([{
 # Words with a numeral in them that are not numbers (不一定, 一直, 一样, 四期): cn2an would make 不一定 into
 # 不1定 and hide the hedge, so they are kept out of its way.
 _NOT_NUMBERS = re.compile(r"一(?:直|定|样|下|起|切|般|些|会|边|向|旦|致|再|律|概|时|贯|并|阵|番|口气|方面|块|同|道|天到晚|"
-                          r"半|圈|步|度|辈子|身|家|共|点点|点儿|点(?![零〇一二两三四五六七八九十\d几]))|"
+                          r"半|圈|步|度|辈子|身|家|共|段|阵子|点点|点儿|点(?![零〇一二两三四五六七八九十\d几]))|"
                           r"(?:统|万|唯|不|同|专|逐)一|第[一二三四五六七八九十]|[一二两三四]次放疗|[二三四]期|两对半|"
                           r"[大小][三3]阳|十分|万分|乱七八糟|七七八八|一五一十|三番五次|不三不四")
 
@@ -371,7 +375,7 @@ def question_topic(text: str) -> Optional[str]:
 
 
 def is_question(text: str) -> bool:
-    said = normalize(text)
+    said = re.sub(r"怎么([\u4e00-\u9fff]{1,4})就怎么", r"都\1", normalize(text))  # "怎么要求就怎么做" asks nothing
     if polar(re.sub(r"[呢啊呀]+[?？]?$", "", said)) and not re.search(r"吗[?？]?$", said):
         return False  # "没有呢", "有啊"
     if re.search(r"呢[?？]?\s*$", said) and (len(said) <= 4 or re.search(r"什么|怎么|哪|谁|多少|几|为什么|啥|还是", said)):
@@ -470,7 +474,11 @@ UNIT_NAMES = {"Gy": ("戈瑞", "戈")}
 def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     """"yes", "no", "not_sure", "conflict" or None (nothing decides); "no?" is a No to read back first."""
     said = digits(sounds_right(normalize(text)))
-    said = re.sub(r"不是不(?=能|会|可以|行)", "", said)  # "不是不能测" is "能测"
+    # speech that is not clear is not a reply that is unsure ("话也说不清楚")
+    said = re.sub(r"(?:话|讲话|说话)(?:也|都)?(?:说|讲)不(?:清楚|清|利索|出来)", "口齿不清", said)
+    # double negations ("不是不能测" is "能测", "不是没放过" is "放过"), and 10万 written out (100000)
+    said = re.sub(r"不是不(?=能|会|可以|行)|不会不(?=[\u4e00-\u9fff])|不是没(?:有)?(?=[\u4e00-\u9fff])", "", said)
+    said = re.sub(r"(\d+(?:\.\d+)?)\s*万", lambda m: str(round(float(m.group(1)) * 10000)), said)
     said = re.sub(r"(?<![工创写动操合])作(?=过|完)", "做", said)  # 作过 typed for 做过
     for sign, word in _SIGN:
         said = sign.sub(word, said)
@@ -485,7 +493,8 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     length = length_answer(concept, said)
     if length:
         return length
-    labs = concepts.concept(criterion.concept).read_labs(said.lower()) if criterion.concept else None
+    lab_concept = concept if concept and concept.labs else concepts.concept(criterion.concept)
+    labs = lab_concept.read_labs(said.lower()) if lab_concept else None
     if labs == "no" and not _LAB_RECOVERED.search(said):  # a lab value out of range ("PLT 45"): read back
         return "no"  # before it counts (unless it came back since: the clauses below weigh that)
     # ... unless what stands before it is a plain answer of its own ("没有，都是阴性")
@@ -511,6 +520,8 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
         if found is None and criterion.kind == "exclusion" and (_NONE_OF_THESE.search(clause) or _DID_NOT.search(clause)):
             found = "no"
         found = found or (None if _RECOVERED.search(clause) else polar(clause))  # "现在好了" is not a yes
+        if found is None and recovered and re.match(r"^(?:以前|之前|过去|曾经|前段时间|上次)(?:也)?(?:得|有|患)过", clause):
+            found = "no"  # "以前得过，现在已经好了": for a question about now, past
         if found:
             signals.add(found)
             if _OTHERS_FINE.match(clause):
@@ -525,7 +536,7 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
         signals = {"yes"} if last == "yes" and _LAB_RECOVERED.search(said) else {"no"}
     if len(signals) > 1 and concept and concept.any_yes:
         signals = {"yes"}
-    if len(signals) > 1 and concept and concept.settles_no and concept.settles_no.search(said):
+    if len(signals) != 1 and concept and concept.settles_no and concept.settles_no.search(said):
         return "no?"  # settled, but from clauses that disagree: read back before it counts
     if len(signals) == 1:
         return signals.pop()

@@ -43,7 +43,7 @@ NEGATION_ZH = re.compile(r"(?:没有|没(?!多久|过多久|想到)|么有|木�
                          r"不可以|不打算|不需要|不(?:太|大|怎么)|"
                          # "看不到", "查不出": a search that found nothing
                          r"(?:看|查|找|测|摸|见|量|发现|检查)不(?:到|见|出|着))")
-SUGGESTED_ZH = re.compile(r"(?:建议|推荐|提议|劝|提过|说过要|说(?:可以|能|要|应该)|让(?:我|我们|他|她)?(?:做|用|打))(?:过)?[^，,。；;]{0,6}$")
+SUGGESTED_ZH = re.compile(r"(?:建议|推荐|提议|劝|提过|说过要|说(?:过)?(?:可以|能|要|应该)|让(?:我|我们|他|她)?(?:做|用|打))(?:过)?[^，,。；;]{0,6}$")
 NEGATION_WINDOW_ZH = 10  # characters: "没有查到远处有转移"
 # 不 negates only what it stands right before (不是肺炎, 不会); further back it is mostly "can't" inside a verb
 # (吃不消, 受不了) and says nothing about the word.
@@ -206,10 +206,13 @@ class Concept:
         return "no" if polarity == "yes" else "yes"
 
 
-def _lab(entry: dict) -> Lab:
-    # a value, whole ("30 times" is not 3), and not a multiple of the normal ("3 times the upper limit")
-    pattern = re.compile(rf"(?<![\w-])(?:{entry['test']})(?![\w-])[^\d\n]{{0,25}}?(?P<value>\d+(?:\.\d+)?)(?!\.?\d)"
-                         r"(?!\s*(?:times|fold|x (?:the )?(?:normal|upper|uln))\b)"
+def _lab(entry: dict, language: str = "en") -> Lab:
+    # a value, whole ("30 times" is not 3), and not a multiple of the normal ("3 times the upper limit");
+    # Chinese has no spaces between words, so its test names have no word edges, and a value is in the same clause
+    test = rf"(?:{entry['test']})[^\d\n，,。；;]{{0,8}}?" if language == "zh" else \
+        rf"(?<![\w-])(?:{entry['test']})(?![\w-])[^\d\n]{{0,25}}?"
+    pattern = re.compile(rf"{test}(?P<value>\d+(?:\.\d+)?)(?!\.?\d)"
+                         r"(?!\s*(?:times|fold|x (?:the )?(?:normal|upper|uln))\b)(?!\s*倍)"
                          r"(?:\s*(?:[x×*]\s*10\^?\d+)?\s*(?:/\s*[µu]?l|g/l|g/dl|u/l|iu/l|[µu]mol/l|mg/dl|ml/min\S*)?)?"
                          r"\s*(?P<flag>[↑↓]|\((?:h|l|high|low)\)|(?<=\s)(?:h|l)\b)?")
     return Lab(pattern, tuple(entry["ok"]), entry.get("bad_below"), entry.get("bad_above"), bool(entry.get("per_ul")),
@@ -264,7 +267,7 @@ def catalogue(language: str = "en") -> Dict[str, Concept]:
                                  bool(length.get("month_gap")),
                                  tuple(re.compile(word) for word in entry.get("registry") or ()),
                                  bool(entry.get("any_yes")), entry.get("within_years"),
-                                 tuple(_lab(lab) for lab in entry.get("labs") or ()), language,
+                                 tuple(_lab(lab, language) for lab in entry.get("labs") or ()), language,
                                  bool(entry.get("any_no")),
                                  re.compile(entry["settles_no"]) if entry.get("settles_no") else None)
     return concepts

@@ -748,3 +748,25 @@ def test_zh16_questions_consent_and_settled_conflicts(protocol):
     assert answers.read_consent("没什么不方便的，开始吧", None).answer == "yes"
     assert answers.read_consent("hao de", None).answer == "yes"
     assert answers.read_consent("no", None).answer == "no"  # English stays English
+
+
+# Causes the blind Chinese set zh17 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("recurrence_interval", "治疗结束后太平了好长时间才又复发", "yes"),
+    ("recurrence_interval", "并不是三个月之内复发的，隔了挺久", "yes"),
+    ("ecog", "可以的👍", "yes"),  # an emoji after the answer
+    ("blood_counts", "白细胞只有2.8", "no"), ("blood_counts", "血小板12万，血红蛋白130", "yes"),  # lab values
+    ("organ_function", "谷丙转氨酶80几", "no"), ("organ_function", "肌酐70，转氨酶30", "yes"),
+    ("contraception", "你们让怎么避孕就怎么避孕", "yes"),  # 怎么…就怎么 asks nothing
+    ("distant_metastasis", "不是没有转移，骨头上查到了", "yes"),  # a double negation
+    ("distant_metastasis", "上个月全身PET都正常", "no"), ("prior_malignancy", "没生过别的瘤", "no"),
+    ("other_treatment", "化疗后又口服了替吉奥", "yes"), ("pneumonia", "之前有过，现在早就好了", "no"),
+    ("hepatitis", "乙肝是有，但是医生说不是活动期", "no"),
+    ("prior_checkpoint", "PD-1太贵了，我们没打，只做了化疗", "no"),
+    ("drug_allergy", "用过好几种药了，都没出过事", "no"),
+    ("severe_comorbidity", "心脏肺都检查过，都正常", "no"),
+    ("consent_capacity", "脑梗后讲话讲不清楚，字也写不了", "no"),  # unclear speech is not an unsure reply
+    ("particle_implant", "医生说过可以放粒子，家里商量后没做", "no"),
+])
+def test_zh17_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
