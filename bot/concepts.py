@@ -43,7 +43,7 @@ NEGATION_ZH = re.compile(r"(?:没有|没(?!多久|过多久|想到)|么有|木�
                          r"不可以|不打算|不需要|不(?:太|大|怎么)|"
                          # "看不到", "查不出": a search that found nothing
                          r"(?:看|查|找|测|摸|见|量|发现|检查)不(?:到|见|出|着))")
-SUGGESTED_ZH = re.compile(r"(?:建议|推荐|提议|劝|提过|说过要|说(?:过)?(?:可以|能|要|应该)|让(?:我|我们|他|她)?(?:做|用|打))(?:过)?[^，,。；;]{0,6}$")
+SUGGESTED_ZH = re.compile(r"(?:建议|推荐|提议|劝|提过|说过要|说(?:过)?(?:可以|能|要|应该)|(?:可以|能)?试(?:试|一下)|让(?:我|我们|他|她)?(?:做|用|打))(?:过)?[^，,。；;]{0,6}$")
 NEGATION_WINDOW_ZH = 10  # characters: "没有查到远处有转移"
 # 不 negates only what it stands right before (不是肺炎, 不会); further back it is mostly "can't" inside a verb
 # (吃不消, 受不了) and says nothing about the word.
@@ -56,7 +56,7 @@ REASSURANCE_ZH = re.compile(r"^[^，,。；;]{0,6}?(?:正常|阴性|全阴|(?:�
                             r"(?:这个|这些|这种)?(?:还)?(?:没有|没)(?:用|吃|打|做|得|服|上|查|放|植入?|种|装)?过?(?:的)?$|"
                             # "抗生素激素都用不着"
                             r"(?:都|也)?(?:用不着|用不上|不用|不需要))")
-PAST_ZH = re.compile(r"以前|之前|过去|曾经|得过|患过|生过|几年前|前(?:一|两|几|\d)年|\d+年前|去年|早就好了|早好了|已经好了|治好了|痊愈")
+PAST_ZH = re.compile(r"以前|之前|过去|曾经|那时候|那会儿|当时|得过|患过|生过|几年前|前(?:一|两|几|\d)年|\d+年前|去年|早就好了|早好了|已经好了|治好了|痊愈")
 STILL_ZH = re.compile(r"还|仍|一直|现在|正在")
 # A negation counts for a concept word only this many words before it ("I don't have HIV").
 NEGATION_WINDOW = 5

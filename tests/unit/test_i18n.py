@@ -770,3 +770,22 @@ def test_zh16_questions_consent_and_settled_conflicts(protocol):
 ])
 def test_zh17_causes(protocol, criterion, text, answer):
     assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+# Causes the blind Chinese set zh18 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("organ_function", "肝肾功能都还可以", "yes"), ("organ_function", "干功能正常", "yes"),
+    ("particle_implant", "身体里没植入过任何东西", "no"),
+    ("pneumonia", "CT上有点炎症，还没复查", "not_sure"),
+    ("pneumonia", "发烧？没有，就是有点咳", "no"),  # the question said back, then the answer
+    ("prior_checkpoint", "医生讲可以试一下免疫治疗，我们还没打", "no"),
+    ("needs_antibiotics_steroids", "目前没什么病需要吃这类药", "no"),
+    ("needs_antibiotics_steroids", "激素是当时放疗用的，现在停了，也没别的病", "no"),
+    ("particle_implant", "粒子没放郭", "no"),  # 郭 typed for 过
+])
+def test_zh18_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh18_a_question_mark_after_a_question_word_asks(protocol):
+    assert answers.read(protocol.by_id["contraception"], "要避孕几年？停药以后呢", None).kind == answers.QUESTION
