@@ -789,3 +789,30 @@ def test_zh18_causes(protocol, criterion, text, answer):
 
 def test_zh18_a_question_mark_after_a_question_word_asks(protocol):
     assert answers.read(protocol.by_id["contraception"], "要避孕几年？停药以后呢", None).kind == answers.QUESTION
+
+
+# Causes the blind Chinese set zh19 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("neck_dissection", "脖子上有两个肿的淋巴结，医生说要切，我不准备做", "no"),
+    ("age", "我帮我姨填的，她几岁得去问问", "not_sure"),
+    ("ecog", "多数时间在床上躺着，走两步就累", "no"),
+    ("blood_counts", "指标我看不懂", "not_sure"), ("organ_function", "肝功能肾功能蛮好的", "yes"),
+    ("distant_metastasis", "全身都查了，医生讲干干净净", "no"),
+    ("other_treatment", "化疗了两次，医生说等肿瘤小了再看", "no"),
+    ("active_infection", "前几天有点发烧，已经好了，现在没什么", "no"),
+    ("autoimmune", "除了这个癌，其他问题都没有", "no"),
+    ("hiv", "住院查的传染病四项，医生没说有问题", "no"),
+    ("hepatitis", "乙肝查过，不是阳性", "no"),
+    ("needs_antibiotics_steroids", "抗生素不吃，激素每天都在吃", "yes"),  # either one is a Yes
+    ("drug_allergy", "没对哪种药有过过敏", "no"), ("drug_allergy", "不是不过敏，青霉素过敏", "yes"),
+    ("severe_comorbidity", "其他都挺好，只有鼻咽癌这个病", "no"),
+    ("blood_counts", "白细胞太低了，医生说继续观察", "no"),  # a count being watched is still low
+    ("particle_implant", "放了大概三十颗粒子", "yes"),  # 大概 before a number is about the number
+])
+def test_zh19_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh19_nothing_is_not_a_question_and_consent_slips(protocol):
+    assert answers.read(protocol.by_id["active_infection"], "现在没啥了", None).answer == "no"
+    assert answers.read_consent("可以开始", None).answer == "yes"
