@@ -621,6 +621,8 @@ def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> R
         other = non_answer(stripped)
         if other is not None and other.kind in (QUESTION, PERSON, WAIT) or said is None:
             return other or Reading(UNCLEAR, detail=YES_OR_NO)
+        if said == "yes" and chinese.doubtful(stripped):  # a yes with a "but" or a question: read back first
+            return Reading(ANSWER, "yes", detail=UNCLEAR_YES)
         return Reading(ANSWER, said)
     cleaned = normalize(stripped)
     if _WEAK_YES.match(cleaned):

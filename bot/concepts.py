@@ -44,6 +44,7 @@ NEGATION_ZH = re.compile(r"(?:没有|没(?!多久|过多久|想到)|么有|木�
                          # "看不到", "查不出": a search that found nothing
                          r"(?:看|查|找|测|摸|见|量|发现|检查)不(?:到|见|出|着))")
 SUGGESTED_ZH = re.compile(r"(?:建议|推荐|提议|劝|提过|说过要|说(?:过)?(?:可以|能|要|应该)|(?:可以|能)?试(?:试|一下)|让(?:我|我们|他|她)?(?:做|用|打))(?:过)?[^，,。；;]{0,6}$")
+NEGATION_STOP_ZH = re.compile(r"但|可是|不过|就这|就是|就(?=[一1]个)|只有|只是")
 NEGATION_WINDOW_ZH = 10  # characters: "没有查到远处有转移"
 # 不 negates only what it stands right before (不是肺炎, 不会); further back it is mostly "can't" inside a verb
 # (吃不消, 受不了) and says nothing about the word.
@@ -186,6 +187,9 @@ class Concept:
     def _mention(self, clause: str, match: re.Match, polarity: str) -> Optional[str]:
         before, after = clause[:match.start()], clause[match.end():]
         if self.language == "zh":
+            # a negation does not reach past a "but" or a "just this" ("没有其他的癌症就这一个鼻咽癌")
+            # (a word that is itself "just this" is negated only right before it: "不是只有鼻咽癌")
+            before = before[-2:] if NEGATION_STOP_ZH.match(match.group(0)) else NEGATION_STOP_ZH.split(before)[-1]
             flipped = bool(NEGATION_ZH.search(before[-NEGATION_WINDOW_ZH:])
                            or NEGATION_NEAR_ZH.search(before[-NEGATION_NEAR_WINDOW_ZH:]))
             reassured, past, still = REASSURANCE_ZH.search(after), PAST_ZH.search(clause), STILL_ZH.search(clause)

@@ -816,3 +816,29 @@ def test_zh19_causes(protocol, criterion, text, answer):
 def test_zh19_nothing_is_not_a_question_and_consent_slips(protocol):
     assert answers.read(protocol.by_id["active_infection"], "现在没啥了", None).answer == "no"
     assert answers.read_consent("可以开始", None).answer == "yes"
+
+
+# Causes the blind Chinese set zh20 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("consent_capacity", "研究的内容还不太懂，要等医生解释一下", "not_sure"),
+    ("measurable_lesion", "CT显示有", "yes"), ("measurable_lesion", "有个包块，量出来两点几厘米", "yes"),
+    ("organ_function", "都没标箭头，没什么问题", "yes"), ("consent_capacity", "没有什么问题，我看得懂", "yes"),
+    ("prior_malignancy", "别的癌没有，就这一个", "no"),  # a negation does not reach past "just this one"
+    ("prior_malignancy", "不是只有鼻咽癌，还有甲状腺癌", "yes"),
+    ("autoimmune", "没听说过有这类病", "no"), ("autoimmune", "除了高血压没别的病了", "no"),
+    ("hiv", "当然没有", "no"), ("pregnant_lactating", "七十岁的人了，哪里可能", "no"),
+    ("pregnant_lactating", "还在喂奶呢", "yes"), ("ecog", "干得动", "yes"),
+])
+def test_zh20_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh20_consent(protocol):
+    assert answers.read_consent("不是不想做，就是要先问问家里人再说", None).answer == "not_sure"
+    assert answers.read_consent("那开始答题吧", None).answer == "yes"
+
+
+def test_a_chinese_consent_with_a_but_is_read_back(protocol):
+    reading = answers.read_consent("可以开始，不过我眼睛不好", None)
+    assert (reading.answer, reading.detail) == ("yes", answers.UNCLEAR_YES)
+    assert answers.read_consent("好的，开始吧", None).detail != answers.UNCLEAR_YES
