@@ -842,3 +842,21 @@ def test_a_chinese_consent_with_a_but_is_read_back(protocol):
     reading = answers.read_consent("可以开始，不过我眼睛不好", None)
     assert (reading.answer, reading.detail) == ("yes", answers.UNCLEAR_YES)
     assert answers.read_consent("好的，开始吧", None).detail != answers.UNCLEAR_YES
+
+
+# Causes the blind Chinese set zh21 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("ecog", "自己能吃饭，可是稍微走一下就累，家务干不了", "no"),  # what cannot be done decides (read back)
+    ("organ_function", "肾功能比较差", "no"), ("consent_capacity", "听不明白，签字只能让女儿签", "no"),
+    ("consent_capacity", "应该能吧，要看内容难不难", "not_sure"),
+    ("distant_metastasis", "肝上有个小点，要再观察", "not_sure"), ("prior_malignancy", "没生过别的ai", "no"),
+    ("pneumonia", "肺里有一点炎症", "yes"), ("hiv", "查过好几次，都是阴的", "no"),
+    ("prior_checkpoint", "打过O药", "yes"), ("severe_comorbidity", "其他方面还可以", "no"),
+    ("hepatitis", "乙肝携带，不是活动的", "no"),
+])
+def test_zh21_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh21_what_is_it_for_asks(protocol):
+    assert answers.read(protocol.by_id["needs_antibiotics_steroids"], "泼尼松是干啥用的", None).kind == answers.QUESTION
