@@ -66,7 +66,7 @@ _ACK = re.compile(r"^(?:(?:好的?|好吧|嗯+|恩+|哦+|噢+|知道了|明白�
 _HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|记录|报告|化验单|单子|身份证|户口本)|记不住|想不起来|记不全|[，,\s](?:这个|这|那个|那)算不算|没看懂|结果\w{0,2}没(?:看|注意|问)|没(?:看|问)(?:过)?结果|(?:核磁|MRI|mri|检查|化验|验血|片子|CT|ct)还没(?:做|拍|查)|(?:定|确定|肯定|判断|说)不了|(?:还)?没(?:有)?确定|记不(?:太)?准|(?:不能|没法|无法|不敢)(?:确定|肯定)|(?:要|在|继续)(?:再)?观察|应该(?:可以|能|行)吧|(?:要|得)看[^，,。]{0,12}?([\u4e00-\u9fff])不\1|没(?:去)?(?:查|检查|看)过?(?:是不是|有没有)|不排除|还没(?:有)?定|没(?:有)?确诊|待查|在观察|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否|是(?:个)?(?:啥|什么))|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|(?<!话)(?<!话也)(?<!话都)说不清|说不准|说不上来|讲不(?:清|上来)|没(?:有)?(?:注意|留意)|(?:报告|单子|片子|结果|数字|指标|数值)\w{0,3}看不(?:懂|明白)|不好说|说不好|不好(?:确定|判断|讲)|待观察|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
                     r"(?<!怎么)(?<!哪)(?<!哪里)(?<!哪儿)(?<!不)可能|也许|或许|大概(?!\s*[\d一二两三四五六七八九十几])|好像|似乎|应该是|估计|要问(?:问)?医生|得问(?:问)?医生|先问问|(?:问|商量|考虑)[^，,。]{0,8}再(?:说|定|决定|答)|(?:得|要|需要|等)(?:听)?医生(?:讲|说|解释)(?:一下|下)|(?:要|得|需要)(?:去)?问(?:问|一下|下)|问(?:一下|问)医生|问下医生|"
                     r"没查过|还没查|没(?:有)?检查过|等(?:结果|报告)|结果还没|还没出|不太确定|(?<![看听读])不懂|"
-                    r"不一定|看情况|有时候.{0,8}有时候|商量(?!过|好|了|后|以后|之后|完|下来|没|不|决定)|没想好|还没决定|还没测|没测过|还没(?:去)?(?:检查|拍|查|复查|做检查)")
+                    r"不一定|看情况|有时候.{0,8}有时候|商量(?!过|好|了|后|以后|之后|完|下来|没|不|决定)|没想好|还没决定|还没测|没测过|还没(?:去)?(?:检查|拍|查|复查|做检查|验)")
 _YES = re.compile(r"^(?:我|他|她|我们|俺)?(?:这个月|这段时间|最近|现在|目前|近期|最后|后来|结果)?(?:嗯+|是的?|对的?)?(?:是的?|对的?|有的?|符合|要得|系|系的|能够|患有|得了|对头|要的|有嘞|嗯呐|(?:用|吃|打|做)了|接受过|治疗过|嗯+|恩+|没错|确实|当然|肯定|会的?|能的?|可以|愿意|同意|行|好的?|完成了|做完了|需要|"
                   r"(?:用|做|打|吃|得|有|放)过(?:的)?|是啊|对啊|有啊|yes|Yes|YES)(?:的|滴|啊|呀|吧|了)?[额呃哈嘛哦噢喔呢咯啦哟喽嘞]?$")
 _NO = re.compile(r"^(?:我|他|她|我们|俺)?(?:这个月|这段时间|最近|现在|目前|近期|最后|后来|结果)?(?:当然|肯定|绝对|根本|确实|真的|完全|也|都|还)?(?:(?:从来|从)?(?:没有|没|未|么有|木有|冇|莫)(?:用|做|打|吃|得|有|查|放|输)过?|没有|没|不是|否|无|不|不会|不能|不对|不行|"
@@ -76,7 +76,7 @@ _NO = re.compile(r"^(?:我|他|她|我们|俺)?(?:这个月|这段时间|最近|
                  r"no|No|NO)"
                  r"(?:的|滴|啊|呀|吧|了|过)?(?:这个|这种|那个|这些)?[额呃哈嘛哦噢喔呢咯啦哟喽嘞]?$")
 # "不需要用这些药", "没有这种病": a No to a question about having or needing something.
-_NONE_OF_THESE = re.compile(r"^(?:现在|目前|最近)?(?:都|也)?没(?:有)?(?:什么|啥)(?:事|毛病|问题)?(?:了|的|啦)?$|(?:什么|啥)(?:药|病)?(?:都|也)(?:不|没)(?:有)?(?:在)?(?:吃|用|打|有|得)|(?:别的|其他|其它)(?:病|的|什么|毛病|问题)?(?:都|也)(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做)?过?$|(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做|搞|弄)?过?(?:别的|其他|其它)(?:病|药|的|什么|[\u4e00-\u9fff]{1,2}|[a-z]{1,4})?$|没(?:有)?听[^，,。]{0,4}(?:说|讲|提)过?(?:有)?(?:这|那)(?:种|个|类)?(?:病)?|(?:不需要|不用|没有|没|从没|从来没|莫得|冒得|冇)(?:用|吃|打|得过|有过|有|得)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的)|"
+_NONE_OF_THESE = re.compile(r"^不是(?:这|那)(?:种|类|个|些)(?:病)?$|^(?:现在|目前|最近)?(?:都|也)?没(?:有)?(?:什么|啥)(?:事|毛病|问题)?(?:了|的|啦)?$|(?:什么|啥)(?:药|病)?(?:都|也)(?:不|没)(?:有)?(?:在)?(?:吃|用|打|有|得)|(?:别的|其他|其它)(?:病|的|什么|毛病|问题)?(?:都|也)(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做)?过?$|(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做|搞|弄)?过?(?:别的|其他|其它)(?:病|药|的|什么|[\u4e00-\u9fff]{1,2}|[a-z]{1,4})?$|没(?:有)?听[^，,。]{0,4}(?:说|讲|提)过?(?:有)?(?:这|那)(?:种|个|类)?(?:病)?|(?:不需要|不用|没有|没|从没|从来没|莫得|冒得|冇)(?:用|吃|打|得过|有过|有|得)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的)|"
                             r"没[^，,。]{0,8}过(?:这|那)(?:种|些|类|个)|没(?:有)?(?:什么|啥)?(?:病)?(?:要|需要)(?:用|吃|打)这(?:些|种|类)|没[^，,。]{0,8}?(?:放|植入|装|用|吃|做|打|得)过(?:什么|任何|啥)|"
                             r"(?:这些|这几种|这几样|这种|这类|那几种|那些|那种|上面的?)(?:病|药|情况)?(?:都|也)(?:没有|没|冇)")
 # Recovered, said anywhere in the reply ("上周有感染，吃了药已经好了"): for questions about now, it is past.
@@ -88,6 +88,7 @@ _RESULT_AFTER_COMMA = re.compile(r"[，,\s]\s*(?=(?:结果)?(?:是|都是|都|�
 _NOT_EVEN_ONE = re.compile(r"(?<![\d一二三四五六七八九十])(?:一|1)(?:个|项|点|次|颗|片|种|样|条)(?!月|天|年|周|星期|礼拜|小时)"
                            r"([^，,。！!？?\s]{1,6}?)(?:都|也)(?:没有|没)")
 _LIST_THEN_NONE = re.compile(r"^([^\s，,了]{1,6})[\s，,]+(?=[^\s，,了]{1,6}(?:都|也)(?:没有|没|不是)[的啊呀。.!！]*$)")
+_TOPIC_THEN_ANSWER = re.compile(r"^([^\s，,。]{1,6})[\s，,]+(?=(?:没有|没|无|有|不是)[的啊呀哦。.!！]*$)")
 _LAB_RECOVERED = re.compile(r"(?<![没未不])(?<!没有)(?:恢复|回到正常|回升|升上来|升回|(?:复查|再查|又查)\w{0,4}正常|已经正常)")
 _OTHERS_FINE = re.compile(r"^(?:其他|其它|别的|其余)")
 _CLAUSE = re.compile(r"[，,。.；;！!？?\s]+")
@@ -115,7 +116,7 @@ MEDICAL_WORDS = ("正常", "阴性", "阳性", "癌症", "肿瘤", "手术", "�
                  "拓益", "艾瑞卡", "可瑞达", "欧狄沃", "达伯舒", "百泽安", "照顾", "自理", "颈清", "甲状腺", "肿块",
                  "磁共振", "地塞米松", "泼尼松", "慢阻肺", "转氨酶", "病灶", "乳腺", "青霉素", "理解", "签字", "家务",
                  "心脏病", "过敏史", "男性", "艾滋病", "血小板", "鼻咽癌", "乳腺癌",
-                 "甲状腺癌", "胃癌", "肠癌", "发炎", "肺气肿", "原位癌", "支架", "治疗")
+                 "甲状腺癌", "胃癌", "肠癌", "发炎", "肺气肿", "原位癌", "支架", "治疗", "下床", "严重")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,5}")
 _HAN = re.compile(r"[\u4e00-\u9fff]*")
 
@@ -272,6 +273,29 @@ def from_pinyin(text: str) -> str:
     return "".join(out)
 
 
+def _plain_keys(word: str) -> set:
+    readings = pinyin(word, style=Style.NORMAL, heteronym=True, errors="ignore")
+    return {" ".join(combo) for combo in islice(product(*readings), 16)}
+
+
+def _straddles_a_word(text: str, start: int, end: int) -> bool:
+    """True when a word of the dictionary runs across the start or the end of text[start:end] ("子里" in
+    鼻子里, "并感" in 合并感染): the run is then pieces of real words, not a slip."""
+    return any(text[a:b] in PHRASES_DICT
+               for edge in (start, end) for a in range(max(0, edge - 3), edge) for b in range(edge + 1, edge + 4)
+               if b <= len(text) and b - a >= 2)
+
+
+def _same_sound(piece: str, word: str, text: str, start: int) -> bool:
+    """True when `piece` sounds exactly like `word` (no southern-ear leeway), is not itself a word nor pieces
+    of the words around it, and has no grammatical character in it."""
+    if _straddles_a_word(text, start, start + len(piece)):
+        return False
+    usual = " ".join(r[0] for r in pinyin(piece, style=Style.NORMAL, errors="ignore"))  # 他 is ta, not tuo
+    return (piece not in PHRASES_DICT and not set(piece) & (_PARTICLES | set("我你他她它们这那"))
+            and usual == " ".join(r[0] for r in pinyin(word, style=Style.NORMAL, errors="ignore")))
+
+
 def sounds_right(text: str) -> str:
     """Homophone slips put back: a run of 2-4 Chinese characters that sounds like a medical word, shares a
     character with it in the same place, but is written otherwise, becomes that word; a pinyin syllable
@@ -290,8 +314,9 @@ def sounds_right(text: str) -> str:
                 break
             if len(piece) == size and _HAN_RUN.fullmatch(piece):
                 word = next((known[k] for k in sorted(_keys(piece)) if k in known), None)
-                # a slip changes a character or two, never the whole word: one must stay in its place
-                if (word and any(a == b for a, b in zip(piece, word))
+                # a slip changes a character or two, never the whole word: one must stay in its place, unless
+                # the run sounds exactly like the word and is no word of its own ("已干" for 乙肝, not "眼中")
+                if (word and (any(a == b for a, b in zip(piece, word)) or _same_sound(piece, word, text, i))
                         and all(a == b for a, b in zip(piece, word) if a in _PARTICLES)):
                     out.append(word)
                     i += size
@@ -520,6 +545,9 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
                     and not re.search(r"去年|今年|最近(?!\s*\d+\s*年)|这(?:个)?月|上个月|\d+\s*个月|[1-5]\s*年(?:以)?前", said))
     # "乙肝 丙肝都没有": items with a space or comma between them, then 都没有, are one list
     said = _LIST_THEN_NONE.sub(r"\1、", said)
+    # "肺炎 没有": a topic, then a plain answer about it
+    said = _TOPIC_THEN_ANSWER.sub(lambda m: m.group(1) if concept and concept.read_clause(m.group(1)) else m.group(0),
+                                  said)
     signals, others_fine, last = set(), set(), None
     for clause in (c for c in _CLAUSE.split(said) if c):
         found = concept.read_clause(clause) if concept else None

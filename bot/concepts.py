@@ -193,7 +193,7 @@ class Concept:
             flipped = bool(NEGATION_ZH.search(before[-NEGATION_WINDOW_ZH:])
                            or NEGATION_NEAR_ZH.search(before[-NEGATION_NEAR_WINDOW_ZH:]))
             reassured, past, still = REASSURANCE_ZH.search(after), PAST_ZH.search(clause), STILL_ZH.search(clause)
-            if polarity == "yes" and SUGGESTED_ZH.search(before):
+            if polarity == "yes" and SUGGESTED_ZH.search(before) and not re.match(r"愿意|同意|可以|能", match.group(0)):
                 return None  # "医生建议做粒子": suggested is not done (what was then done is said apart)
         else:
             flipped = bool(NEGATION.search(" ".join(before.split()[-NEGATION_WINDOW:])))

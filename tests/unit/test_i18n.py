@@ -860,3 +860,28 @@ def test_zh21_causes(protocol, criterion, text, answer):
 
 def test_zh21_what_is_it_for_asks(protocol):
     assert answers.read(protocol.by_id["needs_antibiotics_steroids"], "泼尼松是干啥用的", None).kind == answers.QUESTION
+
+
+# Causes the blind Chinese set zh22 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    # a slip that sounds exactly like a medical word, with no character in common, when it is no word of its
+    # own nor pieces of the words around it
+    ("hepatitis", "已干没有", "no"), ("consent_capacity", "可以李姐", "yes"),
+    ("active_infection", "医生说是伤口合并感染", "yes"),  # 合并感染 is two words, not 合丙肝染
+    ("ecog", "能自己下穿走路", "yes"),
+    ("distant_metastasis", "全身都查了，其他都干净", "no"), ("pneumonia", "CT报告写双肺未见明显异常", "no"),
+    ("autoimmune", "不是这类病，是痛风", "no"), ("pregnant_lactating", "例假晚了几天，还没验", "not_sure"),
+    ("severe_comorbidity", "心肺都挺好，就是血糖有点高", "no"),
+    ("severe_comorbidity", "有，心脏不好", "yes"),  # 心脏不好 is not "心脏好"
+    ("neck_dissection", "有一个肿大的淋巴结，医生要是说要清扫我愿意", "yes"),  # willing, whatever was suggested
+    ("pneumonia", "肺炎 没有", "no"),  # a topic, then the answer about it
+])
+def test_zh22_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_exact_sound_slips_stay_out_of_real_words():
+    from bot.chinese import sounds_right
+    assert sounds_right("鼻子里有脓") == "鼻子里有脓"  # not 鼻自理
+    assert sounds_right("他已经干了") == "他已经干了"
+    assert sounds_right("要问医生") == "要问医生"  # not 免疫
