@@ -58,12 +58,13 @@ _QUESTION_END = re.compile(r"[?？吗]\s*$|吗[?？]|(?<!说)(?<!讲)(?<!知道)
 # "什么药都不过敏", "啥都没有": 什么 / 啥 before 都 / 也 and a negation is "none at all", not a question.
 _NONE_AT_ALL = re.compile(r"(?:什么|啥|哪)\w{0,4}(?:都|也)(?:不|没)")
 
+_MISTAKE = re.compile(r"打错|发错|按错|点错|输错|不是这个意思")
 _PERSON = re.compile(r"人工|真人|客服|找(?:个)?人|工作人员|和人(?:说|聊)|跟人(?:说|聊)|转人")
 _WAIT = re.compile(r"^(?:请)?(?:等一?下|等等|稍等|等我|我(?:去|先)?(?:查|看|问|找|翻)(?:一?下|查|看|问|找|翻)|"
                    r"让我(?:想想|查查|看看|找找|问问)|我想一想|我查一下)")
 _ACK = re.compile(r"^(?:(?:好的?|好吧|嗯+|恩+|哦+|噢+|知道了|明白了?|收到|了解|谢谢|谢了|行吧?|ok|OK)[\s，,。！!~～.]*)+$")
 
-_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|记录|报告|化验单|单子|身份证|户口本)|记不住|想不起来|记不全|[，,\s](?:这个|这|那个|那)算不算|没看懂|结果\w{0,2}没(?:看|注意|问)|没(?:看|问)(?:过)?结果|(?:核磁|MRI|mri|检查|化验|验血|片子|CT|ct)还没(?:做|拍|查)|(?:定|确定|肯定|判断|说)不了|(?:还)?没(?:有)?确定|记不(?:太)?准|(?:不能|没法|无法|不敢)(?:确定|肯定)|(?:要|在|继续)(?:再)?观察|应该(?:可以|能|行)吧|(?:要|得)看[^，,。]{0,12}?([\u4e00-\u9fff])不\1|没(?:去)?(?:查|检查|看)过?(?:是不是|有没有)|不排除|还没(?:有)?定|没(?:有)?确诊|待查|在观察|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否|是(?:个)?(?:啥|什么))|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|(?<!话)(?<!话也)(?<!话都)说不清|说不准|说不上来|讲不(?:清|上来)|没(?:有)?(?:注意|留意)|(?:报告|单子|片子|结果|数字|指标|数值)\w{0,3}看不(?:懂|明白)|不好说|说不好|不好(?:确定|判断|讲)|待观察|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
+_HEDGE = re.compile(r"不知道|不确定|不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|记录|报告|化验单|单子|身份证|户口本)|记不住|想不起来|记不全|[，,\s](?:这个|这|那个|那)算不算|没看懂|结果\w{0,2}没(?:看|注意|问)|没(?:看|问)(?:过)?结果|(?:核磁|MRI|mri|检查|化验|验血|片子|CT|ct)还没(?:做|拍|查)|(?:定|确定|肯定|判断|说)不了|(?:还)?没(?:有)?确定|记不(?:太)?准|(?:不能|没法|无法|不敢)(?:确定|肯定)|(?:要|在|继续)(?:再)?观察|犹豫(?!了|过)|考虑考虑|(?:还在|在|要)考虑|怕[^，,。]{0,4}不(?:了|懂|明白|清)|(?:要|得|需要)算(?:一下|下|算)|属[鼠牛虎兔龙蛇马羊猴鸡狗猪]|应该(?:可以|能|行)吧|(?:要|得)看[^，,。]{0,12}?([\u4e00-\u9fff])不\1|没(?:去)?(?:查|检查|看)过?(?:是不是|有没有)|不排除|还没(?:有)?定|没(?:有)?确诊|待查|在观察|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否|是(?:个)?(?:啥|什么))|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|(?<!话)(?<!话也)(?<!话都)说不清|说不准|说不上来|讲不(?:清|上来)|没(?:有)?(?:注意|留意)|(?:报告|单子|片子|结果|数字|指标|数值)\w{0,3}看不(?:懂|明白)|不好说|说不好|不好(?:确定|判断|讲)|待观察|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
                     r"(?<!怎么)(?<!哪)(?<!哪里)(?<!哪儿)(?<!不)可能|也许|或许|大概(?!\s*[\d一二两三四五六七八九十几])|好像|似乎|应该是|估计|要问(?:问)?医生|得问(?:问)?医生|先问问|(?:问|商量|考虑)[^，,。]{0,8}再(?:说|定|决定|答)|(?:得|要|需要|等)(?:听)?医生(?:讲|说|解释)(?:一下|下)|(?:要|得|需要)(?:去)?问(?:问|一下|下)|问(?:一下|问)医生|问下医生|"
                     r"没查过|还没查|没(?:有)?检查过|等(?:结果|报告)|结果还没|还没出|不太确定|(?<![看听读])不懂|"
                     r"不一定|看情况|有时候.{0,8}有时候|商量(?!过|好|了|后|以后|之后|完|下来|没|不|决定)|没想好|还没决定|还没测|没测过|还没(?:去)?(?:检查|拍|查|复查|做检查|验)")
@@ -116,7 +117,7 @@ MEDICAL_WORDS = ("正常", "阴性", "阳性", "癌症", "肿瘤", "手术", "�
                  "拓益", "艾瑞卡", "可瑞达", "欧狄沃", "达伯舒", "百泽安", "照顾", "自理", "颈清", "甲状腺", "肿块",
                  "磁共振", "地塞米松", "泼尼松", "慢阻肺", "转氨酶", "病灶", "乳腺", "青霉素", "理解", "签字", "家务",
                  "心脏病", "过敏史", "男性", "艾滋病", "血小板", "鼻咽癌", "乳腺癌",
-                 "甲状腺癌", "胃癌", "肠癌", "发炎", "肺气肿", "原位癌", "支架", "治疗", "下床", "严重")
+                 "甲状腺癌", "胃癌", "肠癌", "发炎", "肺气肿", "原位癌", "支架", "治疗", "下床", "严重", "恶性")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,5}")
 _HAN = re.compile(r"[\u4e00-\u9fff]*")
 
@@ -423,7 +424,7 @@ def kind_of_non_answer(text: str) -> Optional[str]:
         return "person"
     if _WAIT.match(said):
         return "wait"
-    if _ACK.match(said):
+    if _ACK.match(said) or _MISTAKE.search(said):  # "打错了": nothing to record
         return "ack"
     if is_question(said) and not is_hedged(said):
         return "question"
@@ -505,6 +506,7 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     said = digits(sounds_right(normalize(text)))
     said = re.sub(r"(?<=[做用吃打放得有查])[郭锅国果](?=[，,。\s]|$)", "过", said)  # 做郭 typed for 做过
     said = re.sub(r"^[^，,。？?\s]{1,8}[?？]\s*(?=[^?？\s])", "", said)  # "肺炎？没有哦": the question said back, then the answer
+    said = re.sub(r"(?<![A-Za-z])[Pp]\s*[Dd]\s*[-—]?\s*([Ll]?)\s*1(?!\d)", lambda m: f"PD-{m.group(1).upper()}1", said)  # "P D 1"
     # speech that is not clear is not a reply that is unsure ("话也说不清楚")
     said = re.sub(r"(?:话|讲话|说话)(?:也|都)?(?:说|讲)不(?:清楚|清|利索|出来)", "口齿不清", said)
     # double negations ("不是不能测" is "能测", "不是没放过" is "放过"), and 10万 written out (100000)
@@ -548,7 +550,7 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     # "肺炎 没有": a topic, then a plain answer about it
     said = _TOPIC_THEN_ANSWER.sub(lambda m: m.group(1) if concept and concept.read_clause(m.group(1)) else m.group(0),
                                   said)
-    signals, others_fine, last = set(), set(), None
+    signals, others_fine, last, last_none_list = set(), set(), None, False
     for clause in (c for c in _CLAUSE.split(said) if c):
         found = concept.read_clause(clause) if concept else None
         if found == "yes" and (recovered or long_ago):
@@ -556,6 +558,11 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
         if found is None and criterion.kind == "exclusion" and (_NONE_OF_THESE.search(clause) or _DID_NOT.search(clause)):
             found = "no"
         found = found or (None if _RECOVERED.search(clause) else polar(clause))  # "现在好了" is not a yes
+        if found is None and re.search(r"(?:怎么|哪里|哪儿|哪)可能[了的啊呀呢!！。]*$", clause):
+            found = "no"  # "我65了怎么可能": it cannot be
+        if found == "yes" and last_none_list and len(clause) <= 4:
+            found = "no"  # "没有乙肝 丙肝": the second of a list after 没有
+        last_none_list = bool(found == "no" and re.match(r"^(?:没有|没|无|不是|从没)(?:得过|有过)?", clause))
         if found is None and recovered and re.match(r"^(?:以前|之前|过去|曾经|前段时间|上次)(?:也)?(?:得|有|患)过", clause):
             found = "no"  # "以前得过，现在已经好了": for a question about now, past
         if found:
@@ -593,6 +600,7 @@ def read_age(text: str, this_year: int):
     names more than one."""
     # "四是九岁", "四十屋岁": a character typed for a numeral that sounds the same, between numerals or before 岁
     said = normalize(text)
+    said = re.sub(r"([二三四五六七八九]?十)有([一二三四五六七八九])", r"\1\2", said)  # "五十有二" is 52
     said = re.sub(r"(?<=[一二三四五六七八九十])([\u4e00-\u9fff])(?=[一二三四五六七八九]?岁)",
                   lambda m: _NUMERAL_SOUNDS.get(_plain_sound(m.group(1)), m.group(1)), said)
     if _APPROXIMATE_AGE.search(said):

@@ -885,3 +885,24 @@ def test_exact_sound_slips_stay_out_of_real_words():
     assert sounds_right("鼻子里有脓") == "鼻子里有脓"  # not 鼻自理
     assert sounds_right("他已经干了") == "他已经干了"
     assert sounds_right("要问医生") == "要问医生"  # not 免疫
+
+
+# Causes the blind Chinese set zh23 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("measurable_lesion", "片子上能看到那个瘤子", "yes"), ("age", "六十有五", 65), ("age", "属狗的，要算一下", "not_sure"),
+    ("prior_malignancy", "没长过别的恶行肿瘤", "no"), ("other_treatment", "没有做其它的", "no"),
+    ("pneumonia", "CT拍了，没问题", "no"), ("hepatitis", "乙肝五项查了都是阴", "no"),
+    ("hepatitis", "没有乙肝 丙肝", "no"),  # the second of a list after 没有
+    ("prior_checkpoint", "用过p d 1", "yes"), ("pregnant_lactating", "都七十了，哪可能", "no"),
+    ("neck_dissection", "淋巴结是大的，做不做手术我们还在考虑", "not_sure"),
+    ("consent_capacity", "专业的东西怕看不懂", "not_sure"),
+    ("severe_comorbidity", "都是小毛病，血压稍微高一点", "no"),
+    ("prior_checkpoint", "医生推荐过PD-1，我们犹豫了没打", "no"),  # hesitated, then decided
+])
+def test_zh23_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh23_a_typing_mistake_records_nothing(protocol):
+    assert answers.read(protocol.by_id["hiv"], "嗯嗯 发错了", None).kind == answers.ACK
+    assert answers.read_consent("还在犹豫，再考虑考虑", None).answer == "not_sure"
