@@ -77,7 +77,7 @@ _NO = re.compile(r"^(?:我|他|她|我们|俺)?(?:这个月|这段时间|最近|
                  r"no|No|NO)"
                  r"(?:的|滴|啊|呀|吧|了|过)?(?:这个|这种|那个|这些)?[额呃哈嘛哦噢喔呢咯啦哟喽嘞]?$")
 # "不需要用这些药", "没有这种病": a No to a question about having or needing something.
-_NONE_OF_THESE = re.compile(r"^不是(?:这|那)(?:种|类|个|些)(?:病)?$|^(?:现在|目前|最近)?(?:都|也)?没(?:有)?(?:什么|啥)(?:事|毛病|问题)?(?:了|的|啦)?$|(?:什么|啥)(?:药|病)?(?:都|也)(?:不|没)(?:有)?(?:在)?(?:吃|用|打|有|得)|(?:别的|其他|其它)(?:病|的|什么|毛病|问题)?(?:都|也)(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做)?过?$|(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做|搞|弄)?过?(?:别的|其他|其它)(?:病|药|的|什么|[\u4e00-\u9fff]{1,2}|[a-z]{1,4})?$|没(?:有)?听[^，,。]{0,4}(?:说|讲|提)过?(?:有)?(?:这|那)(?:种|个|类)?(?:病)?|(?:不需要|不用|没有|没|从没|从来没|莫得|冒得|冇)(?:用|吃|打|得过|有过|有|得)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的)|"
+_NONE_OF_THESE = re.compile(r"^不是(?:这|那)(?:种|类|个|些)(?:病)?$|^(?:现在|目前|最近)?(?:都|也)?没(?:有)?(?:什么|啥)(?:事|毛病|问题)?(?:了|的|啦)?$|(?:什么|啥)(?:药|病)?(?:都|也)(?:不|没)(?:有)?(?:在)?(?:吃|用|打|有|得)|(?:别的|其他|其它)(?:病|的|什么|毛病|问题)?(?:都|也)(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做)?过?$|(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做|搞|弄)?过?(?:别的|其他|其它)(?:病|药|的|什么|[\u4e00-\u9fff]{1,2}|[a-z]{1,4})?$|没(?:有)?听[^，,。]{0,4}?(?:说|讲|提)过?[^，,。]{0,4}?(?:这|那)(?:种|个|类|些)?(?:病)?|(?:不需要|不用|没有|没|从没|从来没|莫得|冒得|冇)(?:用|吃|打|得过|有过|有|得)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的)|"
                             r"没[^，,。]{0,8}过(?:这|那)(?:种|些|类|个)|没(?:有)?(?:什么|啥)?(?:病)?(?:要|需要)(?:用|吃|打)这(?:些|种|类)|没[^，,。]{0,8}?(?:放|植入|装|用|吃|做|打|得)过(?:什么|任何|啥)|"
                             r"(?:这些|这几种|这几样|这种|这类|那几种|那些|那种|上面的?)(?:病|药|情况)?(?:都|也)(?:没有|没|冇)")
 # Recovered, said anywhere in the reply ("上周有感染，吃了药已经好了"): for questions about now, it is past.
@@ -318,7 +318,8 @@ def sounds_right(text: str) -> str:
                 # a slip changes a character or two, never the whole word: one must stay in its place, unless
                 # the run sounds exactly like the word and is no word of its own ("已干" for 乙肝, not "眼中")
                 if (word and (any(a == b for a, b in zip(piece, word)) or _same_sound(piece, word, text, i))
-                        and all(a == b for a, b in zip(piece, word) if a in _PARTICLES)):
+                        and all(a == b for j, (a, b) in enumerate(zip(piece, word))
+                                if a in _PARTICLES and (size < 3 or j == size - 1))):
                     out.append(word)
                     i += size
                     break
@@ -353,6 +354,7 @@ def digits(text: str) -> str:
         return chr(0xE000 + len(kept) - 1)
 
     text = _NOT_NUMBERS.sub(keep, text)
+    text = re.sub(r"(?<![\d一二三四五六七八九十百千])两(?=个?(?:天|周|星期|礼拜|年|次|月|小时|颗|针|项|岁))", "2", text)  # cn2an leaves 两周
     return re.sub("[\ue000-\ue0ff]", lambda m: kept[ord(m.group(0)) - 0xE000], _digits(text)) if kept else _digits(text)
 
 
@@ -458,7 +460,7 @@ def _years_named(said: str) -> str:
     return re.sub("|".join(_RELATIVE_YEARS), lambda m: f"{this_year - _RELATIVE_YEARS[m.group(0)]}年", said)
 
 
-def length_answer(concept, said: str) -> Optional[str]:
+def length_answer(concept, said: str, margin: float = 0.0) -> Optional[str]:
     """"yes" / "no" from a length of time ("吃了3天"), or from two dates ("2020年3月结束，2023年复发"), for
     criteria that are one."""
     if concept is None or concept.threshold_days is None:
@@ -482,7 +484,9 @@ def length_answer(concept, said: str) -> Optional[str]:
             lengths = [((y2 - y1) * 12 + m2 - m1) * 30.4]
         elif y2 - y1 >= 2:  # a year alone is only sure to be more than 6 months when two years apart
             lengths = [(y2 - y1 - 1) * 365.0]
-    verdicts = {"yes" if (days > limit or (reaching and days >= limit)) else "no" for days in lengths}
+    # (with a margin, only lengths that far beyond or short of the limit decide: "about 10 days" for 5 or more)
+    verdicts = {"yes" if (days > limit * (1 + margin) or (reaching and not margin and days >= limit))
+                else "no" if days < limit * (1 - margin) or not margin else None for days in lengths}
     return verdicts.pop() if len(verdicts) == 1 else None
 
 
@@ -510,18 +514,26 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     # speech that is not clear is not a reply that is unsure ("话也说不清楚")
     said = re.sub(r"(?:话|讲话|说话)(?:也|都)?(?:说|讲)不(?:清楚|清|利索|出来)", "口齿不清", said)
     # double negations ("不是不能测" is "能测", "不是没放过" is "放过"), and 10万 written out (100000)
-    said = re.sub(r"不是不(?=[\u4e00-\u9fff])|不会不(?=[\u4e00-\u9fff])|不是没(?:有)?(?=[\u4e00-\u9fff])", "", said)
+    said = re.sub(r"没有不(?=正常|好)|不是不(?=[\u4e00-\u9fff])|不会不(?=[\u4e00-\u9fff])|不是没(?:有)?(?=[\u4e00-\u9fff])", "", said)
     said = re.sub(r"(\d+(?:\.\d+)?)\s*万", lambda m: str(round(float(m.group(1)) * 10000)), said)
     said = re.sub(r"(?<![工创写动操合])作(?=过|完)", "做", said)  # 作过 typed for 做过
     for sign, word in _SIGN:
         said = sign.sub(word, said)
     concept = concepts.concept(criterion.concept, "zh")
+    # "十天左右": an approximate length far from the criterion's limit still decides
+    exact = re.sub(r"(?<=[\d个天周月年次])左右|(?:大概|差不多|大约)(?=\s*\d)", "", said)
+    if exact != said and concept and is_hedged(said) and not is_hedged(exact):
+        length = length_answer(concept, exact, margin=0.5)
+        if length:
+            return length
     # a count being watched ("太低了还在观察") is a count out of range, not an unsure answer
     if is_hedged(re.sub(r"(?:还)?(?:要|在|继续)观察", "", said) if concept and concept.any_no else said):
         return "not_sure"
     if criterion.measure is not None:  # "一共60Gy": a dose below the criterion's is a No, whatever else is said
         units = "|".join(re.escape(u) for u in (criterion.measure.unit, *UNIT_NAMES.get(criterion.measure.unit, ())))
         amounts = {float(n) for n in re.findall(rf"(\d+(?:\.\d+)?)\s*个?\s*(?:{units})(?![a-z])", said, re.IGNORECASE)}
+        if not amounts:  # "总量七十", "剂量有66以上": after a word for dose, the unit may be left out
+            amounts = {float(n) for n in re.findall(r"(?:总量|剂量|总剂量)(?:只|才|就)?(?:有|是|为|在)?\s*(\d+(?:\.\d+)?)(?![\d.])", said)}
         if len(amounts) == 1:
             return "yes" if amounts.pop() >= criterion.measure.met_at_least else "no"
     concept = concepts.concept(criterion.concept, "zh")

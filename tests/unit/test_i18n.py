@@ -906,3 +906,17 @@ def test_zh23_causes(protocol, criterion, text, answer):
 def test_zh23_a_typing_mistake_records_nothing(protocol):
     assert answers.read(protocol.by_id["hiv"], "嗯嗯 发错了", None).kind == answers.ACK
     assert answers.read_consent("还在犹豫，再考虑考虑", None).answer == "not_sure"
+
+
+# Causes the blind Chinese set zh24 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("prior_imrt", "全部照完了，总剂量68", "yes"), ("prior_imrt", "剂量只有50多", "no"),  # a dose without its unit
+    ("neck_dissection", "淋吧结不大", "yes"),  # a slip with a particle inside a three-character word
+    ("ecog", "平时挺好，班照样在上", "yes"), ("autoimmune", "没听医生讲过我有这些病", "no"),
+    ("hepatitis", "两对半都是好的", "no"), ("pregnant_lactating", "已经七十多岁了", "no"),
+    ("severe_comorbidity", "没有严重的并", "no"),
+    ("recent_antibiotics", "前后一共大概两周", "yes"),  # approximate, but far beyond 5 days
+    ("recent_antibiotics", "5天左右", "not_sure"),  # approximate, at the limit: unsure
+])
+def test_zh24_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
