@@ -619,6 +619,8 @@ def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> R
     if _chinese(stripped):
         said = chinese.consent(stripped)
         other = non_answer(stripped)
+        if other is not None and other.kind == QUESTION and said == "yes" and chinese.asks_to_start(stripped):
+            return Reading(ANSWER, "yes", detail=UNCLEAR_YES)  # "好额，开始伐": a yes asked as a question, read back
         if other is not None and other.kind in (QUESTION, PERSON, WAIT) or said is None:
             return other or Reading(UNCLEAR, detail=YES_OR_NO)
         if said == "yes" and chinese.doubtful(stripped):  # a yes with a "but" or a question: read back first

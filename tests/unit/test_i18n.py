@@ -920,3 +920,22 @@ def test_zh23_a_typing_mistake_records_nothing(protocol):
 ])
 def test_zh24_causes(protocol, criterion, text, answer):
     assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+# Causes the blind Chinese set zh25 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("age", "属狗的，70年", 56),  # a two-digit year at the end is the year of birth (read back first)
+    ("needs_antibiotics_steroids", "得看看说明书才知道", "not_sure"),
+    ("pregnant_lactating", "六十五岁了，怎么会怀孕", "no"), ("contraception", "老太婆了，怀不上的", "yes"),
+    ("other_treatment", "诱导化疗做完，现在等着", "no"), ("active_infection", "咽喉发炎，药吃了不管用", "yes"),
+    ("hepatitis", "没有哇", "no"), ("hepatitis", "得先问下我女儿", "not_sure"),
+    ("recent_antibiotics", "用了一个礼拜左右", "yes"),
+])
+def test_zh25_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh25_start_asked_as_a_question_is_a_yes_read_back(protocol):
+    reading = answers.read_consent("好的，现在开始吗", None)
+    assert (reading.answer, reading.detail) == ("yes", answers.UNCLEAR_YES)
+    assert answers.read(protocol.by_id["pneumonia"], "要拍片才知道吧？", None).kind == answers.QUESTION
