@@ -939,3 +939,24 @@ def test_zh25_start_asked_as_a_question_is_a_yes_read_back(protocol):
     reading = answers.read_consent("好的，现在开始吗", None)
     assert (reading.answer, reading.detail) == ("yes", answers.UNCLEAR_YES)
     assert answers.read(protocol.by_id["pneumonia"], "要拍片才知道吧？", None).kind == answers.QUESTION
+
+
+# Causes the blind Chinese set zh26 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("organ_function", "不是说不好，都在范围里", "yes"), ("contraception", "早就没这个可能了", "yes"),
+    ("consent_capacity", "脑子不大清楚了，都是家里人代签", "no"),  # a confused mind is a fact, not a hedge
+    ("hepatitis", "医生说病毒量很低，乙肝携带", "no"),  # read back first
+    ("hepatitis", "两对半的结果看不懂", "not_sure"),
+    ("needs_antibiotics_steroids", "现在不用吃抗生素或者激素", "no"),  # a list carries its negation
+    ("recurrence_interval", "不是半年里，比半年更久", "yes"), ("neck_dissection", "颈部没有摸到肿块", "yes"),
+    ("organ_function", "肝肾功能都蛮好额", "yes"), ("consent_capacity", "得看具体有多难", "not_sure"),
+    ("pneumonia", "肺里好好的", "no"),
+    ("autoimmune", "抗体有点高，但是医生说不是狼疮", "no"),  # the doctor's word after a "but" (read back)
+    ("drug_allergy", "对芒果过敏，药没过敏过", "no"), ("drug_allergy", "用了好几次都没啥事", "no"),
+])
+def test_zh26_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh26_consent_worries_put_aside(protocol):
+    assert answers.read_consent("有点担心答不好，算了，开始吧", None).answer == "yes"
