@@ -127,6 +127,7 @@ class Concept:
     # words that settle a reply whose clauses disagree as a No ("乙肝携带, 医生说不是活动性的": a carrier, not an
     # active infection); the answer is read back before it counts
     settles_no: Optional[re.Pattern] = None
+    neutral: Optional[re.Pattern] = None  # words that say nothing either way for this criterion (taken out first)
 
     def starts(self, text: str) -> bool:
         """True when one of the concept's words begins the text ("swollen nodes" in "no swollen nodes")."""
@@ -275,7 +276,8 @@ def catalogue(language: str = "en") -> Dict[str, Concept]:
                                  bool(entry.get("any_yes")), entry.get("within_years"),
                                  tuple(_lab(lab, language) for lab in entry.get("labs") or ()), language,
                                  bool(entry.get("any_no")),
-                                 re.compile(entry["settles_no"]) if entry.get("settles_no") else None)
+                                 re.compile(entry["settles_no"]) if entry.get("settles_no") else None,
+                                 re.compile(entry["neutral"]) if entry.get("neutral") else None)
     return concepts
 
 

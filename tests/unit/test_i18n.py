@@ -577,7 +577,7 @@ def test_zh10_consent():
 
 # Causes the blind Chinese set zh11 pointed to, in our own words.
 @pytest.mark.parametrize("criterion,text,answer", [
-    ("consent_capacity", "有些地方不太明白，签字能签", None),  # partly not understood: asked again, never a Yes
+    ("consent_capacity", "有些地方不太明白，签字能签", "not_sure"),  # partly not understood: never a Yes
     ("blood_counts", "白细胞掉到2点几，打了升白针，现在已经恢复正常了", "yes"),  # came back, said last
     ("blood_counts", "血小板恢复了，白细胞还是低", "no"),
     ("particle_implant", "从来没往身体里放过那种粒子", "no"),
@@ -960,3 +960,23 @@ def test_zh26_causes(protocol, criterion, text, answer):
 
 def test_zh26_consent_worries_put_aside(protocol):
     assert answers.read_consent("有点担心答不好，算了，开始吧", None).answer == "yes"
+
+
+# Causes the blind Chinese set zh27 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("age", "五十酒", 59),  # a numeral slip at the end of an age (it was read as 50)
+    ("particle_implant", "美有放过粒子", "no"), ("hiv", "米有", "no"),  # 没有, slipped
+    ("organ_function", "不能说不好，指标都正常", "yes"),
+    ("distant_metastasis", "肺上有个结节，要查一下是不是转移", "not_sure"),
+    ("recurrence_interval", "好几年都没复发，今年才又长出来", "yes"),
+    ("neck_dissection", "颈部没摸到啥肿块，淋巴结正常", "yes"),
+    ("contraception", "还没绝经，需要避孕的话会用套", "yes"),  # not yet through menopause says nothing
+    ("consent_capacity", "能看懂，但是自己签不了", "no"),  # both are needed (read back)
+    ("distant_metastasis", "骨扫描做了，都说没问题", "no"), ("prior_malignancy", "除了这个，别的没得过", "no"),
+    ("other_treatment", "化疗了两次，放疗还没开始", "no"), ("active_infection", "都挺好", "no"),
+    ("active_infection", "烧了三天，打针也不退", "yes"), ("pneumonia", "拍了CT，很干净", "no"),
+    ("hiv", "不是不是，没有的", "no"), ("recent_antibiotics", "挂了十来天消炎水", "yes"),
+    ("recent_antibiotics", "三个月之前用过", "no"),
+])
+def test_zh27_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
