@@ -980,3 +980,18 @@ def test_zh26_consent_worries_put_aside(protocol):
 ])
 def test_zh27_causes(protocol, criterion, text, answer):
     assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+# Causes the blind Chinese set zh28 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("hepatitis", "两对半的单子我不会看", "not_sure"), ("organ_function", "抽了血，结果还没出", "not_sure"),
+    ("distant_metastasis", "全身都查了，就是原来的地方有", "no"), ("pneumonia", "肺都没事", "no"),
+    ("hepatitis", "乙干，丙干都没得", "no"), ("prior_checkpoint", "从没打过这一类针", "no"),
+])
+def test_zh28_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh28_does_it_count_with_a_question_mark_asks(protocol):
+    # "这个算不算" after a statement is Not sure, but with a question mark it is a question: nothing recorded
+    assert answers.read(protocol.by_id["pneumonia"], "CT说有点纤维化，这个算不算肺炎？", None).kind == answers.QUESTION
