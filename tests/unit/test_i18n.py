@@ -995,3 +995,18 @@ def test_zh28_causes(protocol, criterion, text, answer):
 def test_zh28_does_it_count_with_a_question_mark_asks(protocol):
     # "这个算不算" after a statement is Not sure, but with a question mark it is a question: nothing recorded
     assert answers.read(protocol.by_id["pneumonia"], "CT说有点纤维化，这个算不算肺炎？", None).kind == answers.QUESTION
+
+
+# Causes the blind Chinese set zh29 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("ecog", "每天能自己下楼，自己洗澡穿衣", "yes"), ("ecog", "多数时候在床上，动一动就喘", "no"),
+    ("consent_capacity", "字己签没问题", "yes"), ("particle_implant", "医生提过粒子，我们没选", "no"),
+    ("other_treatment", "做过冻冷", "yes"),  # two characters of a medical word swapped
+    ("pneumonia", "5月份得过，已经好了", "no"), ("consent_capacity", "不会看不懂的", "yes"),
+])
+def test_zh29_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh29_consent_let_us_try(protocol):
+    assert answers.read_consent("有点怕答不好，那就试试吧", None).answer == "yes"
