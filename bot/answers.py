@@ -593,6 +593,8 @@ def _read_chinese(criterion: Criterion, text: str, today: Optional[datetime.date
     if criterion.answer_type == "number":
         today = today or datetime.date.today()
         age = chinese.read_age(text, today.year)
+        if age in ("several", None) and chinese.is_hedged(text):  # "四十七还是四十八来着，记不清了"
+            return Reading(ANSWER, "not_sure")
         if age == "several":
             return Reading(UNCLEAR, detail=SEVERAL_AGES)
         if age is None:

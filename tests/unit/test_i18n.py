@@ -1010,3 +1010,22 @@ def test_zh29_causes(protocol, criterion, text, answer):
 
 def test_zh29_consent_let_us_try(protocol):
     assert answers.read_consent("有点怕答不好，那就试试吧", None).answer == "yes"
+
+
+# Causes the blind Chinese set zh30 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("neck_dissection", "淋巴结没有肿大", "yes"), ("measurable_lesion", "有个小结节，太小了量不出来", "no"),
+    ("measurable_lesion", "核磁约到下周，现在还没有结果", "not_sure"), ("age", "六十三还是六十四，记不清", "not_sure"),
+    ("ecog", "要人扶着才能走，吃饭也要我们喂", "no"), ("organ_function", "肝功能肾功能都可以", "yes"),
+    ("distant_metastasis", "医生说都是干净的", "no"), ("other_treatment", "化疗时一起打了信迪利", "yes"),
+    ("needs_antibiotics_steroids", "也没在吃这些药", "no"), ("severe_comorbidity", "慢支好多年，每天吸氧", "yes"),
+    ("consent_capacity", "写字签名都没问题", "yes"),  # 字签 inside 写字 and 签名 is no slip for 签字
+])
+def test_zh30_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh30_a_question_at_the_end_is_answered_and_consent(protocol):
+    assert answers.read(protocol.by_id["blood_counts"], "单子看不懂，要发照片给你们吗", None).kind == answers.QUESTION
+    assert answers.read(protocol.by_id["recurrence_interval"], "说不准，好像半年左右？", None).answer == "not_sure"
+    assert answers.read_consent("怕自己答不好……算了先做吧", None).answer == "yes"
