@@ -1029,3 +1029,17 @@ def test_zh30_a_question_at_the_end_is_answered_and_consent(protocol):
     assert answers.read(protocol.by_id["blood_counts"], "单子看不懂，要发照片给你们吗", None).kind == answers.QUESTION
     assert answers.read(protocol.by_id["recurrence_interval"], "说不准，好像半年左右？", None).answer == "not_sure"
     assert answers.read_consent("怕自己答不好……算了先做吧", None).answer == "yes"
+
+
+# Causes the blind Chinese set zh31 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("neck_dissection", "淋巴结已经切出了", "yes"), ("measurable_lesion", "报告写了很多我都看不懂", "not_sure"),
+    ("measurable_lesion", "医生在片子上量给我们看过", "yes"), ("ecog", "能的呀", "yes"), ("ecog", "一天走一万步", "yes"),
+    ("blood_counts", "没看过化验单", "not_sure"), ("prior_malignancy", "就得过鼻咽癌", "no"),
+    ("particle_implant", "我病友放过粒子，我没放过", "no"),  # someone else's story is not the volunteer's
+    ("ecog", "吃饭洗澡都不用别人帮", "yes"),  # 别人 here is not someone else's story
+    ("needs_antibiotics_steroids", "一片药都不吃", "no"), ("recent_antibiotics", "抗生素好久没吃了", "no"),
+    ("pregnant_lactating", "我70了", "no"),
+])
+def test_zh31_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
