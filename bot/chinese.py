@@ -78,7 +78,7 @@ _NO = re.compile(r"^(?:我|他|她|我们|俺)?(?:这个月|这段时间|最近|
                  r"no|No|NO)"
                  r"(?:的|滴|啊|呀|吧|了|过)?(?:这个|这种|那个|这些)?[额呃哈嘛哦噢喔呢咯啦哟喽嘞哇]?$")
 # "不需要用这些药", "没有这种病": a No to a question about having or needing something.
-_NONE_OF_THESE = re.compile(r"(?:一|1)(?:粒|颗|片|种|样)药(?:都|也)(?:不|没)(?:吃|用)|^(?:都|也|一切)(?:挺|很|还|蛮)?好(?:的)?$|^不是(?:这|那)(?:种|类|个|些)(?:病)?$|^(?:现在|目前|最近)?(?:都|也)?没(?:有)?(?:什么|啥)(?:事|毛病|问题)?(?:了|的|啦)?$|(?:什么|啥)(?:药|病)?(?:都|也)(?:不|没)(?:有)?(?:在)?(?:吃|用|打|有|得)|(?:别的|其他|其它)(?:病|的|什么|毛病|问题)?(?:都|也)?(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做)?过?$|(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做|搞|弄)?过?(?:别的|其他|其它)(?:病|药|的|什么|[\u4e00-\u9fff]{1,2}|[a-z]{1,4})?$|没(?:有)?听[^，,。]{0,4}?(?:说|讲|提)过?[^，,。]{0,4}?(?:这|那)(?:种|个|类|些)?(?:病)?|(?:不需要|不用|没有|没|从没|从来没|莫得|冒得|冇)(?:在)?(?:用|吃|打|得过|有过|有|得)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的|这(?:一|1)(?:类|种)|这几(?:类|种))|"
+_NONE_OF_THESE = re.compile(r"(?:身体)?(?:别的|其他|其它)(?:都|也)(?:挺|很|还|蛮)?好的?$|(?:一|1)(?:粒|颗|片|种|样)药(?:都|也)(?:不|没)(?:吃|用)|^(?:都|也|一切)(?:挺|很|还|蛮)?好(?:的)?$|^不是(?:这|那)(?:种|类|个|些)(?:病)?$|^(?:现在|目前|最近)?(?:都|也)?没(?:有)?(?:什么|啥)(?:事|毛病|问题)?(?:了|的|啦)?$|(?:什么|啥)(?:药|病)?(?:都|也)(?:不|没)(?:有)?(?:在)?(?:吃|用|打|有|得)|(?:别的|其他|其它)(?:病|的|什么|毛病|问题)?(?:都|也)?(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做)?过?$|(?:没有|没|冇)(?:生|得|长|患|用|吃|打|做|搞|弄)?过?(?:别的|其他|其它)(?:病|药|的|什么|[\u4e00-\u9fff]{1,2}|[a-z]{1,4})?$|没(?:有)?听[^，,。]{0,4}?(?:说|讲|提)过?[^，,。]{0,4}?(?:这|那)(?:种|个|类|些)?(?:病)?|(?:不需要|不用|没有|没|从没|从来没|莫得|冒得|冇)(?:在)?(?:用|吃|打|得过|有过|有|得)?(?:过)?(?:这些|这种|这类|这个|那些|那种|这样的|这(?:一|1)(?:类|种)|这几(?:类|种))|"
                             r"没[^，,。]{0,8}过(?:这|那)(?:种|些|类|个)|没(?:有)?(?:什么|啥)?(?:病)?(?:要|需要)(?:用|吃|打)这(?:些|种|类)|没[^，,。]{0,8}?(?:放|植入|装|用|吃|做|打|得)过(?:什么|任何|啥)|"
                             r"(?:这些|这几种|这几样|这种|这类|那几种|那些|那种|上面的?)(?:病|药|情况)?(?:都|也)(?:没有|没|冇)")
 # Recovered, said anywhere in the reply ("上周有感染，吃了药已经好了"): for questions about now, it is past.
@@ -507,6 +507,11 @@ def length_answer(concept, said: str, margin: float = 0.0) -> Optional[str]:
         elif y2 - y1 >= 2:  # a year alone is only sure to be more than 6 months when two years apart
             lengths = [(y2 - y1 - 1) * 365.0]
     # (with a margin, only lengths that far beyond or short of the limit decide: "about 10 days" for 5 or more)
+    if not lengths and concept.month_gap and not dates:  # "3月底结束，8月初复发": two months, in that order
+        months = [int(m) for m in re.findall(r"(?<![\d个])(\d{1,2})\s*月(?:份)?(?:底|初|中|末|中旬|下旬|上旬)?", said)
+                  if 1 <= int(m) <= 12]
+        if len(months) == 2 and months[0] != months[1]:
+            lengths = [((months[1] - months[0]) % 12) * 30.4]
     verdicts = {"yes" if (days > limit * (1 + margin) or (reaching and not margin and days >= limit))
                 else "no" if days < limit * (1 - margin) or not margin else None for days in lengths}
     return verdicts.pop() if len(verdicts) == 1 else None
@@ -531,6 +536,7 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     """"yes", "no", "not_sure", "conflict" or None (nothing decides); "yes?" / "no?" are to be read back first."""
     said = digits(sounds_right(normalize(text)))
     said = re.sub(r"(?<=[做用吃打放得有查])[郭锅国果](?=[，,。\s]|$)", "过", said)  # 做郭 typed for 做过
+    said = re.sub(r"(?<=[挺很都蛮还])号(?=的|$)", "好", said)  # 挺号的 typed for 挺好的
     said = re.sub(r"^[^，,。？?\s]{1,8}[?？]\s*(?=[^?？\s])", "", said)  # "肺炎？没有哦": the question said back, then the answer
     said = re.sub(r"(?<![A-Za-z])[Pp]\s*[Dd]\s*[-—]?\s*([Ll]?)\s*1(?!\d)", lambda m: f"PD-{m.group(1).upper()}1", said)  # "P D 1"
     # speech that is not clear is not a reply that is unsure ("话也说不清楚")

@@ -1043,3 +1043,16 @@ def test_zh30_a_question_at_the_end_is_answered_and_consent(protocol):
 ])
 def test_zh31_causes(protocol, criterion, text, answer):
     assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+# Causes the blind Chinese set zh32 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("recurrence_interval", "2月放疗做完，6月复查就复发了", "no"),  # two months, without years
+    ("recurrence_interval", "6月份放疗结束，第二年4月复发", "yes"),
+    ("neck_dissection", "脖子上的淋巴结没有肿", "yes"), ("organ_function", "肝肾功能都是好的", "yes"),
+    ("organ_function", "肝功能肾功能都很号的", "yes"), ("other_treatment", "化疗了三次，就这个", "no"),
+    ("autoimmune", "其他都挺好的，就是鼻咽癌", "no"), ("hiv", "都查过的，没问题", "no"),
+    ("severe_comorbidity", "心肺没什么大问题", "no"),
+])
+def test_zh32_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
