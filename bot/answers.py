@@ -553,6 +553,8 @@ def _statement_beside_question(text: str) -> str:
 def read(criterion: Criterion, text: str, intent: Optional[str] = None, confidence: float = 0.0) -> Reading:
     """What a reply to `criterion`'s question is."""
     stripped = (text or "").strip()
+    if stripped in BUTTON_ANSWERS and criterion.answer_type == "number" and BUTTON_ANSWERS[stripped] != "not_sure":
+        return Reading(UNCLEAR, detail=NO_AGE)  # a Yes or No button is no age
     if stripped in BUTTON_ANSWERS:
         return Reading(ANSWER, BUTTON_ANSWERS[stripped], typed=False)
     stripped = chinese.from_pinyin(stripped)  # "kang sheng su mei yong" typed without a Chinese keyboard

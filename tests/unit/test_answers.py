@@ -309,3 +309,9 @@ def test_a_reply_the_words_do_not_decide_is_read_back_when_the_nlu_leans_one_way
 @pytest.mark.parametrize("text", ["hmm ok", "ok noted", "ok, thanks", "alright cool"])
 def test_a_few_acknowledgements_together_are_an_acknowledgement(text):
     assert read(PROTOCOL.by_id["hiv"], text, "affirm", 0.95).kind == answers.ACK
+
+
+def test_a_yes_or_no_button_at_the_age_question_is_no_age():
+    assert read(PROTOCOL.by_id["age"], "/deny", None).answer is None
+    assert read(PROTOCOL.by_id["age"], "/affirm", None).answer is None
+    assert read(PROTOCOL.by_id["age"], "/not_sure", None).answer == "not_sure"

@@ -1056,3 +1056,21 @@ def test_zh31_causes(protocol, criterion, text, answer):
 ])
 def test_zh32_causes(protocol, criterion, text, answer):
     assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+# Causes the blind Chinese set zh33 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("prior_malignancy", "前年查出肺癌，做了手术", "yes"),  # 肺癌 written right is not 肺炎 (癌 can be read yan)
+    ("pneumonia", "上个月得了肺言", "yes"),  # a slip of 肺炎 is still put back
+    ("measurable_lesion", "核磁上看得很清楚", "yes"), ("age", "快六十了，五十八", 58),
+    ("blood_counts", "医生说指标都可以", "yes"), ("contraception", "不太愿意，怕有副作用", "no"),
+    ("severe_comorbidity", "医生说心功能4级", "yes"),
+    ("prior_checkpoint", "PD-1还在考虑，还没打", "no"),  # considering, not yet: a No for "have you had"
+])
+def test_zh33_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh33_consent_the_last_word_decides(protocol):
+    reading = answers.read_consent("怕自己讲不清楚，那就试一下吧", None)
+    assert reading.answer == "yes"
