@@ -1074,3 +1074,26 @@ def test_zh33_causes(protocol, criterion, text, answer):
 def test_zh33_consent_the_last_word_decides(protocol):
     reading = answers.read_consent("怕自己讲不清楚，那就试一下吧", None)
     assert reading.answer == "yes"
+
+
+# Causes the blind Chinese sets zh34, zh35 and zh36 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("pneumonia", "一直在咳，还没去看", "not_sure"), ("pneumonia", "有点咳嗽，没去查过", "not_sure"),
+    ("active_infection", "脚上伤口化农了，还没好", "yes"), ("hiv", "艾资没有", "no"),
+    ("severe_comorbidity", "有些小毛病，都不严重", "no"),  # settled, read back
+    ("prior_imrt", "只打了化疗，没做放疗", "no"), ("prior_imrt", "全程做完，剂量是够的", "yes"),
+    ("consent_capacity", "不太能，话也讲不清楚了", "no"), ("consent_capacity", "要看内容难懂不难懂", "not_sure"),
+    ("distant_metastasis", "从来没听大夫说过", "no"), ("prior_checkpoint", "医生说过可以用，但是还没开始用", "no"),
+    ("severe_comorbidity", "没有别的不舒服的地方", "no"), ("hepatitis", "HBV DNA小于100，医生说没活动", "no"),
+    ("recent_antibiotics", "没有5天，吃了三天就停了", "no"), ("age", "五十九，明年就六十了", 59),
+    ("blood_counts", "报告单我没看", "not_sure"), ("distant_metastasis", "怀疑过，后来查了排除了", "no"),
+    ("particle_implant", "医生往里面放了小颗粒", "yes"), ("particle_implant", "没值入过", "no"),
+    ("active_infection", "一切正常", "no"), ("needs_antibiotics_steroids", "时不时要吸激素", "yes"),
+    ("measurable_lesion", "片子上看不太清楚，量不出来", "no"),  # a blurred image is a fact, not a hedge
+])
+def test_zh34_to_zh36_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh36_consent_no_need_to_wait(protocol):
+    assert answers.read_consent("没问题，不用等了，直接开始", None).answer == "yes"
