@@ -1097,3 +1097,21 @@ def test_zh34_to_zh36_causes(protocol, criterion, text, answer):
 
 def test_zh36_consent_no_need_to_wait(protocol):
     assert answers.read_consent("没问题，不用等了，直接开始", None).answer == "yes"
+
+
+# Causes the blind Chinese sets zh37 and zh38 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("neck_dissection", "淋巴结早就切调了", "yes"), ("particle_implant", "係，放过", "yes"),
+    ("active_infection", "伤口发炎，吃了药已经好多了", "no"), ("active_infection", "用了消炎药也没好转", "yes"),
+    ("hepatitis", "两对半查了，说都没事", "no"), ("organ_function", "肝同肾都冇问题", "yes"),
+    ("consent_capacity", "这个没问题", "yes"), ("active_infection", "木得", "no"),
+    ("hiv", "没有没有，绝对没有", "no"),  # not an A-not-A question
+    ("hepatitis", "只有表面抗体阳性，是打疫苗的", "no"),
+])
+def test_zh37_zh38_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh38_later_is_waiting_and_which_day_asks(protocol):
+    assert answers.read_consent("在上班，晚点再说", None).kind == answers.WAIT  # not a No: nothing recorded
+    assert answers.read(protocol.by_id["recent_antibiotics"], "这一个月从哪天算起", None).kind == answers.QUESTION
