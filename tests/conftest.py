@@ -234,11 +234,11 @@ class Chat:
         response.raise_for_status()
         return response.json()["events"]
 
-    def command(self, *args, input=None):
+    def command(self, *args, input=None, timeout=60):
         """A `python -m bot` command in another process, on the stack's database."""
         env = {**os.environ, "BOT_DATABASE_URL": self.stack.settings.database_url}
         return subprocess.run([sys.executable, "-m", "bot", *args], env=env, capture_output=True, text=True,
-                              timeout=60, input=input)
+                              timeout=timeout, input=input)
 
     def referrals(self):
         done = self.command("referrals", "--json")
