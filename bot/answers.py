@@ -565,6 +565,12 @@ def read(criterion: Criterion, text: str, intent: Optional[str] = None, confiden
         return Reading(COMMAND, detail=command)
     other = non_answer(stripped)
     if _chinese(stripped):
+        if other is not None and other.kind == QUESTION:
+            # "我看起来像有这种病的吗？没有！": a question, then a plain answer after it; read back before it counts
+            after = re.search(r"[?？]+\s*([^?？]+?)\s*$", stripped)
+            reading = _read_chinese(criterion, after.group(1)) if after and not non_answer(after.group(1)) else None
+            if reading is not None and reading.is_answer and reading.answer != "not_sure":
+                return Reading(GUESS, reading.answer)
         return other or _read_chinese(criterion, stripped)
     if other is not None and other.kind != QUESTION:
         return other

@@ -40,7 +40,7 @@ PAST = re.compile(
 # The same, for Chinese: a negation within a few characters before the word (没有转移, 没发现转移), words after
 # it that say it is absent or harmless (乙肝阴性, 肺部正常), and words that put it in the past (以前得过肺炎).
 NEGATION_ZH = re.compile(r"(?:不算|不属于|怎么(?:会|可能)|哪(?:里|儿)?(?:会|可能)|没有|没(?!多久|过多久|想到)|么有|木有|莫有|莫得|冇|冒得|呒没|唔|未|无|非|否认|勿|弗|覅|从未|从没|不是|不会|不用|不想|不要|不愿意?|不肯|不能|"
-                         r"不可以|不打算|不需要|不(?:太|大|怎么)|"
+                         r"不可以|不打算|不需要|不(?:太|大|怎么)|不(?:在)?(?:吃|服|打)(?!不)|"
                          # "看不到", "查不出": a search that found nothing
                          r"(?:看|查|找|测|摸|见|量|发现|检查)不(?:到|见|出|着))")
 SUGGESTED_ZH = re.compile(r"(?:建议|推荐|提议|劝|提过|说过要|说(?:过)?(?:可以|能|要|应该)|(?:可以|能)?试(?:试|一下)|让(?:我|我们|他|她)?(?:做|用|打))(?:过)?[^，,。；;]{0,6}$")
@@ -50,7 +50,7 @@ NEGATION_WINDOW_ZH = 10  # characters: "没有查到远处有转移"
 # (吃不消, 受不了) and says nothing about the word.
 NEGATION_NEAR_ZH = re.compile(r"不(?![久少过错断同到])")
 NEGATION_NEAR_WINDOW_ZH = 1
-REASSURANCE_ZH = re.compile(r"^[^，,。；;]{0,6}?(?:正常|阴性|全阴|(?:都是|是)?阴的|没问题|没事|控制住了|好了|治好了|"
+REASSURANCE_ZH = re.compile(r"^[^，,。；;]{0,6}?(?:正常(?!人)|阴性|全阴|(?:都是|是)?阴的|没问题|没事|控制住了|好了|治好了|"
                             r"痊愈了?|清除了|转阴了?|消失了|(?:不是|没有|非)阳性|"
                             # "红斑狼疮这些都没有", "免疫治疗从没打过", "消炎药都没吃"
                             r"(?:这些|这种|这类|那些|之类的?)?(?:都|也|从来|从)(?:没有|没)(?:用|吃|打|做|得|服)?过?|"
@@ -58,6 +58,9 @@ REASSURANCE_ZH = re.compile(r"^[^，,。；;]{0,6}?(?:正常|阴性|全阴|(?:�
                             # "抗生素激素都用不着"
                             r"(?:都|也)?(?:用不着|用不上|不用|不需要))")
 PAST_ZH = re.compile(r"以前|之前|过去|曾经|那时候|那会儿|当时|得过|患过|生过|几年前|前(?:一|两|几|\d)年|\d+年前|去年|早就好了|早好了|已经好了|治好了|痊愈")
+# ... but a date beside "found" or "diagnosed" dates the finding, not an end ("丙肝去年查出来的" is still there)
+FOUND_ZH = re.compile(r"(?:查|检查|验|体检)出(?:来)?|确诊|诊断|发现")
+OVER_ZH = re.compile(r"得过|患过|生过|早就好了|早好了|已经好了|治好了|痊愈")
 STILL_ZH = re.compile(r"还|仍|一直|现在|正在")
 # A negation counts for a concept word only this many words before it ("I don't have HIV").
 NEGATION_WINDOW = 5
@@ -196,6 +199,8 @@ class Concept:
             flipped = bool(NEGATION_ZH.search(before[-window:])
                            or NEGATION_NEAR_ZH.search(before[-NEGATION_NEAR_WINDOW_ZH:]))
             reassured, past, still = REASSURANCE_ZH.search(after), PAST_ZH.search(clause), STILL_ZH.search(clause)
+            if past and FOUND_ZH.search(clause) and not OVER_ZH.search(clause):
+                past = None
             if polarity == "yes" and SUGGESTED_ZH.search(before) and not re.match(r"愿意|同意|可以|能", match.group(0)):
                 return None  # "医生建议做粒子": suggested is not done (what was then done is said apart)
         else:

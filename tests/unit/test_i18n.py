@@ -1115,3 +1115,30 @@ def test_zh37_zh38_causes(protocol, criterion, text, answer):
 def test_zh38_later_is_waiting_and_which_day_asks(protocol):
     assert answers.read_consent("在上班，晚点再说", None).kind == answers.WAIT  # not a No: nothing recorded
     assert answers.read(protocol.by_id["recent_antibiotics"], "这一个月从哪天算起", None).kind == answers.QUESTION
+
+
+# Causes the blind Chinese sets zh39 and zh40 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("hepatitis", "乙肝是前年体检查出来的，一直没吃药", "yes"),  # a date beside "found" dates the finding
+    ("hepatitis", "以前得过乙肝，早就治好了", "no"),  # ... but one beside "had, cured" is over
+    ("severe_comorbidity", "心功能只剩三成", "yes"),
+    ("severe_comorbidity", "肺功能才50%，正常人的一半", "yes"),  # 正常人 is not "normal"
+    ("needs_antibiotics_steroids", "不吃消炎药和激素", "no"),  # 不吃 negates the list
+    ("needs_antibiotics_steroids", "目前不需要吃任何药", "no"),
+    ("severe_comorbidity", "就是有点高血压，吃药控制着", "no"),
+    ("consent_capacity", "没啥不懂的", "yes"),  # a double negation
+    ("prior_checkpoint", "医生说可以用信迪利单抗，我们没用", "no"),  # suggested is not done
+])
+def test_zh39_zh40_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh39_zh40_mumbles_ages_and_questions_then_answers(protocol):
+    assert answers.read(protocol.by_id["hiv"], "嗯嗯啊啊啊", None).kind == answers.ACK  # hemming is no answer
+    assert answers.read(protocol.by_id["hiv"], "呃……", None).kind == answers.ACK
+    assert answers.read(protocol.by_id["age"], "屋十二岁", None).answer == 52  # sounds like 五, before 十
+    assert answers.read(protocol.by_id["age"], "是十八", None).answer == 18  # 是 is a word there, not a numeral
+    assert answers.read(protocol.by_id["age"], "六十 一岁", None).answer == 61  # a space inside the numeral
+    asked_then_said = answers.read(protocol.by_id["hepatitis"], "这也要问？没有", None)
+    assert (asked_then_said.kind, asked_then_said.answer) == (answers.GUESS, "no")  # read back before it counts
+    assert answers.read(protocol.by_id["other_treatment"], "别的没做，就做过化疗那几次", None).kind != answers.QUESTION
