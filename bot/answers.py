@@ -612,11 +612,27 @@ def _read_chinese(criterion: Criterion, text: str, today: Optional[datetime.date
             return Reading(UNCLEAR, detail=NOT_AN_AGE, numbers=(years,))
         return Reading(ANSWER, years, derived_from=born)
     said = chinese.read_yes_no(criterion, text)
+    soft = chinese.SOFT_HEDGE.sub("", text)
+    if said == "not_sure" and soft.strip("，,。 ") and soft != text and not chinese.is_hedged(soft):
+        firm = chinese.read_yes_no(criterion, soft)  # "应该没问题吧": a firm answer said softly, read back first
+        if firm in ("yes", "no", "yes?", "no?") and _softly_said(criterion, soft, firm.rstrip("?")):
+            return Reading(GUESS, firm.rstrip("?"))
     if said == "conflict":
         return Reading(UNCLEAR, detail=CONFLICT)
     if said == "no?" or said in ("yes", "no") and chinese.doubtful(text):  # a question or a "but" beside it, or
         return Reading(GUESS, said.rstrip("?"))  # clauses that disagree, settled: read back first
     return Reading(ANSWER, said) if said else Reading(UNCLEAR, detail=YES_OR_NO)
+
+
+def _softly_said(criterion: Criterion, soft: str, firm: str) -> bool:
+    """True when every other clause of a softly hedged reply agrees with `firm` or is a plain detail ("…，好像是碘125");
+    a clause with a negation that decides nothing ("好久没查了", "我也看不懂") is a reason for the doubt."""
+    for clause in (c for c in re.split(r"[，,。.；;！!？?\s]+", soft) if c):
+        said = chinese.read_yes_no(criterion, clause)
+        said = said.rstrip("?") if said else said
+        if said in ("yes", "no") and said != firm or said not in ("yes", "no") and re.search(r"[没不未无]", clause):
+            return False
+    return True
 
 
 def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> Reading:

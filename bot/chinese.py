@@ -67,7 +67,10 @@ _WAIT = re.compile(r"^[^，,。]{0,10}?[，,\s]?(?:晚点|晚些|等会儿?|回�
 _MUMBLE = re.compile(r"^(?:嗯{2,}啊{2,}|啊{2,}嗯{2,}|[呃额]{1,}|嗯+[呃额]+|[呃额]+嗯+|e+m{2,})[。.…~～\s]*$")
 _ACK = re.compile(r"^(?:(?:好的?|好吧|嗯+|恩+|哦+|噢+|知道了|明白了?|收到|了解|谢谢|谢了|行吧?|ok|OK)[\s，,。！!~～.]*)+$")
 
-_HEDGE = re.compile(r"不知道|不确定|(?<!看)不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|病例|记录|报告|化验单|单子|身份证|户口本|药盒|说明书|出院小结|小结)|记不住|想不起来|记不全|[，,\s](?:这个|这|那个|那)算不算(?![^，,。]*[?？])|不会看(?!不)|看不来|(?:报告|结果|单子)(?:还)?没(?:去)?(?:拿|取|出)|没看懂|结果\w{0,2}没(?:看|注意|问)|没(?:看|问)(?:过)?结果|(?:核磁|MRI|mri|检查|化验|验血|片子|CT|ct)还没(?:做|拍|查)|(?:定|确定|肯定|判断|说)不了|(?:还)?没(?:有)?确定|记不(?:太)?准|(?:不能|没法|无法|不敢)(?:确定|肯定)|(?:要|在|继续)(?:再)?观察|(?:有些|有点|有的)(?:地方)?(?:不太|不大|不)(?:明白|懂|理解|清楚)|(?:看看|查查|确认|看一下|查一下|再看)(?:是不是|有没有)|犹豫(?!了|过)|考虑考虑|(?:还在|在|要)考虑(?![，,\s]*(?:还)?没)|怕[^，,。]{0,4}不(?:了|懂|明白|清)|(?:要|得|需要)算(?:一下|下|算)|属[鼠牛虎兔龙蛇马羊猴鸡狗猪]|应该(?:可以|能|行)吧|(?:要|得)看[^，,。]{0,12}?([\u4e00-\u9fff]{1,2})不\1|没(?:去)?(?:查|检查|看)过?(?:是不是|有没有)|不排除|还没(?:有)?定|没(?:有)?确诊|待查|在观察|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否|是(?:个)?(?:啥|什么))|应该(?:没|不|还|都)|的样子|(?<=[\d个天周月年岁次])左右|(?<!看)不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|(?<!话)(?<!话也)(?<!话都)说不清|说不准|说不上来|讲不(?:清|上来)|没(?:有)?(?:注意|留意)|(?:报告|单子|片子|结果|数字|指标|数值|两对半|化验单?|检查)[^，,。]{0,8}看不(?:懂|明白)|没(?:说|讲)清楚|没(?:怎么)?看过?(?:化验单|报告单?|单子|结果)|(?:化验单|报告单?|单子|结果)(?:我)?(?:都)?没(?:怎么)?看|(?:要|得)看[^，,。]{0,8}(?:有多|多么|怎么样|情况|具体)|不好说|(?<!不是)(?<!能)说不好|不好(?:确定|判断|讲)|待观察|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
+# Soft hedges: "probably", "it seems", a trailing 吧. With them taken out, a reply that reads firmly is read back
+# to the volunteer ("应该没问题吧": "just to be sure: …?") rather than recorded as Not sure; 可能 ("maybe") stays Not sure.
+SOFT_HEDGE = re.compile(r"应该是?|应当|好像是?|似乎|大概|估计|我想|我觉得|(?<=[\u4e00-\u9fff])吧(?=[\s，,。!！~～]|$)")
+_HEDGE = re.compile(r"不知道|不确定|(?<!看)不清楚|不晓得|勿晓得|弗晓得|唔知|唔清楚|(?:要|得|需要)(?:回去|去)?(?:查|翻|看)(?:一下|下|查|翻|看)?(?:病历|病例|记录|报告|化验单|单子|身份证|户口本|药盒|说明书|出院小结|小结|发票|处方)|(?:要|得|需要)(?:去)?问(?:问|一下|下)?(?:我)?(?:老公|老婆|爱人|丈夫|妻子|家里人|儿子|女儿)|记不住|想不起来|记不全|[，,\s](?:这个|这|那个|那)算不算(?![^，,。]*[?？])|不会看(?!不)|看不来|(?:报告|结果|单子)(?:还)?没(?:去)?(?:拿|取|出)|没看懂|结果\w{0,2}没(?:看|注意|问)|没(?:看|问)(?:过)?结果|(?:核磁|MRI|mri|检查|化验|验血|片子|CT|ct)还没(?:做|拍|查)|(?:定|确定|肯定|判断|说)不了|(?:还)?没(?:有)?确定|记不(?:太)?准|(?:不能|没法|无法|不敢)(?:确定|肯定)|(?:要|在|继续)(?:再)?观察|(?:有些|有点|有的)(?:地方)?(?:不太|不大|不)(?:明白|懂|理解|清楚)|(?:看看|查查|确认|看一下|查一下|再看)(?:是不是|有没有)|犹豫(?!了|过)|考虑考虑|(?:还在|在|要)考虑(?![，,\s]*(?:还)?没)|怕[^，,。]{0,4}不(?:了|懂|明白|清)|(?:要|得|需要)算(?:一下|下|算)|属[鼠牛虎兔龙蛇马羊猴鸡狗猪]|应该(?:可以|能|行)吧|(?:要|得)看[^，,。]{0,12}?([\u4e00-\u9fff]{1,2})不\1|没(?:去)?(?:查|检查|看)过?(?:是不是|有没有)|不排除|还没(?:有)?定|没(?:有)?确诊|待查|在观察|没(?:有)?(?:说|讲|告诉)(?:过)?(?:我)?(?:是不是|有没有|是否|是(?:个)?(?:啥|什么))|应该(?:没|不|还|都|是|有|正常|可以|行|能|好|算)|的样子|(?<=[\d个天周月年岁次])左右|(?<!看)不(?:太|大)(?:记得|清楚|确定|知道)|记不太清|(?<!话)(?<!话也)(?<!话都)说不清|说不准|说不上来|讲不(?:清|上来)|没(?:有)?(?:注意|留意)|(?:报告|单子|片子|结果|数字|指标|数值|两对半|化验单?|检查)[^，,。]{0,8}看不(?:懂|明白)|没(?:说|讲)清楚|没(?:怎么)?看过?(?:化验单|报告单?|单子|结果)|(?:化验单|报告单?|单子|结果)(?:我)?(?:都)?没(?:怎么)?看|(?:要|得)看[^，,。]{0,8}(?:有多|多么|怎么样|情况|具体)|不好说|(?<!不是)(?<!能)说不好|不好(?:确定|判断|讲)|待观察|记不清|记不得|不记得|忘了|忘记了|搞不清|拿不准|"
                     r"(?<!怎么)(?<!哪)(?<!哪里)(?<!哪儿)(?<!不)(?<!这个)(?<!没)(?<!没有)可能|也许|或许|大概(?!\s*[\d一二两三四五六七八九十几])|好像|似乎|应该是|估计|要问(?:问)?医生|得问(?:问)?医生|先问问|(?:问|商量|考虑)[^，,。]{0,8}再(?:说|定|决定|答)|(?:得|要|需要|等)(?:听)?医生(?:讲|说|解释)(?:一下|下)|(?:要|得|需要)(?:去)?(?:先)?问(?:问|一下|下)|(?:才|再)(?:能)?知道(?![^，,。]{0,2}[?？吗])|问(?:一下|问)医生|问下医生|"
                     r"没查过|还没查|还没(?:有)?(?:出)?结果|没(?:有)?检查过|等(?:结果|报告)|结果还没|还没出|不太确定|(?<![看听读])不懂|"
                     r"不一定|看情况|有时候.{0,8}有时候|商量(?!过|好|了|后|以后|之后|完|下来|没|不|决定)|没想好|还没决定|还没测|没测过|还没(?:去)?(?:检查|拍|查|复查|做检查|验|看)|没去(?:查|看|检查)(?:过)?$")
@@ -434,7 +437,7 @@ def question_topic(text: str) -> Optional[str]:
 
 def is_question(text: str) -> bool:
     said = re.sub(r"怎么([\u4e00-\u9fff]{1,4})就怎么", r"都\1", normalize(text))  # "怎么要求就怎么做" asks nothing
-    if re.search(r"没(?:有)?(?:什么|啥)(?:事|问题|毛病|了)?[了的啦。.!！~～]*$", said) and not re.search(r"[?？吗]", said):
+    if re.search(r"没(?:有)?(?:说|讲|提|讲过|说过)?(?:什么|啥)(?:事|问题|毛病|了)?[了的啦。.!！~～]*$", said) and not re.search(r"[?？吗]", said):
         return False  # "现在没什么": nothing, not a question
     if re.search(r"(?:怎么|哪(?:里|儿)?)可能[了的啊呀呢。.!！~～]*$", said) and not re.search(r"[?？吗]", said):
         return False  # "怎么可能": it cannot be, said as a question
@@ -605,12 +608,14 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     said = _TOPIC_THEN_ANSWER.sub(lambda m: m.group(1) if concept and concept.read_clause(m.group(1)) else m.group(0),
                                   said)
     signals, others_fine, last, last_none_list, last_but_doctor = set(), set(), None, False, False
+    named_yes = False  # a yes from the criterion's own words, not a bare 有的 / 是
     for clause in (c for c in _CLAUSE.split(said) if c):
         if _SOMEONE_ELSE.search(clause) and "我" not in re.sub(r"我(?=的?(?:隔壁|邻床|同病房|病友|邻居|朋友|同事))", "", clause):
             continue  # "隔壁床的阿姨做过粒子": someone else's story (family answering for the volunteer still count)
         found = concept.read_clause(clause) if concept else None
         if found == "yes" and (recovered or long_ago):
             found = "no"  # "上周有感染，已经好了", "10多年前得过"
+        named_yes = named_yes or found == "yes"
         if found is None and criterion.kind == "exclusion" and (_NONE_OF_THESE.search(clause) or _DID_NOT.search(clause)):
             found = "no"
         found = found or (None if _RECOVERED.search(clause) else polar(clause))  # "现在好了" is not a yes
@@ -634,7 +639,7 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     if len(signals) > 1 and concept and concept.any_no:
         # "白细胞掉到2点几，打了升白针，现在恢复正常了": a value that came back, said last, is where it stands
         signals = {"yes"} if last == "yes" and _LAB_RECOVERED.search(said) else {"no"}
-    if len(signals) > 1 and concept and concept.any_yes:
+    if len(signals) > 1 and concept and concept.any_yes and named_yes:  # (a bare 有的 beside a No decides nothing)
         signals = {"yes"}
     if signals != {"no"} and concept and concept.settles_no and concept.settles_no.search(said):
         return "no?"  # settled, but from clauses that disagree: read back before it counts
@@ -670,14 +675,21 @@ def read_age(text: str, this_year: int):
     said = re.sub(r"[，,\s]*(?:明年|下个月|过几天|马上)(?:就)?(?:要)?\s*[\d一二三四五六七八九十]+(?:岁)?(?:了)?", "", said)  # "明年就五十了"
     # "不到五十，四十九": a bound said before the age is not an age
     said = re.sub(r"(?:不到|没到|不满|快|将近)\s*[\d一二三四五六七八九十]+(?:岁)?(?:了)?[，,\s]+(?=\S*[\d一二三四五六七八九十])", "", said)
+    said = re.sub(r"[\d一二三四五六七八九十]+(?:岁)?(?:不到|没到|不满)[，,\s]+(?=\S*[\d一二三四五六七八九十])", "", said)  # "七十不到，六十九"
     if _APPROXIMATE_AGE.search(said):
         return None  # "六十好几", "五十多岁", "快六十了": not an age to record; ask for the number
     said = digits(said)
     if re.search(r"\d[^\d\s，,。岁周虚]{1,2}岁", said):
         return None  # something between the number and 岁 that was not read: ask again
-    full = {int(a or b) for a, b in re.findall(r"周岁\s*(\d{1,3})|(\d{1,3})\s*周岁", re.sub(r"虚岁\s*\d{1,3}", "", said))}
+    full = {int(a or b) for a, b in re.findall(r"(?:周岁|实岁|足岁)\s*(\d{1,3})|(\d{1,3})\s*(?:周岁|实岁|足岁)", re.sub(r"虚岁\s*\d{1,3}", "", said))}
     if len(full) == 1:  # the age in full years counts, not the traditional one (虚岁) said beside it
         return full.pop(), None
+    dated = re.fullmatch(r"\s*((?:19|20)\d\d)\s*[./\-年]\s*(\d{1,2})\s*[./\-月]\s*(\d{1,2})\s*(?:日|号)?\s*(?:出生|生)?[的。.]*\s*", said)
+    if dated:  # "1980.5.12": a date of birth, the age from it (confirmed with the volunteer, as a birth year is)
+        year, month, day = (int(g) for g in dated.groups())
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            today = date.today()
+            return this_year - year - (1 if (month, day) > (today.month, today.day) and this_year == today.year else 0), year
     born = {int(a or b) for a, b in _BIRTH.findall(said)}
     if not born:  # "68年的", "75年生", "属马的，66年": a year of the last century, as people say their birth year
         born = {1900 + int(y) for y in re.findall(r"(?<!\d)([2-9]\d)\s*年(?:的|生|出生|生人|[。.!！]*$)", said)}

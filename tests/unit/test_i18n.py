@@ -1142,3 +1142,29 @@ def test_zh39_zh40_mumbles_ages_and_questions_then_answers(protocol):
     asked_then_said = answers.read(protocol.by_id["hepatitis"], "这也要问？没有", None)
     assert (asked_then_said.kind, asked_then_said.answer) == (answers.GUESS, "no")  # read back before it counts
     assert answers.read(protocol.by_id["other_treatment"], "别的没做，就做过化疗那几次", None).kind != answers.QUESTION
+
+
+# Causes the blind Chinese sets zh41 and zh42 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("neck_dissection", "颈部没发现肿大的", "yes"), ("neck_dissection", "B超未见明显肿大淋巴结", "yes"),
+    ("measurable_lesion", "片子上那个太小了，测不出来", "no"),
+    ("hiv", "前年检查出来的", "yes"), ("hiv", "一直在吃抗病毒的药", "yes"),
+    ("distant_metastasis", "骨头上有，说是转过去的", "yes"),
+    ("prior_checkpoint", "只用过放疗", "no"),
+    ("contraception", "得问一下我爱人", "not_sure"), ("prior_checkpoint", "要看下处方才知道", "not_sure"),
+    ("age", "实岁五十一，虚岁五十二", 51), ("age", "六十不到，五十八", 58),
+])
+def test_zh41_zh42_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh41_zh42_soft_hedges_are_read_back_and_bare_yes_decides_nothing(protocol):
+    soft = answers.read(protocol.by_id["consent_capacity"], "应该都看得懂吧", None)
+    assert (soft.kind, soft.answer) == (answers.GUESS, "yes")  # "probably": asked back, not recorded as Not sure
+    detail = answers.read(protocol.by_id["particle_implant"], "做过粒子植入，好像是碘的", None)
+    assert (detail.kind, detail.answer) == (answers.GUESS, "yes")  # the hedge is on a detail
+    doubt = answers.read(protocol.by_id["organ_function"], "应该正常吧，很久没复查了", None)
+    assert doubt.answer == "not_sure"  # a reason for the doubt beside it: Not sure, as said
+    assert answers.read(protocol.by_id["hiv"], "可能没有", None).answer == "not_sure"  # 可能 stays Not sure
+    # either/or question: a bare 有的 beside "no operation, and won't have one" is no Yes
+    assert answers.read(protocol.by_id["neck_dissection"], "有的，没做手术，也不打算做", None).answer != "yes"
