@@ -1168,3 +1168,11 @@ def test_zh41_zh42_soft_hedges_are_read_back_and_bare_yes_decides_nothing(protoc
     assert answers.read(protocol.by_id["hiv"], "可能没有", None).answer == "not_sure"  # 可能 stays Not sure
     # either/or question: a bare 有的 beside "no operation, and won't have one" is no Yes
     assert answers.read(protocol.by_id["neck_dissection"], "有的，没做手术，也不打算做", None).answer != "yes"
+
+
+def test_zh43_zh44_past_use_and_a_scan_not_done_yet(protocol):
+    # used during an earlier treatment, not now: a No for "need them now" (a "used it back then" is the past)
+    assert answers.read(protocol.by_id["needs_antibiotics_steroids"], "放疗的时候吃过强的松，现在停了", None).answer == "no"
+    # the scan is still to be done: Not sure (never a No that would rule the volunteer out)
+    assert answers.read(protocol.by_id["measurable_lesion"], "核磁还没做呢，下周才约上", None).answer == "not_sure"
+    assert answers.read(protocol.by_id["measurable_lesion"], "还没拍过MRI", None).answer == "not_sure"
