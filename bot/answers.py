@@ -628,6 +628,8 @@ def _softly_said(criterion: Criterion, soft: str, firm: str) -> bool:
     """True when every other clause of a softly hedged reply agrees with `firm` or is a plain detail ("…，好像是碘125");
     a clause with a negation that decides nothing ("好久没查了", "我也看不懂") is a reason for the doubt."""
     for clause in (c for c in re.split(r"[，,。.；;！!？?\s]+", soft) if c):
+        if re.search(r"没(?:说|讲|提)(?:过)?(?:什么|啥)", clause):
+            continue  # "医生没讲什么": nothing was said against it
         said = chinese.read_yes_no(criterion, clause)
         said = said.rstrip("?") if said else said
         if said in ("yes", "no") and said != firm or said not in ("yes", "no") and re.search(r"[没不未无]", clause):

@@ -1176,3 +1176,28 @@ def test_zh43_zh44_past_use_and_a_scan_not_done_yet(protocol):
     # the scan is still to be done: Not sure (never a No that would rule the volunteer out)
     assert answers.read(protocol.by_id["measurable_lesion"], "核磁还没做呢，下周才约上", None).answer == "not_sure"
     assert answers.read(protocol.by_id["measurable_lesion"], "还没拍过MRI", None).answer == "not_sure"
+
+
+# More causes from zh43 and zh44 (looked at after their first look), in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("recurrence_interval", "不到半年就又长出来了", "no"), ("recurrence_interval", "半年都没到", "no"),
+    ("recurrence_interval", "是颈部淋巴结复发，鼻咽原来的地方没有", "no"),
+    ("ecog", "我妈基本上都躺着", "no"),
+    ("pneumonia", "肺部片子显示有一点炎症", "yes"),
+    ("prior_checkpoint", "太贵了，舍不得", "no"),
+    ("hepatitis", "以前得过甲肝", "no"), ("hiv", "每次都查，一直没查出来过", "no"),
+    ("distant_metastasis", "meiyou扩散", "no"), ("ecog", "neng", "yes"),
+    ("recent_antibiotics", "美有", "no"),
+    ("consent_capacity", "说话不太利索，但是自己能看懂能签字", "yes"),
+    ("distant_metastasis", "骨头上有个点，还得再看看", "not_sure"),
+    ("blood_counts", "很久没去验血了", "not_sure"),
+])
+def test_zh43_zh44_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_pinyin_only_where_it_is_a_word_we_know(protocol):
+    assert answers.read(protocol.by_id["hiv"], "HIV阴性", None).answer == "no"  # a test name, not pinyin
+    assert answers.read(protocol.by_id["hiv"], "you", None).answer is None  # English "you", not 有
+    soft = answers.read(protocol.by_id["blood_counts"], "应该都正常，医生没说什么", None)
+    assert (soft.kind, soft.answer) == (answers.GUESS, "yes")
