@@ -565,6 +565,9 @@ def read(criterion: Criterion, text: str, intent: Optional[str] = None, confiden
         return Reading(COMMAND, detail=command)
     other = non_answer(stripped)
     if _chinese(stripped):
+        tag = chinese.tag_question(stripped) if other is not None and other.kind == QUESTION else None
+        if tag:  # "…，这个不算吧？": a statement, then asking us to agree; read back what it leans to
+            return Reading(GUESS, tag)
         if other is not None and other.kind == QUESTION:
             # "我看起来像有这种病的吗？没有！": a question, then a plain answer after it; read back before it counts
             after = re.search(r"[?？]+\s*([^?？]+?)\s*$", stripped)
@@ -649,6 +652,8 @@ def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> R
         other = non_answer(stripped)
         if other is not None and other.kind == QUESTION and said == "yes" and chinese.asks_to_start(stripped):
             return Reading(ANSWER, "yes", detail=UNCLEAR_YES)  # "好额，开始伐": a yes asked as a question, read back
+        if said == "no" and other is not None and other.kind == QUESTION and chinese.refuses(stripped):
+            return Reading(ANSWER, "no")  # "算了伐，勿弄了": Wu 伐 after a refusal asks nothing
         if other is not None and other.kind in (QUESTION, PERSON, WAIT) or said is None:
             return other or Reading(UNCLEAR, detail=YES_OR_NO)
         if said == "yes" and chinese.doubtful(stripped):  # a yes with a "but" or a question: read back first

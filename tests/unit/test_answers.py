@@ -2,7 +2,7 @@
 import datetime
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from bot import answers
 from bot.answers import is_hedged, parse_measure, read
@@ -164,13 +164,16 @@ def test_health_details_are_not_consent():
     assert not answers.read_consent("I have HIV and my cancer spread to my liver", "affirm", 0.99).is_answer
 
 
+# (no deadline: the first Chinese character loads the pinyin and word dictionaries, about half a second, once;
+# the reader's speed is measured in bench/, not here)
+@settings(deadline=None)
 @given(st.text(max_size=300))
 def test_reader_never_crashes_and_hedged_replies_are_never_firm(text):
     for intent in ("affirm", "deny", "not_sure", None, "out_of_scope", "go_back"):
         reading = read(PROTOCOL.by_id["hiv"], text, intent, 1.0)
         assert reading.answer in ("yes", "no", "not_sure", None)
-        if is_hedged(text):
-            assert reading.answer in ("not_sure", None)
+        if is_hedged(text):  # Not sure, nothing, or read back to the volunteer (never recorded as said)
+            assert reading.answer in ("not_sure", None) or reading.kind == answers.GUESS
     age = read(PROTOCOL.by_id["age"], text, None).answer
     assert age is None or age == "not_sure" or 10 <= age <= 120
 

@@ -1201,3 +1201,33 @@ def test_pinyin_only_where_it_is_a_word_we_know(protocol):
     assert answers.read(protocol.by_id["hiv"], "you", None).answer is None  # English "you", not 有
     soft = answers.read(protocol.by_id["blood_counts"], "应该都正常，医生没说什么", None)
     assert (soft.kind, soft.answer) == (answers.GUESS, "yes")
+
+
+# Causes the blind Chinese sets zh45 and zh46 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("prior_imrt", "调强放了二十几次就停掉了", "no"), ("other_treatment", "去年又开过一次刀", "yes"),
+    ("active_infection", "伤口一直不愈合，还在输液", "yes"),
+    ("distant_metastasis", "医生说已经到骨头了", "yes"), ("distant_metastasis", "全身检查未见明显转移", "no"),
+    ("recurrence_interval", "不是在鼻咽复发的，鼻咽那里是干净的", "no"),
+    ("ecog", "生活自理没问题，家务也能做", "yes"),
+    ("consent_capacity", "太复杂的理解不了，签名得让女儿来", "no"),
+    ("severe_comorbidity", "搭过桥，心功能比较差", "yes"),
+    ("consent_capacity", "可以得", "yes"), ("prior_malignancy", "么得", "no"), ("neck_dissection", "符和", "yes"),
+    ("prior_malignancy", "05年做过肠癌手术，后来都好好的", "no"),  # a two-digit year, long ago
+    ("needs_antibiotics_steroids", "没有需要吃的", "no"),
+    ("blood_counts", "单子放在家里了，回去看", "not_sure"),
+])
+def test_zh45_zh46_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh45_zh46_tags_worries_and_refusals(protocol):
+    tag = answers.read(protocol.by_id["autoimmune"], "我有白癜风，这个算吧？", None)
+    assert (tag.kind, tag.answer) == (answers.GUESS, "yes")  # asks us to agree: read back, never recorded as said
+    tag = answers.read(protocol.by_id["distant_metastasis"], "肺上有个钙化点，不是转移吧？", None)
+    assert (tag.kind, tag.answer) == (answers.GUESS, "no")
+    assert answers.read(protocol.by_id["autoimmune"], "白癜风算不算？", None).kind == answers.QUESTION  # a real question
+    assert answers.read(protocol.by_id["organ_function"], "就怕肾不好，参加不了", None).answer is None  # a worry
+    now = answers.read(protocol.by_id["needs_antibiotics_steroids"], "以前发炎吃过阿莫西林，现在没有", None)
+    assert (now.kind, now.answer) in ((answers.GUESS, "no"), (answers.ANSWER, "no"))
+    assert answers.read_consent("算了伐，覅弄了", None).answer == "no"
