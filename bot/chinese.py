@@ -564,6 +564,7 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     said = digits(sounds_right(normalize(text)))
     said = re.sub(r"(?<=[做用吃打放得有查])[郭锅国果](?=[，,。\s]|$)", "过", said)  # 做郭 typed for 做过
     said = re.sub(r"(?<=[挺很都蛮还])号(?=的|$)", "好", said)  # 挺号的 typed for 挺好的
+    said = re.sub(r"莫有|么有|木有|冒有", "没有", said)  # regional 没有, so every rule that knows 没有 knows them
     said = re.sub(r"^(?:可以|能)得(?=[，,。.!！\s]|$)", "可以", said)  # 可以得 (Sichuan): a yes
     said = re.sub(r"^(?:么|冒)得(?=[的啊呀。.!！\s]|$)", "没有", said)  # 么得: a no
     said = re.sub(r"^(?:妹|美|梅|媒)有(?=[用吃打做得过的啊。.!！\s]|$)", "没有", said)  # 妹有 typed for 没有

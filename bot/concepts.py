@@ -39,7 +39,7 @@ PAST = re.compile(
     r"in the (?:winter|summer|spring|autumn|fall)|(?<!have )(?<!has )(?<!'ve )(?<!'s )had)\b")
 # The same, for Chinese: a negation within a few characters before the word (没有转移, 没发现转移), words after
 # it that say it is absent or harmless (乙肝阴性, 肺部正常), and words that put it in the past (以前得过肺炎).
-NEGATION_ZH = re.compile(r"(?:不算|不属于|怎么(?:会|可能)|哪(?:里|儿)?(?:会|可能)|没有|没(?!多久|过多久|想到)|么有|木有|莫有|莫得|冇|冒得|呒没|唔|未|无|非|否认|勿|弗|覅|从未|从没|不是|不会|不用|不想|不要|不愿意?|不肯|不能|"
+NEGATION_ZH = re.compile(r"(?:不算|不属于|不考虑|怎么(?:会|可能|能)|哪(?:里|儿)?(?:会|可能|能)|没有|没(?!多久|过多久|想到)|么有|木有|莫有|莫得|冇|冒得|呒没|唔|未|无|非|否认|勿|弗|覅|从未|从没|不是|不会|不用|不想|不要|不愿意?|不肯|不能|"
                          r"不可以|不打算|不需要|不(?:太|大|怎么)|不(?:在)?(?:吃|服|打)(?!不)|"
                          # "看不到", "查不出": a search that found nothing
                          r"(?:看|查|找|测|摸|见|量|发现|检查)不(?:到|见|出|着))")

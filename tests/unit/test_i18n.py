@@ -1231,3 +1231,17 @@ def test_zh45_zh46_tags_worries_and_refusals(protocol):
     now = answers.read(protocol.by_id["needs_antibiotics_steroids"], "以前发炎吃过阿莫西林，现在没有", None)
     assert (now.kind, now.answer) in ((answers.GUESS, "no"), (answers.ANSWER, "no"))
     assert answers.read_consent("算了伐，覅弄了", None).answer == "no"
+
+
+# Causes the blind Chinese sets zh47 and zh48 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("contraception", "我们在准备要二胎，不考虑避孕", "no"),
+    ("neck_dissection", "木有肿的", "yes"),  # regional 没有, wherever 没有 is known
+    ("hepatitis", "乙肝没有，丙肝有", "yes"),  # B or C
+    ("needs_antibiotics_steroids", "目前没啥需要吃药的", "no"),
+    ("hiv", "没有医生说过我有", "no"),
+    ("pregnant_lactating", "我是替我老公填的", "no"),
+    ("pregnant_lactating", "六十多了怎么能怀孕", "no"),
+])
+def test_zh47_zh48_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
