@@ -708,8 +708,8 @@ def read_age(text: str, this_year: int):
     full = {int(a or b) for a, b in re.findall(r"(?:周岁|实岁|足岁)\s*(\d{1,3})|(\d{1,3})\s*(?:周岁|实岁|足岁)", re.sub(r"虚岁\s*\d{1,3}", "", said))}
     if len(full) == 1:  # the age in full years counts, not the traditional one (虚岁) said beside it
         return full.pop(), None
-    dated = re.fullmatch(r"\s*((?:19|20)\d\d)\s*[./\-年]\s*(\d{1,2})\s*[./\-月]\s*(\d{1,2})\s*(?:日|号)?\s*(?:出生|生)?[的。.]*\s*", said)
-    if dated:  # "1980.5.12": a date of birth, the age from it (confirmed with the volunteer, as a birth year is)
+    dated = re.search(r"(?<![\d.])((?:19|20)\d\d)\s*[./\-年]\s*(\d{1,2})\s*[./\-月]\s*(\d{1,2})(?![\d.])", said)
+    if dated and not re.search(r"\d", said[:dated.start()] + said[dated.end():]):  # "1980.5.12": a date of birth, the age from it (confirmed with the volunteer, as a birth year is)
         year, month, day = (int(g) for g in dated.groups())
         if 1 <= month <= 12 and 1 <= day <= 31:
             today = date.today()

@@ -1245,3 +1245,12 @@ def test_zh45_zh46_tags_worries_and_refusals(protocol):
 ])
 def test_zh47_zh48_causes(protocol, criterion, text, answer):
     assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_a_date_of_birth_gives_the_age_and_is_confirmed(protocol):
+    import datetime
+    today = datetime.date.today()
+    reading = answers.read(protocol.by_id["age"], "我是1980.1.2生的", None)
+    assert (reading.answer, reading.derived_from) == (today.year - 1980, 1980)  # confirmed, as a birth year is
+    late = answers.read(protocol.by_id["age"], "1980年12月31日出生", None)
+    assert late.answer == today.year - 1980 - (0 if (today.month, today.day) == (12, 31) else 1)
