@@ -565,15 +565,10 @@ def read(criterion: Criterion, text: str, intent: Optional[str] = None, confiden
         return Reading(COMMAND, detail=command)
     other = non_answer(stripped)
     if _chinese(stripped):
-        tag = chinese.tag_question(stripped) if other is not None and other.kind == QUESTION else None
-        if tag:  # "…，这个不算吧？": a statement, then asking us to agree; read back what it leans to
-            return Reading(GUESS, tag)
         if other is not None and other.kind == QUESTION:
-            # "我看起来像有这种病的吗？没有！": a question, then a plain answer after it; read back before it counts
-            after = re.search(r"[?？]+\s*([^?？]+?)\s*$", stripped)
-            reading = _read_chinese(criterion, after.group(1)) if after and not non_answer(after.group(1)) else None
-            if reading is not None and reading.is_answer and reading.answer != "not_sure":
-                return Reading(GUESS, reading.answer)
+            leans = _answer_beside_question(criterion, stripped)
+            if leans:  # read back what it leans to; it counts only when the volunteer confirms
+                return Reading(GUESS, leans)
         return other or _read_chinese(criterion, stripped)
     if other is not None and other.kind != QUESTION:
         return other
@@ -599,6 +594,17 @@ def read(criterion: Criterion, text: str, intent: Optional[str] = None, confiden
 
 
 
+def _answer_beside_question(criterion: Criterion, text: str) -> Optional[str]:
+    """The yes or no a Chinese reply that asks something still gives: a tag asking us to agree ("…，这个不算吧？"),
+    or a plain answer after the question ("我看起来像有这种病的吗？没有！"); else None."""
+    tag = chinese.tag_question(text)
+    if tag:
+        return tag
+    after = re.search(r"[?？]+\s*([^?？]+?)\s*$", text)
+    reading = _read_chinese(criterion, after.group(1)) if after and not non_answer(after.group(1)) else None
+    return reading.answer if reading is not None and reading.is_answer and reading.answer != "not_sure" else None
+
+
 def _read_chinese(criterion: Criterion, text: str, today: Optional[datetime.date] = None) -> Reading:
     """A Chinese reply that is not a command or a question: its answer, as read by bot/chinese.py."""
     if criterion.answer_type == "number":
@@ -615,29 +621,14 @@ def _read_chinese(criterion: Criterion, text: str, today: Optional[datetime.date
             return Reading(UNCLEAR, detail=NOT_AN_AGE, numbers=(years,))
         return Reading(ANSWER, years, derived_from=born)
     said = chinese.read_yes_no(criterion, text)
-    soft = chinese.SOFT_HEDGE.sub("", text)
-    if said == "not_sure" and soft.strip("，,。 ") and soft != text and not chinese.is_hedged(soft):
-        firm = chinese.read_yes_no(criterion, soft)  # "应该没问题吧": a firm answer said softly, read back first
-        if firm in ("yes", "no", "yes?", "no?") and _softly_said(criterion, soft, firm.rstrip("?")):
-            return Reading(GUESS, firm.rstrip("?"))
+    firm = chinese.soft_answer(criterion, text) if said == "not_sure" else None
+    if firm:  # "应该没问题吧": a firm answer said softly, read back first
+        return Reading(GUESS, firm)
     if said == "conflict":
         return Reading(UNCLEAR, detail=CONFLICT)
     if said == "no?" or said in ("yes", "no") and chinese.doubtful(text):  # a question or a "but" beside it, or
         return Reading(GUESS, said.rstrip("?"))  # clauses that disagree, settled: read back first
     return Reading(ANSWER, said) if said else Reading(UNCLEAR, detail=YES_OR_NO)
-
-
-def _softly_said(criterion: Criterion, soft: str, firm: str) -> bool:
-    """True when every other clause of a softly hedged reply agrees with `firm` or is a plain detail ("…，好像是碘125");
-    a clause with a negation that decides nothing ("好久没查了", "我也看不懂") is a reason for the doubt."""
-    for clause in (c for c in re.split(r"[，,。.；;！!？?\s]+", soft) if c):
-        if re.search(r"没(?:说|讲|提)(?:过)?(?:什么|啥)", clause):
-            continue  # "医生没讲什么": nothing was said against it
-        said = chinese.read_yes_no(criterion, clause)
-        said = said.rstrip("?") if said else said
-        if said in ("yes", "no") and said != firm or said not in ("yes", "no") and re.search(r"[没不未无]", clause):
-            return False
-    return True
 
 
 def read_consent(text: str, intent: Optional[str], confidence: float = 0.0) -> Reading:

@@ -64,7 +64,7 @@ _PERSON = re.compile(r"人工|真人|客服|找(?:个)?人|工作人员|和人(?
 _WAIT = re.compile(r"^[^，,。]{0,10}?[，,\s]?(?:晚点|晚些|等会儿?|回头|有空)(?:再)?(?:说|聊)|^(?:请)?(?:等一?下|等等|稍等|等我|我(?:去|先)?(?:查|看|问|找|翻)(?:一?下|查|看|问|找|翻)|"
                    r"让我(?:想想|查查|看看|找找|问问)|我想一想|我查一下)")
 # Hemming and mumbling ("嗯嗯啊啊", "呃呃") is no answer (as an acknowledgement is not)
-_MUMBLE = re.compile(r"^(?:嗯{2,}啊{2,}|啊{2,}嗯{2,}|[呃额]{1,}|嗯+[呃额]+|[呃额]+嗯+|e+m{2,})[。.…~～\s]*$")
+_MUMBLE = re.compile(r"^(?:嗯{2,}啊{2,}|啊{2,}嗯{2,}|[呃额]+|嗯+[呃额]+|[呃额]+嗯+|e+m{2,})[。.…~～\s]*$")
 _ACK = re.compile(r"^(?:(?:好的?|好吧|嗯+|恩+|哦+|噢+|知道了|明白了?|收到|了解|谢谢|谢了|行吧?|ok|OK)[\s，,。！!~～.]*)+$")
 
 # Soft hedges: "probably", "it seems", a trailing 吧. With them taken out, a reply that reads firmly is read back
@@ -617,9 +617,8 @@ def read_yes_no(criterion: Criterion, text: str) -> Optional[str]:
     dated = [int(n) for n in re.findall(r"(\d+)\s*年(?:以)?前", said)] + [
         date.today().year - int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)\s*年", said)] + [
         # "08年得过": a two-digit year of this century, as people write it (0x年 always; 1x/2x年 beside what happened)
-        date.today().year - 2000 - int(y) for y in re.findall(
-            r"(?<![\d.])(0\d|1\d|2[0-6])\s*年(?=得|的时候|查出|确诊|发现|做|开刀|手术|生病|患)|(?<![\d.])(0\d)\s*年(?![前后多以左])", said)
-        for y in y if y]
+        date.today().year - 2000 - int(beside or alone) for beside, alone in re.findall(
+            r"(?<![\d.])(0\d|1\d|2[0-6])\s*年(?=得|的时候|查出|确诊|发现|做|开刀|手术|生病|患)|(?<![\d.])(0\d)\s*年(?![前后多以左])", said)]
     long_ago = bool(concept and concept.within_years
                     and (dated or re.search(r"(?:十|10)几年|几十年|很多年|好多年|多年(?:以)?前", said))
                     and all(n > concept.within_years for n in dated)
@@ -709,7 +708,8 @@ def read_age(text: str, this_year: int):
     if len(full) == 1:  # the age in full years counts, not the traditional one (虚岁) said beside it
         return full.pop(), None
     dated = re.search(r"(?<![\d.])((?:19|20)\d\d)\s*[./\-年]\s*(\d{1,2})\s*[./\-月]\s*(\d{1,2})(?![\d.])", said)
-    if dated and not re.search(r"\d", said[:dated.start()] + said[dated.end():]):  # "1980.5.12": a date of birth, the age from it (confirmed with the volunteer, as a birth year is)
+    # "1980.5.12": a date of birth alone gives the age (confirmed with the volunteer, as a birth year is)
+    if dated and not re.search(r"\d", said[:dated.start()] + said[dated.end():]):
         year, month, day = (int(g) for g in dated.groups())
         if 1 <= month <= 12 and 1 <= day <= 31:
             today = date.today()
@@ -755,6 +755,25 @@ def consent(text: str) -> Optional[str]:
 
 
 _TAG = re.compile(r"[，,。\s](?:这个|这|那个|那|它)?(?:应该)?(?:也)?(不)?(?:算|是|属于|符合)[^，,。？?]{0,8}?吧[?？~～]*\s*$")
+
+
+def soft_answer(criterion: Criterion, text: str) -> Optional[str]:
+    """"应该没问题吧" -> "yes": the firm answer a softly hedged reply gives with its soft hedges (SOFT_HEDGE) taken
+    out, to read back; None when a clause beside it gives a reason for the doubt ("好久没查了", "我也看不懂") or
+    disagrees, or when a hedge that is not soft stays (可能)."""
+    soft = SOFT_HEDGE.sub("", text)
+    if soft == text or not soft.strip("，,。 ") or is_hedged(soft):
+        return None
+    firm = (read_yes_no(criterion, soft) or "").rstrip("?")
+    if firm not in ("yes", "no"):
+        return None
+    for clause in (c for c in _CLAUSE.split(soft) if c):
+        if re.search(r"没(?:说|讲|提)(?:过)?(?:什么|啥)", clause):
+            continue  # "医生没讲什么": nothing was said against it
+        said = (read_yes_no(criterion, clause) or "").rstrip("?")
+        if said in ("yes", "no") and said != firm or said not in ("yes", "no") and re.search(r"[没不未无]", clause):
+            return None
+    return firm
 
 
 def tag_question(text: str) -> Optional[str]:

@@ -57,10 +57,12 @@ REASSURANCE_ZH = re.compile(r"^[^，,。；;]{0,6}?(?:正常(?!人)|阴性|全�
                             r"(?:这个|这些|这种)?(?:还|很久|好久|早就|好几个月)?(?:没有|没)(?:用|吃|打|做|得|服|上|查|放|植入?|种|装)?过?(?:的|了)?$|"
                             # "抗生素激素都用不着"
                             r"(?:都|也)?(?:用不着|用不上|不用|不需要))")
-PAST_ZH = re.compile(r"以前|之前|过去|曾经|那时候|那会儿|当时|的时候(?=[^，,。]{0,2}(?:用|吃|打)过)|得过|患过|生过|几年前|前(?:一|两|几|\d)年|\d+年前|去年|早就好了|早好了|已经好了|治好了|痊愈")
+# Words that say it is over (得过, 治好了), and dates that put it in the past ...
+OVER_ZH = re.compile(r"得过|患过|生过|早就好了|早好了|已经好了|治好了|痊愈")
+PAST_ZH = re.compile(r"以前|之前|过去|曾经|那时候|那会儿|当时|的时候(?=[^，,。]{0,2}(?:用|吃|打)过)|几年前|前(?:一|两|几|\d)年|"
+                     r"\d+年前|去年|" + OVER_ZH.pattern)
 # ... but a date beside "found" or "diagnosed" dates the finding, not an end ("丙肝去年查出来的" is still there)
 FOUND_ZH = re.compile(r"(?:查|检查|验|体检)出(?:来)?|确诊|诊断|发现")
-OVER_ZH = re.compile(r"得过|患过|生过|早就好了|早好了|已经好了|治好了|痊愈")
 STILL_ZH = re.compile(r"还|仍|一直|现在|正在")
 # A negation counts for a concept word only this many words before it ("I don't have HIV").
 NEGATION_WINDOW = 5
