@@ -5,7 +5,8 @@ what the bot did with it. Prints figures; asserts nothing (tests/e2e/test_blind_
     .venv/bin/python bench/nlu.py                          # every set in tests/blind/ and tests/blind/next/
                                                            # (make bench-nlu)
     .venv/bin/python bench/nlu.py tests/blind/set1.jsonl   # one set
-    options: --show wrong,asked_again,...  (list those items), --json FILE (every result)
+    options: --show wrong,asked_again,...  (list those items), --json FILE (every result),
+             --replay (the server's NLU and the actions in this process, without the tracker store: see Replay)
 
 A blind set is JSON Lines, one reply a line: {"question": criterion id or "consent", "reply": text,
 "expect": "yes" | "no" | "not_sure" | an age | "none", "category": ...}. "none" means nothing may be
@@ -33,7 +34,7 @@ import tempfile
 import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, List, Optional
 
@@ -42,6 +43,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot import conversation  # noqa: E402
 from bot.answers import command_in  # noqa: E402
 from bot.protocol import Protocol, load_protocol  # noqa: E402
 from bot.stack import Settings, free_port, spawn_run, wait_running  # noqa: E402
@@ -158,8 +160,59 @@ def classify(item: Item, before: dict, after: dict):
     return ("right" if item.expect == "none" else "asked_again"), None
 
 
-def drive(settings: Settings, protocol: Protocol, items: Iterable[Item], workers: int = 4) -> List[Result]:
-    driver = Driver(settings.rasa_url, settings.token, protocol)
+class Replay:
+    """The same replies read by the same NLU (the running Rasa server's /model/parse) and the same actions
+    (actions/actions.py, called here with a rasa_sdk Tracker built from the slots), without the REST
+    channel, the tracker store or the action server's HTTP hop. Those cost most of a conversation's time
+    (and the tracker database grows with every one), so the replay can check every frozen reply in every
+    test run; tests/e2e/test_blind_answers.py checks that it agrees with the whole stack on a sample.
+
+    Routing as data/rules.yml does outside the contact form: a greeting goes to action_start, anything
+    else to an action that reads the message with the core (action_reply and its kin)."""
+
+    def __init__(self, rasa_url: str, token: str, protocol: Protocol):
+        from actions import actions  # the action server's own code (rasa_sdk), only needed here
+        self.actions, self.url, self.token, self.protocol = actions, rasa_url, token, protocol
+        self.http = requests.Session()
+        self._hello = None
+
+    def parse(self, text: str) -> dict:
+        response = self.http.post(f"{self.url}/model/parse", params={"token": self.token}, json={"text": text},
+                                  timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def act(self, slots: dict, text: str) -> dict:
+        """The slots after the volunteer sends `text` in a conversation with these slots."""
+        from rasa_sdk import Tracker
+        parsed = self.parse(text)
+        tracker = Tracker("bench-replay", dict(slots), parsed,
+                          [{"event": "user", "text": text, "parse_data": parsed, "input_channel": "rest"}],
+                          False, None, {}, "action_listen")
+        greeting = (parsed.get("intent") or {}).get("name") == "greet"
+        action = self.actions.ActionStart() if greeting else self.actions.ActionReply()
+        turn = action.turn(self.actions.protocol_for(tracker), self.actions.state_from_tracker(tracker), tracker)
+        offered = conversation.offered_choices(turn.replies)
+        return {**slots, **self.actions.slot_values(replace(turn.state, choices=offered)),
+                "_said": "\n".join(r.text for r in turn.replies)}
+
+    def run(self, item: Item) -> Result:
+        if self._hello is None:
+            self._hello = self.act({}, "hello")
+        before = {}
+        slots = dict(self._hello)
+        if item.question != CONSENT:
+            before = slots_before(self.protocol, item.question)
+            slots.update(before)
+        after = self.act(slots, item.reply)
+        outcome, recorded = classify(item, before, after)
+        return Result(item, outcome, recorded, after["_said"])
+
+
+def drive(settings: Settings, protocol: Protocol, items: Iterable[Item], workers: int = 4,
+          replay: bool = False) -> List[Result]:
+    """Each item through the whole stack (a conversation of its own), or with `replay` through Replay."""
+    driver = (Replay if replay else Driver)(settings.rasa_url, settings.token, protocol)
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(driver.run, items))
 
@@ -206,6 +259,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("sets", nargs="*", type=Path, help="blind sets (default: every .jsonl under tests/blind/)")
     parser.add_argument("--show", default="wrong,lost,misread,unsure", help="outcomes to list item by item")
     parser.add_argument("--json", type=Path, help="write every result here")
+    parser.add_argument("--replay", action="store_true",
+                        help="read each reply with the server's NLU and the actions in this process (Replay): "
+                             "several times faster, and the e2e test checks it agrees with the whole stack")
     args = parser.parse_args(argv)
     sets = args.sets or sorted(BLIND_DIR.rglob("*.jsonl"))
     protocol = load_protocol("NCT04143984")
@@ -219,7 +275,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         try:
             wait_running(process, workdir / "run.out")
             for path in sets:
-                results = drive(settings, protocol, load_items(path))
+                results = drive(settings, protocol, load_items(path), replay=args.replay)
                 report(path.name, results, [s for s in args.show.split(",") if s])
                 everything[path.name] = results
         finally:
