@@ -1247,6 +1247,31 @@ def test_zh47_zh48_causes(protocol, criterion, text, answer):
     assert answers.read(protocol.by_id[criterion], text, None).answer == answer
 
 
+# Causes the blind Chinese sets zh49 and zh50 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("contraception", "我放了节育环好多年了", "yes"),  # an IUD, however it is said
+    ("autoimmune", "没听说我有这个", "no"),  # nobody ever said so
+    ("needs_antibiotics_steroids", "就吃降糖药", "no"),  # the everyday medicines are not these
+    ("neck_dissection", "不知到，要问医生", "not_sure"),  # 知到: a pinyin slip for 知道
+    ("ecog", "勿来三，走几步就要坐", "no"),  # Shanghainese: cannot manage
+    ("organ_function", "伐记得了", "not_sure"),  # Wu 伐 for 不
+    ("contraception", "这个得看我爱人的意思", "not_sure"),
+])
+def test_zh49_zh50_causes(protocol, criterion, text, answer):
+    assert answers.read(protocol.by_id[criterion], text, None).answer == answer
+
+
+def test_zh49_zh50_read_backs(protocol):
+    conceded = answers.read(protocol.by_id["ecog"], "行是行，就是爬楼梯要歇", None)
+    assert (conceded.kind, conceded.answer) == (answers.GUESS, "yes")  # "I can, only…": read back
+    assert answers.read(protocol.by_id["ecog"], "要住几天？", None).kind == answers.QUESTION
+    assert answers.read(protocol.by_id["ecog"], "累了要歇好几次", None).kind != answers.QUESTION  # 好几: no question
+    stopped = answers.read(protocol.by_id["needs_antibiotics_steroids"], "用过一段激素，已经停了", None)
+    assert (stopped.kind, stopped.answer) == (answers.GUESS, "no")  # stopped: now is the question; read back
+    mild = answers.read(protocol.by_id["autoimmune"], "别的没什么，只是血糖有点高", None)
+    assert mild.answer == "no"
+
+
 def test_a_date_of_birth_gives_the_age_and_is_confirmed(protocol):
     import datetime
     today = datetime.date.today()
