@@ -1272,6 +1272,34 @@ def test_zh49_zh50_read_backs(protocol):
     assert mild.answer == "no"
 
 
+# Causes the blind Chinese sets zh51 and zh52 pointed to, in our own words.
+@pytest.mark.parametrize("criterion,text,answer", [
+    ("consent", "家里人意见还没统一，我自己也拿不定", "not_sure"),  # undecided is never a refusal
+    ("prior_malignancy", "其他得癌没有", "no"),  # 得 typed for 的
+    ("autoimmune", "上面这几种病1个都没有", "no"),
+    ("active_infection", "mei有", "no"),  # a pinyin syllable and a character make one word
+    ("organ_function", "肾功能都zhengchang的", "yes"),  # a two-syllable word typed in pinyin beside characters
+    ("consent_capacity", "肯定可以，我以前是会计", "yes"),
+    ("consent_capacity", "这方面没问题", "yes"),
+    ("distant_metastasis", "医生讲只是原来那个地方长出来，骨头和肺都查过了正常", "no"),
+    ("autoimmune", "我爸有类风湿，我自己没有", "no"),  # the writer's own answer beside a relative's illness
+    ("autoimmune", "我爸有类风湿", "yes"),  # ... but a relative answering for the volunteer still counts
+])
+def test_zh51_zh52_causes(protocol, criterion, text, answer):
+    criterion = None if criterion == "consent" else protocol.by_id[criterion]
+    reading = answers.read_consent(text, None) if criterion is None else answers.read(criterion, text, None)
+    assert reading.answer == answer
+
+
+def test_zh51_zh52_details_and_offers(protocol):
+    named = answers.read(protocol.by_id["prior_checkpoint"], "打过K药，哪个厂家的记不得了", None)
+    assert named.answer == "yes"  # the class is named; the brand is a detail for the study team
+    generic = answers.read(protocol.by_id["prior_checkpoint"], "打过一种单抗，叫什么记不得了", None)
+    assert generic.answer == "not_sure"  # only "a monoclonal antibody": which one matters
+    offered = answers.read(protocol.by_id["prior_checkpoint"], "医生推荐过PD-1，后来还是没打", None)
+    assert offered.answer == "no"
+
+
 def test_a_date_of_birth_gives_the_age_and_is_confirmed(protocol):
     import datetime
     today = datetime.date.today()
