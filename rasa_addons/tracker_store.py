@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Dict, Iterator, List, Optional, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -40,6 +41,7 @@ logger = logging.getLogger(__name__)
 CONSENT_SLOT = "screening_consent"
 ERASED_SLOT = "conversation_erased"
 KEPT_ENTITIES = {"trial_id"}  # which trial a volunteer opened: not about them
+TRIAL_ID = re.compile(r"NCT\d{8}")
 
 
 class ProtectedSQLTrackerStore(SQLTrackerStore):
@@ -119,7 +121,11 @@ def without_text_before_consent(events) -> List[Event]:
 
 
 def blanked(event: UserUttered) -> UserUttered:
-    entities = [e for e in event.entities if e.get("entity") in KEPT_ENTITIES]
-    parse_data = {**event.parse_data, "text": "", "entities": entities}
+    """The message without what was typed: no text, no metadata, and of its entities only a trial id
+    that is one (a payload typed by hand, /greet{"trial_id": "I have HIV"}, carries text there too)."""
+    entities = [e for e in event.entities
+                if e.get("entity") in KEPT_ENTITIES and TRIAL_ID.fullmatch(str(e.get("value") or ""))]
+    parse_data = {key: value for key, value in event.parse_data.items() if key != "metadata"}
+    parse_data = {**parse_data, "text": "", "entities": entities}
     return UserUttered("", event.intent, entities, parse_data, event.timestamp, event.input_channel,
                        event.message_id, metadata={})

@@ -1,5 +1,8 @@
 """The Rasa-side guards (rasa_addons/), on Rasa's own objects, without a server."""
+import json
 from pathlib import Path
+
+import pytest
 
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
@@ -65,6 +68,34 @@ def test_text_is_kept_only_while_the_conversation_has_consented():
     assert [e.text for e in kept] == ["", "I'm 45", "", ""]
     assert kept[0].entities == [{"entity": "trial_id", "value": "NCT04143984"}]
     assert kept[0].intent_name == "greet" and "45" not in str(kept[0].parse_data)
+
+
+
+def test_before_consent_a_typed_payload_and_metadata_keep_nothing():
+    typed = UserUttered('/greet{"trial_id": "I have HIV"}', {"name": "greet"},
+                        [{"entity": "trial_id", "value": "I have HIV"}, {"entity": "note", "value": "HIV"}],
+                        {"text": '/greet{"trial_id": "I have HIV"}', "metadata": {"m": "I have HIV"}},
+                        metadata={"m": "I have HIV"})
+    kept = without_text_before_consent([typed])[0]
+    assert "HIV" not in json.dumps(kept.as_dict())
+    real = UserUttered("/greet", {"name": "greet"}, [{"entity": "trial_id", "value": "NCT04143984"}])
+    assert without_text_before_consent([real])[0].entities == [{"entity": "trial_id", "value": "NCT04143984"}]
+
+
+@pytest.mark.parametrize("body,problem", [
+    ({"sender": "+8613800138000", "message": "yes"}, None),
+    ({"sender": "a" * 128, "message": ""}, None),
+    ([1, 2], "JSON object"), (7, "JSON object"), (None, "JSON object"),
+    ({"message": "hi"}, "sender"), ({"sender": "", "message": "hi"}, "sender"),
+    ({"sender": "a" * 129, "message": "hi"}, "sender"), ({"sender": "a b", "message": "hi"}, "sender"),
+    ({"sender": 12, "message": "hi"}, "sender"),
+    ({"sender": "s", "message": 45}, "string"), ({"sender": "s", "message": ["x"]}, "string"),
+    ({"sender": "s"}, "string"), ({"sender": "s", "message": "x" * 2001}, "too long"),
+])
+def test_webhook_requests_are_checked(body, problem):
+    from rasa_addons.channels import problem_with
+    found = problem_with(body)
+    assert (found is None) if problem is None else (problem in found)
 
 
 RESPONSES = [

@@ -12,7 +12,11 @@ import pytest
 import requests
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
+from sqlalchemy import text
+
+from bot import store
 from bot.answers import MAX_MESSAGE_CHARS
+from rasa_addons.channels import MAX_SENDER_CHARS
 from tests.conftest import Chat
 from tests.e2e.test_conversations import PROTOCOL, begin
 
@@ -31,7 +35,7 @@ ODD_MESSAGES = {
     "html": "<img src=x onerror=alert(1)><b>bold</b>",
     "sql": "Robert'); DROP TABLE screenings;--",
     "very long word": "a" * 1500,
-    "over the size cap": "yes " * (MAX_MESSAGE_CHARS // 4 + 100),
+    "at the size cap": "yes " * (MAX_MESSAGE_CHARS // 4),
     "nonsense": "qwpoeiru zxmcnv asdkjh",
     "lone surrogate escape text": "\\ud800 \\udfff",
 }
@@ -62,6 +66,50 @@ def test_odd_message_gets_a_helpful_reply_and_records_nothing(chat, kind):
     assert list(chat.screening()["answers"]) == ["age"]
     typed = [e["text"] for e in chat.events() if e["event"] == "user"][-1]
     assert typed == ODD_MESSAGES[kind].strip()  # Rasa trims surrounding whitespace, nothing else
+
+
+BAD_REQUESTS = {
+    "a list": [1, 2],
+    "a number": 7,
+    "a string": "hello",
+    "no sender": {"message": "hello"},
+    "an empty sender": {"sender": "", "message": "hello"},
+    "a sender of 10,000 characters": {"sender": "s" * 10_000, "message": "hello"},
+    "a sender with odd characters": {"sender": "<script>\u202e", "message": "hello"},
+    "a message that is a number": {"sender": "SENDER", "message": 45},
+    "a message that is a list": {"sender": "SENDER", "message": ["yes"]},
+    "a message that is an object": {"sender": "SENDER", "message": {"text": "yes"}},
+    "no message": {"sender": "SENDER"},
+    "a message over the cap": {"sender": "SENDER", "message": "x" * (MAX_MESSAGE_CHARS + 1)},
+    "a message of 100,000 characters": {"sender": "SENDER", "message": "yes " * 25_000},
+}
+
+
+@pytest.mark.parametrize("channel", ["rest", "callback"])
+@pytest.mark.parametrize("kind", BAD_REQUESTS)
+def test_a_bad_request_gets_a_400_and_stores_nothing(stack, channel, kind):
+    sender = f"bad-{channel}-{secrets.token_hex(4)}"
+    body = json.loads(json.dumps(BAD_REQUESTS[kind]).replace("SENDER", sender))
+    response = requests.post(f"{stack.settings.rasa_url}/webhooks/{channel}/webhook", json=body, timeout=30)
+    assert response.status_code == 400, (response.status_code, response.text[:200])
+    assert response.json()["error"]
+    with store._engine(stack.settings.database_url).connect() as connection:
+        stored = connection.execute(text("SELECT DISTINCT sender_id FROM events WHERE sender_id IN (:a, :b) "
+                                         "OR length(sender_id) > :cap"),
+                                    {"a": sender, "b": "default", "cap": MAX_SENDER_CHARS}).all()
+    assert stored == []
+
+
+def test_a_body_that_is_not_json_gets_a_400(stack):
+    response = requests.post(f"{stack.settings.rasa_url}/webhooks/rest/webhook", data=b"{not json",
+                             headers={"Content-Type": "application/json"}, timeout=30)
+    assert response.status_code == 400
+
+
+def test_the_rest_channel_still_works_after_bad_requests(stack, chat):
+    requests.post(f"{stack.settings.rasa_url}/webhooks/rest/webhook", json=[1, 2], timeout=30)
+    chat.say("hello")
+    assert "5 minutes" in chat.texts or "prescreening" in chat.texts.lower()
 
 
 def consented_chat(stack, name):

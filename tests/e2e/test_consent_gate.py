@@ -8,9 +8,12 @@ import json
 import uuid
 
 import pytest
+import requests
 from sqlalchemy import MetaData, select
 
 from bot import store
+from tests.conftest import Chat
+from tests.e2e.test_erasure import tables_holding
 
 PERSONAL_SLOTS = {"screening_answers", "contact_name", "contact_email", "contact_phone", "contact_preferred_time",
                   "contact_preferred_way", "screening_verdict"}
@@ -66,6 +69,52 @@ def test_text_typed_after_consent_is_kept_exactly(stack, chat):
     chat.say("I'm 45 \u2014 na\u00efve caf\u00e9 \U0001f600")
     assert [e.get("text") for e in chat.events() if e["event"] == "user"] == [
         "", "", "I'm 45 \u2014 na\u00efve caf\u00e9 \U0001f600"]
+
+
+def _post(chat, body):
+    response = requests.post(f"{chat.stack.settings.rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+def test_a_typed_payload_before_consent_keeps_no_text(stack, chat):
+    """A button payload typed by hand carries text in its entities: only a real trial id is kept."""
+    canary = f"canary{uuid.uuid4().hex[:10]}"
+    chat.say('/greet{"trial_id": "I have HIV %s"}' % canary)
+    chat.say('/ask_why{"note": "I have HIV %s"}' % canary)
+    assert chat.texts.strip()  # still answered
+    assert tables_holding(stack, canary) == []
+    chat.say('/greet{"trial_id": "NCT04143984"}')  # a real trial id is not about the volunteer: it is kept
+    assert any(e.get("value") == "NCT04143984" for event in chat.events() if event["event"] == "user"
+               for e in event["parse_data"].get("entities", []))
+
+
+def test_rest_metadata_is_never_kept(stack, chat):
+    """The REST channel's `metadata` is not ours to keep: not before consent, and not after it either."""
+    canary = f"canary{uuid.uuid4().hex[:10]}"
+    _post(chat, {"sender": chat.sender, "message": "hello", "metadata": {"m": f"I have HIV {canary}"}})
+    _post(chat, {"sender": chat.sender, "message": "yes", "metadata": {"m": f"I have HIV {canary}"}})
+    _post(chat, {"sender": chat.sender, "message": "I'm 45", "metadata": {"m": f"I have HIV {canary}"}})
+    assert chat.slots()["screening_answers"]["age"]["answer"] == 45
+    assert tables_holding(stack, canary) == []
+
+
+def test_back_at_the_consent_question_nothing_typed_is_kept(stack, chat):
+    """Going back never opens a gap in the gate: at the first question there is nothing before it (the
+    consent stands), and a volunteer who declined and comes back to the consent question is not kept
+    until they consent again."""
+    canary = f"canary{uuid.uuid4().hex[:10]}"
+    chat.say("hello")
+    chat.say("yes")
+    chat.say("go back")
+    assert chat.slots()["screening_consent"] is True and "first question" in chat.texts
+    other = Chat(stack, f"{chat.sender}-declined")
+    other.say("hello")
+    other.say("no")
+    other.say("go back")
+    assert not other.slots()["screening_consent"]
+    other.say(f"I have HIV {canary}")
+    assert tables_holding(stack, canary) == []
 
 
 @pytest.mark.last
