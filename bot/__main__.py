@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import ctgov, erasure, i18n, importer, outbox, referrals, retention, stack, store
+from bot import config, ctgov, erasure, i18n, importer, outbox, referrals, retention, stack, store
 from bot.protocol import ProtocolError, load_protocol_file
 
 
@@ -180,6 +180,7 @@ def _web() -> int:
 
 
 def main(argv=None) -> int:
+    config.keep_private()  # the database, logs and secrets any command writes: 0600 files, 0700 folders
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 

@@ -13,6 +13,26 @@ def database_url() -> str:
     return os.environ.get("BOT_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'bot.db'}"
 
 
+def keep_private() -> None:
+    """What we write is the owner's only: 0600 files in 0700 folders. The database and its -wal and -shm
+    hold health data, the logs may name conversations, var/ holds the secrets. Sets this process's umask
+    (every server the launcher starts inherits it) and tightens what an earlier run left readable."""
+    os.umask(0o077)
+    folders = [VAR_DIR, VAR_DIR / "log"]
+    url = database_url()
+    database = Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
+    for folder in folders:
+        if folder.is_dir():
+            folder.chmod(0o700)
+            for path in folder.iterdir():
+                if path.is_file():
+                    path.chmod(0o600)
+    if database is not None:
+        for path in (database, *(database.with_name(database.name + end) for end in ("-wal", "-shm", "-journal"))):
+            if path.is_file():
+                path.chmod(0o600)
+
+
 def port(name: str, default: int) -> int:
     return int(os.environ.get(name) or default)
 
