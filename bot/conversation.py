@@ -350,7 +350,7 @@ def message(protocol: Protocol, state: State, text: str, intent: Optional[str], 
     clicked = _payload(text)
     if clicked and clicked[0] == "set_language":
         return set_language(protocol, replace(state, pending=None), clicked[1].get("language"))
-    if clicked and clicked[0] not in ("affirm", "deny", "not_sure", "greet"):
+    if clicked and clicked[0] in _CHOSEN:  # the other payloads are read below, with their intent
         return _choose(protocol, replace(state, pending=None), *clicked)
     if _confirming_erase(state):
         said = answers.confirmation(text)
@@ -529,6 +529,11 @@ def referral_sent(protocol: Protocol, state: State) -> Turn:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+# The buttons _choose carries out itself; any other payload (an answer, a side question) is read as a
+# message with its intent. (Routing every payload here made a typed "/ask_why{...}" call itself forever.)
+_CHOSEN = frozenset({"go_back", "start_over", "change_contact", "erase_data", "stop"})
 
 
 def _choose(protocol: Protocol, state: State, intent: str, entities: dict) -> Turn:

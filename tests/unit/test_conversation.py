@@ -253,3 +253,21 @@ def test_an_unclear_reply_to_the_contact_question_is_said_differently_the_second
     assert first.replies[0].text == "I couldn't tell whether that means yes or no."
     assert second.replies[0].text.startswith("I still couldn't tell") and second.replies[-1] == c.contact_question(protocol, state)
     assert c.message(protocol, second.state, "yes please", None).state.contact_consent is True
+
+
+def test_every_payload_typed_by_hand_gets_an_answer_without_recursing(protocol):
+    """A payload for any intent, typed with arguments of any kind, at any point: a reply, never a crash
+    (a typed "/ask_why{...}" used to call itself until Python's recursion limit)."""
+    import yaml
+    from bot import config
+    intents = yaml.safe_load((config.PROJECT_DIR / "domain.yml").read_text(encoding="utf-8"))["intents"]
+    intents = [i if isinstance(i, str) else next(iter(i)) for i in intents]
+    at_question = consented(protocol).state
+    states = {"new": State(), "intro": c.start(protocol, State()).state, "at a question": at_question}
+    for intent in intents:
+        for name, state in states.items():
+            for typed in (f"/{intent}", f'/{intent}{{"note": "I have HIV"}}', f'/{intent}{{"x": [1'):
+                turn = c.message(protocol, state, typed, intent, 1.0)
+                assert turn.replies, (intent, name, typed)
+    why = c.message(protocol, at_question, '/ask_why{"note": "x"}', "ask_why", 1.0)
+    assert why.state.current == at_question.current and why.state.answers == at_question.answers
