@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import contact as contact_fields
-from bot import answers, conversation, erasure, i18n, referrals, store
+from bot import answers, conversation, erasure, i18n, redact, referrals, store
 from bot.conversation import State, Turn
 from bot.i18n import N_
 from bot.protocol import Protocol, ProtocolError, default_trial_id, load_protocol
@@ -83,6 +83,12 @@ def stored_part(state: State) -> State:
     return replace(state, choices=(), pending=None, last_unclear=None, language=None)
 
 
+def remember_volunteer_text(tracker: Tracker) -> None:
+    """What this volunteer typed and their contact details: never in a log line (bot/redact.py)."""
+    redact.remember(latest_text(tracker), *(tracker.get_slot(f) for f in contact_fields.FIELDS),
+                    *((a or {}).get("text") for a in (tracker.get_slot("screening_answers") or {}).values()))
+
+
 def protocol_for(tracker: Tracker) -> Protocol:
     """The trial of this conversation: its slot, else one named by the opening message, else the default."""
     trial_id = tracker.get_slot("trial_id") or next(tracker.get_latest_entity_values("trial_id"), None)
@@ -130,6 +136,7 @@ class ConversationAction(Action, ABC):
         """The conversation's next step for this kind of message."""
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        remember_volunteer_text(tracker)
         protocol = protocol_for(tracker)
         before = state_from_tracker(tracker)
         turn = self.turn(protocol, before, tracker)
@@ -247,6 +254,8 @@ class ValidateContactForm(FormValidationAction):
         return list(contact_fields.required_fields(contact))
 
     def _check(self, field: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        remember_volunteer_text(tracker)
+        redact.remember(value)
         if value is None:  # a slot our actions cleared: nothing was typed
             return {field: None}
         region = protocol_for(tracker).study_team.default_phone_region

@@ -9,6 +9,8 @@ import os
 import sys
 
 from rasa_sdk import utils
+
+from bot import redact
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 
@@ -34,6 +36,7 @@ def main() -> None:
     token = os.environ.get("ACTION_SERVER_TOKEN")
     if not token:
         sys.exit("ACTION_SERVER_TOKEN is not set (python -m bot run generates one)")
+    redact.install()  # before the first log line: no volunteer's text in actions.log (bot/redact.py)
     utils.configure_colored_logging("INFO")
     utils.update_sanic_log_level()
     create(token).run(os.environ.get("SANIC_HOST", "127.0.0.1"), args.port, workers=1)

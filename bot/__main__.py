@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import config, ctgov, erasure, i18n, importer, outbox, referrals, retention, stack, store
+from bot import config, ctgov, erasure, i18n, importer, outbox, redact, referrals, retention, stack, store
 from bot.protocol import ProtocolError, load_protocol_file
 
 
@@ -179,6 +179,10 @@ def _web() -> int:
     return 0
 
 
+# The long-running servers, whose output goes to var/log/. (The other commands print what staff asked for.)
+SERVERS = {"run", "web", "review", "relay", "purge"}
+
+
 def main(argv=None) -> int:
     config.keep_private()  # the database, logs and secrets any command writes: 0600 files, 0700 folders
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
@@ -246,6 +250,8 @@ def main(argv=None) -> int:
     purge.set_defaults(func=_purge)
 
     args = parser.parse_args(argv)
+    if args.command in SERVERS:
+        redact.install()  # no volunteer's text or contact detail in any log line (bot/redact.py)
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import json
 import logging
 import os
 import random
@@ -24,7 +25,7 @@ import requests
 from sqlalchemy import or_, select, update
 from standardwebhooks.webhooks import Webhook
 
-from bot import store
+from bot import redact, store
 from bot.store import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -118,6 +119,10 @@ def deliver_due(settings: RelaySettings, http: Optional[requests.Session] = None
         with store.unit_of_work() as session:
             message = session.get(OutboxMessage, row_id)
             webhook_id, body, attempts = message.webhook_id, message.body, message.attempts + 1
+        try:  # what the study team's server may echo back in an error must not reach the relay's log
+            redact.remember_all(json.loads(body))
+        except (TypeError, ValueError):
+            redact.remember(body)
         retry_in, error = None, None
         try:
             response = _send(settings, http, webhook_id, body)

@@ -196,7 +196,7 @@ class Stack:
         if not any(MODELS_DIR.glob("*.tar.gz")):
             raise StackError("no trained model in models/: run `make train` (or `make run`, which trains)")
         self._spawn(self._name("rasa", instance), [
-            sys.executable, "-m", "rasa", "run", "--enable-api", f"--auth-token={self.settings.token}",
+            sys.executable, "-m", "rasa_addons.serve", "run", "--enable-api", f"--auth-token={self.settings.token}",
             "--interface", "127.0.0.1", "--port", str(self.settings.rasa_port + instance), "--model", str(MODELS_DIR),
             "--endpoints", str(self.endpoints), "--credentials", str(self.credentials),
             "--cors", f"http://localhost:{self.settings.web_port}", f"http://127.0.0.1:{self.settings.web_port}"],

@@ -27,6 +27,7 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot import redact
 from bot.answers import MAX_MESSAGE_CHARS
 
 MAX_SENDER_CHARS = 128  # a phone number, a UUID, a test's name; Rasa's column holds 255
@@ -56,6 +57,8 @@ def _checked(blueprint: Blueprint) -> Blueprint:
             body = request.json
         except Exception:  # Sanic's own error for a body that is not JSON
             body = None
+        if isinstance(body, dict):
+            redact.remember(body.get("message"), body.get("sender"))
         problem = problem_with(body)
         if problem:
             return response.json({"error": problem}, status=400)

@@ -25,6 +25,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import redact
 from bot.answers import MAX_MESSAGE_CHARS
 
 SKIP = "guard_skip_nlu"
@@ -53,6 +54,7 @@ class MessageGuard(_Component):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
+            redact.remember(text, readable(text))  # every channel's messages pass here: none may reach a log
             if len(text) > MAX_MESSAGE_CHARS or not _WORD_CHARACTER.search(readable(text)):
                 message.set(SKIP, True, add_to_output=False)
                 message.set(TEXT, STAND_IN)
