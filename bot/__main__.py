@@ -103,6 +103,14 @@ def _users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users_passwd(args: argparse.Namespace) -> int:
+    from bot.review import set_password
+
+    set_password(args.name, _ask_password(args))
+    print(f"changed the password of {args.name}; their open sessions have ended")
+    return 0
+
+
 def _users_disable(args: argparse.Namespace) -> int:
     from bot.review import disable_user
 
@@ -222,6 +230,10 @@ def main(argv=None) -> int:
     add.add_argument("name")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=_users_add)
+    passwd = user_commands.add_parser("passwd", help="set a coordinator's password; asks for it, ends their sessions")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    passwd.set_defaults(func=_users_passwd)
     disable = user_commands.add_parser("disable", help="stop a coordinator's logins and end their sessions")
     disable.add_argument("name")
     disable.set_defaults(func=_users_disable)

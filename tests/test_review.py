@@ -196,7 +196,7 @@ def test_the_translations_page_lists_what_awaits_approval(app, protocol):
     assert "Not sure" in page and "不确定" in page  # a message, beside its translation
 
 
-# Issue item 11: login throttling, lockout, failed logins audited, disabled users.
+# Issue items 11 (login throttling) and 12 (sessions revocable on the server).
 
 def login_post(client, username="maria", password=PASSWORD):
     return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(client)})
@@ -306,3 +306,42 @@ def test_users_disable_and_enable_commands(database, capsys):
         assert not session.query(store.StaffUser).filter_by(username="li").one().disabled
     assert users_command("enable", "nobody") == 2
     assert "error: there is no user 'nobody'" in capsys.readouterr().err
+
+
+def test_a_session_cookie_copied_before_logout_no_longer_works_after_it(app):
+    client = logged_in(app)
+    copied = client.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/").status_code == 200  # the copy works while the session is open ...
+    client.post("/logout", data={"csrf_token": csrf(client, "/")})
+    assert client.get("/").status_code == 302
+    response = thief.get("/")  # ... and not after the log-out
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert logged_in(app).get("/").status_code == 200  # logging in again works
+
+
+def test_a_new_password_ends_open_sessions(app):
+    old = logged_in(app)
+    assert old.get("/").status_code == 200
+    assert users_command("passwd", "maria", password="a brand new password") == 0
+    assert old.get("/").status_code == 302
+    assert login_post(app.test_client()).status_code == 401  # the old password no longer works
+    fresh = app.test_client()
+    assert login_post(fresh, password="a brand new password").status_code == 302
+    assert fresh.get("/").status_code == 200
+    assert [(action, record) for who, action, record in audit_rows()
+            if who == "command line"][-1] == ("password_changed", "user maria")
+
+
+def test_users_passwd_command(database, capsys):
+    add_user("li", "a long enough password")
+    done = subprocess.run([sys.executable, "-m", "bot", "users", "passwd", "li", "--password-stdin"], cwd=ROOT,
+                          env={**os.environ, "BOT_DATABASE_URL": database}, input="another long password\n",
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "sessions have ended" in done.stdout, done.stderr
+    from bot.review import attempt_login
+    assert attempt_login("li", "another long password").result == "ok"
+    assert users_command("passwd", "li", password="short") == 2  # in this process, which is quicker
+    assert "12 characters" in capsys.readouterr().err
+    assert users_command("passwd", "nobody", password="a long enough password") == 2

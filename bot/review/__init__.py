@@ -1,7 +1,8 @@
 """The coordinators' review app: referrals, screenings and transcripts, behind a login.
 
 Flask with Jinja2 autoescaping (everything a volunteer typed is shown as
-text), Flask-Login sessions that expire when idle, Flask-WTF CSRF tokens on every form, argon2 password hashes, logins
+text), Flask-Login sessions that expire when idle and can be revoked on the
+server, Flask-WTF CSRF tokens on every form, argon2 password hashes, logins
 throttled per address (Flask-Limiter) and locked per user name after failures
 in a row, a Content-Security-Policy without scripts, and an audit log of who
 opened or changed what, failed logins included.
@@ -55,6 +56,11 @@ class Coordinator(UserMixin):
         self.id = username
 
 
+def _password_ok(password: str) -> None:
+    if len(password) < 12:
+        raise ValueError("a password needs at least 12 characters")
+
+
 def _log(db, who: str, action: str, record: str = "") -> None:
     db.add(AuditEntry(username=who[:NAME_LENGTH], action=action, record=record[:80]))
 
@@ -72,12 +78,20 @@ def add_user(username: str, password: str) -> None:
 
 
 def _change_user(username: str, action: str, **values) -> None:
-    """Set these columns of one user."""
+    """Set these columns of one user and start a new session generation: every cookie issued before stops working."""
     with store.unit_of_work() as db:
-        changed = db.execute(update(StaffUser).where(StaffUser.username == username).values(**values)).rowcount
+        changed = db.execute(update(StaffUser).where(StaffUser.username == username)
+                             .values(session_generation=StaffUser.session_generation + 1, **values)).rowcount
         if not changed:
             raise ValueError(f"there is no user {username!r}")
-        _log(db, COMMAND_LINE, action, f"user {username}")
+        if action:
+            _log(db, COMMAND_LINE, action, f"user {username}")
+
+
+def set_password(username: str, password: str) -> None:
+    """`python -m bot users passwd NAME`: a new password; the user's open sessions end."""
+    _password_ok(password)
+    _change_user(username, "password_changed", password_hash=hasher.hash(password))
 
 
 def disable_user(username: str) -> None:
@@ -92,6 +106,11 @@ def enable_user(username: str) -> None:
         db.execute(delete(LoginThrottle).where(LoginThrottle.username == username[:NAME_LENGTH]))
 
 
+def end_sessions(username: str) -> None:
+    """Log-out: every session cookie of this user, in any browser, stops working."""
+    _change_user(username, "")
+
+
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     """A hash of a random password, made by the same hasher: a name with no user is checked against it, so a
@@ -102,6 +121,7 @@ def _dummy_hash() -> str:
 @dataclass
 class LoginOutcome:
     result: str  # ok | wrong | locked | disabled
+    generation: int = 0  # the user's session generation, for the new session (when ok)
     locked_until: Optional[dt.datetime] = None  # when locked (also when this failure locked the name)
 
 
@@ -113,7 +133,7 @@ def attempt_login(username: str, password: str, address: str = "", failures_allo
     the name tried and the address, never the password."""
     key, stamp = username[:NAME_LENGTH], store.now()
     with store.unit_of_work() as db:
-        user = db.execute(select(StaffUser.password_hash, StaffUser.disabled)
+        user = db.execute(select(StaffUser.password_hash, StaffUser.disabled, StaffUser.session_generation)
                           .where(StaffUser.username == username)).first()
         throttle = db.get(LoginThrottle, key)
         locked_until = throttle.locked_until if throttle and throttle.locked_until else None
@@ -134,7 +154,7 @@ def attempt_login(username: str, password: str, address: str = "", failures_allo
     if matches:
         with store.unit_of_work() as db:
             db.execute(delete(LoginThrottle).where(LoginThrottle.username == key))
-        return LoginOutcome("ok")
+        return LoginOutcome("ok", generation=user.session_generation)
 
     window_start = stamp - dt.timedelta(minutes=lock_minutes)
     for _ in range(2):  # a second try if another request inserted the same name's row in the meantime
@@ -213,10 +233,12 @@ def create_app() -> Flask:
 
     @login.user_loader
     def _load(username: str) -> Optional[Coordinator]:
-        """Each request: the user must exist and not be disabled."""
+        """Each request: the user must exist, not be disabled, and the cookie be of the user's current session
+        generation (log-out, a new password and disabling start a new one)."""
         with store.unit_of_work() as db:
-            found = db.execute(select(StaffUser.disabled).where(StaffUser.username == username)).first()
-        if found is None or found.disabled:
+            found = db.execute(select(StaffUser.disabled, StaffUser.session_generation)
+                               .where(StaffUser.username == username)).first()
+        if found is None or found.disabled or session.get("generation") != found.session_generation:
             return None
         return Coordinator(username)
 
@@ -249,6 +271,8 @@ def create_app() -> Flask:
             outcome = attempt_login(username, request.form.get("password", ""), request.remote_addr or "",
                                     app.config["REVIEW_LOCKOUT_FAILURES"], app.config["REVIEW_LOCKOUT_MINUTES"])
             if outcome.result == "ok":
+                session.clear()
+                session["generation"] = outcome.generation
                 login_user(Coordinator(username))
                 session.permanent = True  # expires after REVIEW_IDLE_MINUTES without a request
                 audit("login")
@@ -267,8 +291,10 @@ def create_app() -> Flask:
     @app.post("/logout")
     @login_required
     def logout():
+        end_sessions(current_user.id)  # this cookie, and any copy of it, no longer logs anyone in
         audit("logout")
         logout_user()
+        session.clear()
         return redirect(url_for("login_page"))
 
     @app.get("/")
