@@ -86,18 +86,44 @@ def _purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ask_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass(f"Password for {args.name} (12+ characters): ")
+    if getpass.getpass("Again: ") != password:
+        raise ValueError("the passwords differ")
+    return password
+
+
 def _users_add(args: argparse.Namespace) -> int:
     from bot.review import add_user
 
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass(f"Password for {args.name} (12+ characters): ")
-        if getpass.getpass("Again: ") != password:
-            print("error: the passwords differ", file=sys.stderr)
-            return 2
-    add_user(args.name, password)
+    add_user(args.name, _ask_password(args))
     print(f"added {args.name}")
+    return 0
+
+
+def _users_passwd(args: argparse.Namespace) -> int:
+    from bot.review import set_password
+
+    set_password(args.name, _ask_password(args))
+    print(f"changed the password of {args.name}; their open sessions have ended")
+    return 0
+
+
+def _users_disable(args: argparse.Namespace) -> int:
+    from bot.review import disable_user
+
+    disable_user(args.name)
+    print(f"disabled {args.name}: no logins, and their open sessions have ended")
+    return 0
+
+
+def _users_enable(args: argparse.Namespace) -> int:
+    from bot.review import enable_user
+
+    enable_user(args.name)
+    print(f"enabled {args.name} (and lifted any lockout after failed logins)")
     return 0
 
 
@@ -209,6 +235,16 @@ def main(argv=None) -> int:
     add.add_argument("name")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=_users_add)
+    passwd = user_commands.add_parser("passwd", help="set a coordinator's password; asks for it, ends their sessions")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    passwd.set_defaults(func=_users_passwd)
+    disable = user_commands.add_parser("disable", help="stop a coordinator's logins and end their sessions")
+    disable.add_argument("name")
+    disable.set_defaults(func=_users_disable)
+    enable = user_commands.add_parser("enable", help="allow a coordinator's logins again, and lift a lockout")
+    enable.add_argument("name")
+    enable.set_defaults(func=_users_enable)
 
     imports = commands.add_parser("import-trial", help="draft a protocol file from ClinicalTrials.gov")
     imports.add_argument("nct_id")

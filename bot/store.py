@@ -13,8 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Optional
 
-from sqlalchemy import (JSON, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine,
-                        event, inspect, select, text)
+from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+                        create_engine, event, false, inspect, select, text)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
 
@@ -121,6 +121,25 @@ class StaffUser(Base):
     username = Column(String(80), nullable=False, unique=True)
     password_hash = Column(Text, nullable=False)  # argon2id
     created_at = Column(DateTime, nullable=False, default=now)
+    # `python -m bot users disable NAME`: no login, and the user's open sessions stop working.
+    disabled = Column(Boolean, nullable=False, default=False, server_default=false())
+    # Every session cookie carries the generation it was issued in; logging out, a new password and
+    # disabling add one, so every cookie issued before stops working (bot/review checks it on each request).
+    session_generation = Column(Integer, nullable=False, default=0, server_default="0")
+
+
+class LoginThrottle(Base):
+    """Failed logins in a row for a user name, and the lockout they led to (bot/review).
+
+    Kept for any name tried, existing or not, so that a lockout tells nothing about which names exist.
+    A row goes when its name logs in, when an administrator enables the user, or once it is stale."""
+
+    __tablename__ = "login_throttle"
+
+    username = Column(String(80), primary_key=True)
+    failures = Column(Integer, nullable=False, default=0)  # since the last lockout or successful login
+    last_failure_at = Column(DateTime, nullable=False, default=now)
+    locked_until = Column(DateTime)
 
 
 class ReferralChange(Base):

@@ -194,3 +194,154 @@ def test_the_translations_page_lists_what_awaits_approval(app, protocol):
     page = logged_in(app).get("/translations").get_data(as_text=True)
     assert re.search(r"\d{3} trial texts, 15\d messages", page) and protocol.in_language("zh").by_id["hiv"].question in page
     assert "Not sure" in page and "不确定" in page  # a message, beside its translation
+
+
+# Issue items 11 (login throttling) and 12 (sessions revocable on the server).
+
+def login_post(client, username="maria", password=PASSWORD):
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(client)})
+
+
+def audit_rows():
+    with store.unit_of_work() as session:
+        return [(e.username, e.action, e.record) for e in
+                session.query(store.AuditEntry).order_by(store.AuditEntry.id).all()]
+
+
+def users_command(*args, password=None):
+    """`python -m bot users …` in this process (bot.__main__.main), the password as if piped in."""
+    from bot.__main__ import main
+    if password is not None:
+        stdin = sys.stdin
+        sys.stdin = io.StringIO(password + "\n")
+        try:
+            return main(["users", *args, "--password-stdin"])
+        finally:
+            sys.stdin = stdin
+    return main(["users", *args])
+
+
+def test_repeated_wrong_passwords_lock_the_user_name_and_are_audited(app):
+    client = app.test_client()
+    for attempt in range(4):
+        assert login_post(client, password=f"wrong guess {attempt}").status_code == 401
+    response = login_post(client, password="wrong guess 4")  # the fifth in a row locks the name, and says so
+    assert response.status_code == 403 and "locked until" in response.get_data(as_text=True)
+    response = login_post(client)  # the right password, now refused
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403 and "Too many failed logins for this user name" in page
+    assert client.get("/").status_code == 302
+    # kept in the database: a restarted app (a new one on the same database) refuses it too
+    assert login_post(create_app().test_client()).status_code == 403
+
+    rows = audit_rows()
+    actions = [action for who, action, _ in rows if who == "maria"]
+    assert actions.count("login_failed") == 5 and actions.count("login_locked") == 1
+    assert actions.count("login_refused") == 2 and "login" not in actions
+    assert ("maria", "login_failed", "wrong password, 5 in a row, from 127.0.0.1") in rows
+    assert not any("wrong guess" in field or PASSWORD in field for row in rows for field in row)
+
+    assert users_command("enable", "maria") == 0  # an administrator lifts the lockout
+    assert login_post(client).status_code == 302
+
+
+def test_an_unknown_user_name_costs_the_same_argon2_verification(app, monkeypatch):
+    """No timing measured: the hasher's verify must run for a name that does not exist, on a hash made with the
+    same settings as the real ones, so a failed login takes argon2's time either way."""
+    import bot.review
+    from argon2 import PasswordHasher
+
+    verified = []
+
+    class CountingHasher(PasswordHasher):
+        def verify(self, hash, password):
+            verified.append(hash)
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(bot.review, "hasher", CountingHasher())
+    client = app.test_client()
+    assert login_post(client, "nobody-by-this-name", "some password").status_code == 401
+    assert login_post(client, "maria", "some password").status_code == 401
+    assert len(verified) == 2
+    with store.unit_of_work() as session:
+        real = session.query(store.StaffUser).filter_by(username="maria").one().password_hash
+    assert verified[1] == real and verified[0] != real
+    assert verified[0].rsplit("$", 2)[0] == real.rsplit("$", 2)[0]  # $argon2id$v=19$m=…,t=…,p=…: the same work
+    assert ("nobody-by-this-name", "login_failed", "no such user, 1 in a row, from 127.0.0.1") in audit_rows()
+
+
+def test_login_attempts_from_one_address_are_rate_limited(app):
+    client = app.test_client()
+    for n in range(10):  # ten names, so no lockout: the default limit is 10 a minute per address
+        assert login_post(client, f"guess-{n}", "wrong password").status_code == 401
+    response = login_post(client)
+    assert response.status_code == 429 and "Too many login attempts from this address" in response.get_data(as_text=True)
+    assert client.get("/login").status_code == 200  # the page itself is not limited
+    assert login_post(app.test_client()).status_code == 429  # another session from the same address too
+
+
+def test_disabling_a_user_refuses_their_logins_and_ends_their_open_sessions(app):
+    open_session = logged_in(app)
+    assert open_session.get("/").status_code == 200
+    assert users_command("disable", "maria") == 0
+    assert open_session.get("/").status_code == 302
+    refused = login_post(app.test_client())
+    assert refused.status_code == 403 and "This login has been disabled" in refused.get_data(as_text=True)
+    assert ("maria", "login_refused", "user disabled, from 127.0.0.1") in audit_rows()
+    assert users_command("enable", "maria") == 0
+    assert logged_in(app).get("/").status_code == 200
+    by_command = [(action, record) for who, action, record in audit_rows() if who == "command line"]
+    assert by_command[-2:] == [("user_disabled", "user maria"), ("user_enabled", "user maria")]
+
+
+def test_users_disable_and_enable_commands(database, capsys):
+    add_user("li", "a long enough password")
+    done = subprocess.run([sys.executable, "-m", "bot", "users", "disable", "li"], cwd=ROOT, capture_output=True,
+                          env={**os.environ, "BOT_DATABASE_URL": database}, text=True, timeout=60)
+    assert done.returncode == 0 and "disabled li" in done.stdout, done.stderr
+    with store.unit_of_work() as session:
+        assert session.query(store.StaffUser).filter_by(username="li").one().disabled
+    assert users_command("enable", "li") == 0  # in this process, which is quicker
+    with store.unit_of_work() as session:
+        assert not session.query(store.StaffUser).filter_by(username="li").one().disabled
+    assert users_command("enable", "nobody") == 2
+    assert "error: there is no user 'nobody'" in capsys.readouterr().err
+
+
+def test_a_session_cookie_copied_before_logout_no_longer_works_after_it(app):
+    client = logged_in(app)
+    copied = client.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/").status_code == 200  # the copy works while the session is open ...
+    client.post("/logout", data={"csrf_token": csrf(client, "/")})
+    assert client.get("/").status_code == 302
+    response = thief.get("/")  # ... and not after the log-out
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert logged_in(app).get("/").status_code == 200  # logging in again works
+
+
+def test_a_new_password_ends_open_sessions(app):
+    old = logged_in(app)
+    assert old.get("/").status_code == 200
+    assert users_command("passwd", "maria", password="a brand new password") == 0
+    assert old.get("/").status_code == 302
+    assert login_post(app.test_client()).status_code == 401  # the old password no longer works
+    fresh = app.test_client()
+    assert login_post(fresh, password="a brand new password").status_code == 302
+    assert fresh.get("/").status_code == 200
+    assert [(action, record) for who, action, record in audit_rows()
+            if who == "command line"][-1] == ("password_changed", "user maria")
+
+
+def test_users_passwd_command(database, capsys):
+    add_user("li", "a long enough password")
+    done = subprocess.run([sys.executable, "-m", "bot", "users", "passwd", "li", "--password-stdin"], cwd=ROOT,
+                          env={**os.environ, "BOT_DATABASE_URL": database}, input="another long password\n",
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "sessions have ended" in done.stdout, done.stderr
+    from bot.review import attempt_login
+    assert attempt_login("li", "another long password").result == "ok"
+    assert users_command("passwd", "li", password="short") == 2  # in this process, which is quicker
+    assert "12 characters" in capsys.readouterr().err
+    assert users_command("passwd", "nobody", password="a long enough password") == 2

@@ -1,9 +1,11 @@
 """The coordinators' review app: referrals, screenings and transcripts, behind a login.
 
 Flask with Jinja2 autoescaping (everything a volunteer typed is shown as
-text), Flask-Login sessions that expire when idle, Flask-WTF CSRF tokens on
-every form, argon2 password hashes, a Content-Security-Policy without
-scripts, and an audit log of who opened or changed what.
+text), Flask-Login sessions that expire when idle and can be revoked on the
+server, Flask-WTF CSRF tokens on every form, argon2 password hashes, logins
+throttled per address (Flask-Limiter) and locked per user name after failures
+in a row, a Content-Security-Policy without scripts, and an audit log of who
+opened or changed what, failed logins included.
 """
 from __future__ import annotations
 
@@ -11,25 +13,42 @@ import csv
 import datetime as dt
 import io
 import os
+import secrets
 from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import func, select
+from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from bot import config, i18n, screening, store, transcripts
 from bot.protocol import CRITERION_TEXTS, ProtocolError, default_trial_id, load_protocol
 from bot.review import workflow
 from bot.screening import RecordedAnswer
-from bot.store import AuditEntry, Referral, ReferralChange, Screening, StaffUser
+from bot.store import AuditEntry, LoginThrottle, Referral, ReferralChange, Screening, StaffUser
 
 hasher = PasswordHasher()
 IDLE_MINUTES = int(os.environ.get("REVIEW_IDLE_MINUTES", 30))
+NAME_LENGTH = StaffUser.__table__.c.username.type.length  # 80
+COMMAND_LINE = "command line"  # who, in the audit log, for `python -m bot users …`
+
+
+def login_settings() -> dict:
+    """REVIEW_LOGIN_RATE: Flask-Limiter's limits on login attempts from one address (in memory, per process);
+    REVIEW_LOCKOUT_FAILURES failed logins in a row for one user name, each within REVIEW_LOCKOUT_MINUTES of
+    the one before, lock that name for REVIEW_LOCKOUT_MINUTES."""
+    return {"REVIEW_LOGIN_RATE": os.environ.get("REVIEW_LOGIN_RATE") or "10 per minute;100 per hour",
+            "REVIEW_LOCKOUT_FAILURES": max(1, int(os.environ.get("REVIEW_LOCKOUT_FAILURES") or 5)),
+            "REVIEW_LOCKOUT_MINUTES": float(os.environ.get("REVIEW_LOCKOUT_MINUTES") or 15)}
 
 
 class Coordinator(UserMixin):
@@ -37,23 +56,135 @@ class Coordinator(UserMixin):
         self.id = username
 
 
+def _password_ok(password: str) -> None:
+    if len(password) < 12:
+        raise ValueError("a password needs at least 12 characters")
+
+
+def _log(db, who: str, action: str, record: str = "") -> None:
+    db.add(AuditEntry(username=who[:NAME_LENGTH], action=action, record=record[:80]))
+
+
 def add_user(username: str, password: str) -> None:
     if not username or len(password) < 12:
         raise ValueError("a user needs a name and a password of at least 12 characters")
+    if len(username) > NAME_LENGTH:
+        raise ValueError(f"a user name has at most {NAME_LENGTH} characters")
     with store.unit_of_work() as db:
         if db.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none():
             raise ValueError(f"user {username!r} exists already")
         db.add(StaffUser(username=username, password_hash=hasher.hash(password)))
+        _log(db, COMMAND_LINE, "user_added", f"user {username}")
 
 
-def check_password(username: str, password: str) -> bool:
+def _change_user(username: str, action: str, **values) -> None:
+    """Set these columns of one user and start a new session generation: every cookie issued before stops working."""
     with store.unit_of_work() as db:
-        user = db.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
-        stored = user.password_hash if user else None
-    try:
-        return stored is not None and hasher.verify(stored, password)
-    except (VerifyMismatchError, InvalidHashError):
-        return False
+        changed = db.execute(update(StaffUser).where(StaffUser.username == username)
+                             .values(session_generation=StaffUser.session_generation + 1, **values)).rowcount
+        if not changed:
+            raise ValueError(f"there is no user {username!r}")
+        if action:
+            _log(db, COMMAND_LINE, action, f"user {username}")
+
+
+def set_password(username: str, password: str) -> None:
+    """`python -m bot users passwd NAME`: a new password; the user's open sessions end."""
+    _password_ok(password)
+    _change_user(username, "password_changed", password_hash=hasher.hash(password))
+
+
+def disable_user(username: str) -> None:
+    """`python -m bot users disable NAME`: no more logins, and the user's open sessions end."""
+    _change_user(username, "user_disabled", disabled=True)
+
+
+def enable_user(username: str) -> None:
+    """`python -m bot users enable NAME`: logins again, and a lockout after failed logins is lifted."""
+    _change_user(username, "user_enabled", disabled=False)
+    with store.unit_of_work() as db:
+        db.execute(delete(LoginThrottle).where(LoginThrottle.username == username[:NAME_LENGTH]))
+
+
+def end_sessions(username: str) -> None:
+    """Log-out: every session cookie of this user, in any browser, stops working."""
+    _change_user(username, "")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of a random password, made by the same hasher: a name with no user is checked against it, so a
+    failed login costs the same argon2 work (about 0.2 s) whether or not the name exists."""
+    return hasher.hash(secrets.token_urlsafe(32))
+
+
+@dataclass
+class LoginOutcome:
+    result: str  # ok | wrong | locked | disabled
+    generation: int = 0  # the user's session generation, for the new session (when ok)
+    locked_until: Optional[dt.datetime] = None  # when locked (also when this failure locked the name)
+
+
+def attempt_login(username: str, password: str, address: str = "", failures_allowed: int = 5,
+                  lock_minutes: float = 15) -> LoginOutcome:
+    """Check a login and keep count of failures: `failures_allowed` wrong passwords in a row for a user name
+    (each within `lock_minutes` of the one before) lock that name for `lock_minutes`, whether or not a user has
+    it. Every attempt costs one argon2 verification. Failures, lockouts and refusals go to the audit log, with
+    the name tried and the address, never the password."""
+    key, stamp = username[:NAME_LENGTH], store.now()
+    with store.unit_of_work() as db:
+        user = db.execute(select(StaffUser.password_hash, StaffUser.disabled, StaffUser.session_generation)
+                          .where(StaffUser.username == username)).first()
+        throttle = db.get(LoginThrottle, key)
+        locked_until = throttle.locked_until if throttle and throttle.locked_until else None
+    try:  # the same work for a name that does not exist: verify against a dummy hash
+        matches = hasher.verify(user.password_hash if user else _dummy_hash(), password) and user is not None
+    except (VerificationError, InvalidHashError):
+        matches = False
+    where = f", from {address}" if address else ""
+
+    if locked_until and locked_until > stamp:
+        with store.unit_of_work() as db:
+            _log(db, key, "login_refused", f"locked until {locked_until:%H:%M} UTC{where}")
+        return LoginOutcome("locked", locked_until=locked_until)
+    if matches and user.disabled:
+        with store.unit_of_work() as db:
+            _log(db, key, "login_refused", f"user disabled{where}")
+        return LoginOutcome("disabled")
+    if matches:
+        with store.unit_of_work() as db:
+            db.execute(delete(LoginThrottle).where(LoginThrottle.username == key))
+        return LoginOutcome("ok", generation=user.session_generation)
+
+    window_start = stamp - dt.timedelta(minutes=lock_minutes)
+    for _ in range(2):  # a second try if another request inserted the same name's row in the meantime
+        try:
+            with store.unit_of_work() as db:
+                counted = db.execute(
+                    update(LoginThrottle).where(LoginThrottle.username == key).values(
+                        failures=case((LoginThrottle.last_failure_at < window_start, 1),
+                                      else_=LoginThrottle.failures + 1),
+                        last_failure_at=stamp)).rowcount
+                if not counted:
+                    db.add(LoginThrottle(username=key, failures=1, last_failure_at=stamp))
+            break
+        except IntegrityError:
+            continue
+    with store.unit_of_work() as db:
+        counted = db.get(LoginThrottle, key)  # gone only if the name logged in at this very moment
+        failures = counted.failures if counted else 1
+        _log(db, key, "login_failed", f"{'wrong password' if user else 'no such user'}, "
+                                      f"{failures} in a row{where}")
+        until = stamp + dt.timedelta(minutes=lock_minutes)
+        locked = db.execute(update(LoginThrottle).where(LoginThrottle.username == key,
+                                                        LoginThrottle.failures >= failures_allowed)
+                            .values(locked_until=until, failures=0)).rowcount
+        if locked:  # this failure locked the name (one entry, even for failures at the same moment)
+            _log(db, key, "login_locked", f"until {until:%H:%M} UTC after {failures} failures{where}")
+        db.execute(delete(LoginThrottle).where(  # names nobody has tried for a while
+            LoginThrottle.last_failure_at < window_start,
+            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < stamp)))
+    return LoginOutcome("locked" if locked else "wrong", locked_until=until if locked else None)
 
 
 def audit(action: str, record: str = "") -> None:
@@ -91,17 +222,25 @@ def create_app() -> Flask:
         PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=IDLE_MINUTES),
         SESSION_REFRESH_EACH_REQUEST=True,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        **login_settings(),
     )
     CSRFProtect(app)
     login = LoginManager(app)
     login.login_view = "login_page"
     login.session_protection = "strong"
+    # Login attempts per client address, in this process's memory (the per-name lockout is in the database).
+    limiter = Limiter(app=app, key_func=get_remote_address, storage_uri="memory://")
 
     @login.user_loader
     def _load(username: str) -> Optional[Coordinator]:
+        """Each request: the user must exist, not be disabled, and the cookie be of the user's current session
+        generation (log-out, a new password and disabling start a new one)."""
         with store.unit_of_work() as db:
-            found = db.execute(select(StaffUser.id).where(StaffUser.username == username)).first()
-        return Coordinator(username) if found else None
+            found = db.execute(select(StaffUser.disabled, StaffUser.session_generation)
+                               .where(StaffUser.username == username)).first()
+        if found is None or found.disabled or session.get("generation") != found.session_generation:
+            return None
+        return Coordinator(username)
 
     @app.after_request
     def _headers(response):
@@ -119,15 +258,32 @@ def create_app() -> Flask:
     def no_favicon():
         return "", 204
 
+    @app.errorhandler(429)
+    def _too_many(_error):
+        flash("Too many login attempts from this address. Wait a minute, then try again.")
+        return render_template("login.html"), 429
+
     @app.route("/login", methods=["GET", "POST"])
+    @limiter.limit(lambda: app.config["REVIEW_LOGIN_RATE"], methods=["POST"])
     def login_page():
         if request.method == "POST":
             username = request.form.get("username", "")
-            if check_password(username, request.form.get("password", "")):
+            outcome = attempt_login(username, request.form.get("password", ""), request.remote_addr or "",
+                                    app.config["REVIEW_LOCKOUT_FAILURES"], app.config["REVIEW_LOCKOUT_MINUTES"])
+            if outcome.result == "ok":
+                session.clear()
+                session["generation"] = outcome.generation
                 login_user(Coordinator(username))
                 session.permanent = True  # expires after REVIEW_IDLE_MINUTES without a request
                 audit("login")
                 return redirect(url_for("inbox"))
+            if outcome.result == "disabled":
+                flash("This login has been disabled. Ask an administrator.")
+                return render_template("login.html"), 403
+            if outcome.result == "locked":
+                flash(f"Too many failed logins for this user name: it is locked until "
+                      f"{outcome.locked_until:%H:%M} UTC. Try again then, or ask an administrator to unlock it.")
+                return render_template("login.html"), 403
             flash("Wrong user name or password.")
             return render_template("login.html"), 401
         return render_template("login.html")
@@ -135,8 +291,10 @@ def create_app() -> Flask:
     @app.post("/logout")
     @login_required
     def logout():
+        end_sessions(current_user.id)  # this cookie, and any copy of it, no longer logs anyone in
         audit("logout")
         logout_user()
+        session.clear()
         return redirect(url_for("login_page"))
 
     @app.get("/")
