@@ -1,20 +1,27 @@
-"""Start the whole stack the way `make run` does: action server + Rasa server.
+"""Start the whole stack the way `make run` does: action server + Rasa server, the page, the review app,
+the relay and the retention job.
 
-Used by `python -m bot run` (and `--shell`), and by the end-to-end tests, so
-the tests run exactly what a volunteer talks to. Children run in their own
-process groups and are stopped together on Ctrl-C / SIGTERM.
+Used by `python -m bot run` (and `--shell`), and by the end-to-end tests, so the tests run exactly what a
+volunteer talks to. `python -m bot run` hands the servers to supervisord (supervised=True): a server that
+crashes is restarted, with backoff while it keeps failing to start, and the restart is logged in
+var/log/supervisord.log, while the others keep serving. supervisord, and each server under it, is started
+through bot.child, so all of them end with the launcher even when it is killed outright. Before starting,
+the launcher checks that its ports are free and names the process holding one that is not. Tests that
+break a server on purpose start them directly instead (supervised=False).
 """
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import socket
 import subprocess
 import sys
 import time
+import xmlrpc.client
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import requests
 
@@ -148,12 +155,23 @@ class Settings:
         return env
 
 
-class Stack:
-    """The running action server and Rasa server."""
+@dataclass
+class Program:
+    name: str
+    args: List[str]
+    env: Dict[str, str]
 
-    def __init__(self, settings: Settings, log_dir: Path):
+
+class Stack:
+    """The running action server and Rasa server, and the other servers."""
+
+    def __init__(self, settings: Settings, log_dir: Path, supervised: bool = False):
         self.settings = settings
         self.log_dir = log_dir
+        self.supervised = supervised
+        self.programs: Dict[str, Program] = {}
+        self.supervisor: Optional[subprocess.Popen] = None
+        self.socket = log_dir.parent / "supervisor.sock"
         self.credentials = log_dir.parent / "credentials.yml"
         self.channels = write_credentials(self.credentials)
         self.endpoints = log_dir.parent / "endpoints.yml"
@@ -164,6 +182,9 @@ class Stack:
 
     def _spawn(self, name: str, args: List[str], instance: int = 0) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.programs[name] = Program(name, args, self.settings.child_env(instance))
+        if self.supervised:
+            return  # supervise() starts them all
         log = open(self.log_dir / f"{name}.log", "ab")
         self.children[name] = subprocess.Popen(
             args, cwd=config.PROJECT_DIR, env=self.settings.child_env(instance), stdout=log,
@@ -213,11 +234,11 @@ class Stack:
             "web": (f"http://127.0.0.1:{s.web_port}/", lambda r: r.ok),
             "review": (f"http://127.0.0.1:{s.review_port}/login", lambda r: r.ok),
         })
-        pending = {name: checks[name] for name in self.children if name in checks}
+        pending = {name: checks[name] for name in self.programs if name in checks}
         deadline = time.monotonic() + timeout
         while pending:
             for name, (url, ready) in list(pending.items()):
-                if self.children[name].poll() is not None:
+                if self._exited(name):
                     raise StackError(f"the {name} server exited during start-up:\n{self.log_tail(name)}")
                 try:
                     if ready(requests.get(url, timeout=2)):
@@ -229,11 +250,55 @@ class Stack:
             if pending:
                 time.sleep(0.5)
 
+    def supervise(self) -> None:
+        """Start supervisord with every program registered so far (supervised stacks only)."""
+        if not self.supervised:
+            return
+        config_file = self.log_dir.parent / "supervisord.conf"
+        config_file.write_text(supervisor_config(self), encoding="utf-8")
+        out = open(self.log_dir / "supervisord.out", "ab")
+        self.supervisor = subprocess.Popen(
+            [sys.executable, "-m", "bot.child", sys.executable, "-m", "supervisor.supervisord", "-n", "-c",
+             str(config_file)], cwd=config.PROJECT_DIR, env=self.settings.child_env(0), stdout=out,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def _rpc(self):
+        from supervisor.xmlrpc import SupervisorTransport
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=SupervisorTransport(
+            None, None, f"unix://{self.socket}"))
+
+    def process_info(self) -> Dict[str, Tuple[str, int]]:
+        """Each supervised program's state (RUNNING, STARTING, BACKOFF, FATAL, ...) and pid; {} until
+        supervisord answers."""
+        try:
+            return {p["name"]: (p["statename"], p["pid"]) for p in self._rpc().supervisor.getAllProcessInfo()}
+        except (OSError, xmlrpc.client.Error):
+            return {}
+
+    def alive(self) -> bool:
+        if self.supervised:
+            return self.supervisor is not None and self.supervisor.poll() is None
+        return all(child.poll() is None for child in self.children.values())
+
+    def _exited(self, name: str) -> bool:
+        if not self.supervised:
+            return self.children[name].poll() is not None
+        if self.supervisor is None or self.supervisor.poll() is not None:
+            return True
+        return self.process_info().get(name, ("", 0))[0] == "FATAL"  # gave up restarting it
+
     def log_tail(self, name: str, lines: int = 30) -> str:
         path = self.log_dir / f"{name}.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
     def stop(self) -> None:
+        if self.supervisor is not None and self.supervisor.poll() is None:
+            self.supervisor.send_signal(signal.SIGTERM)  # it stops every server, then itself
+            try:
+                self.supervisor.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.supervisor.kill()  # each server then gets SIGTERM from the kernel (bot.child)
+                self.supervisor.wait()
         for child in self.children.values():
             if child.poll() is None:
                 os.killpg(child.pid, signal.SIGTERM)
@@ -243,6 +308,79 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
                 child.wait()
+
+
+def _quoted(value: str) -> str:
+    return value.replace("%", "%%")  # supervisord expands %(name)s in its values
+
+
+def supervisor_config(stack: "Stack") -> str:
+    """supervisord.conf for the stack's programs. Secrets stay out of it where they can: every program
+    inherits supervisord's environment (the launcher's), and only what differs per instance is written."""
+    var, logs, base = stack.log_dir.parent, stack.log_dir, stack.settings.child_env(0)
+    lines = ["[supervisord]", "nodaemon=true", f"logfile={_quoted(str(logs / 'supervisord.log'))}",
+             "logfile_maxbytes=10MB", "logfile_backups=3", f"pidfile={_quoted(str(var / 'supervisord.pid'))}",
+             "umask=077", "identifier=prescreening", "",
+             "[unix_http_server]", f"file={_quoted(str(stack.socket))}", "chmod=0700", "",
+             "[rpcinterface:supervisor]",
+             "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface", "",
+             "[supervisorctl]", f"serverurl=unix://{_quoted(str(stack.socket))}", ""]
+    for program in stack.programs.values():
+        command = [sys.executable, "-m", "bot.child", *program.args]
+        lines += [f"[program:{program.name}]",
+                  "command=" + _quoted(" ".join(shlex.quote(arg) for arg in command)),
+                  f"directory={_quoted(str(config.PROJECT_DIR))}",
+                  "autostart=true", "autorestart=true",
+                  # up 3 s counts as started; a server that keeps failing to start is retried after 1 s,
+                  # 2 s, 3 s, ... and given up (FATAL, in supervisord.log) after 20 tries
+                  "startsecs=3", "startretries=20",
+                  "stopasgroup=true", "killasgroup=true", "stopwaitsecs=15",
+                  "redirect_stderr=true", f"stdout_logfile={_quoted(str(logs / (program.name + '.log')))}",
+                  "stdout_logfile_maxbytes=20MB", "stdout_logfile_backups=3"]
+        extra = {key: value for key, value in program.env.items() if base.get(key) != value}
+        if extra:
+            lines.append("environment=" + ",".join(
+                f'{key}="{_quoted(value).replace(chr(34), chr(92) + chr(34))}"' for key, value in extra.items()))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def port_holder(port: int) -> str:
+    """Who listens on a TCP port, from /proc (Linux): "process 1234 (python -m rasa run ...)"."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            links = {os.readlink(fd) for fd in (proc / "fd").iterdir()}
+        except OSError:
+            continue
+        if any(f"socket:[{inode}]" in links for inode in inodes):
+            try:
+                command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+            except OSError:
+                command = "?"
+            return f"process {proc.name} ({command[:160]})"
+    return "another program (not one this user can see)"
+
+
+def check_ports(settings: Settings) -> None:
+    """Every port the stack listens on must be free: otherwise say which, and what holds it."""
+    wanted = [(f"RASA_PORT{'' if i == 0 else ' + ' + str(i)}", settings.rasa_port + i) for i in range(settings.instances)]
+    wanted += [(f"ACTIONS_PORT{'' if i == 0 else ' + ' + str(i)}", settings.actions_port + i)
+               for i in range(settings.instances)]
+    wanted += [("WEB_PORT", settings.web_port), ("REVIEW_PORT", settings.review_port)]
+    taken = [f"port {port} ({name}) is in use by {port_holder(port)}" for name, port in wanted if not _port_free(port)]
+    if taken:
+        raise StackError("cannot start: " + "; ".join(taken) +
+                         ". Stop it (an earlier `make run`?), or choose other ports with those variables.")
 
 
 def migrate() -> None:
@@ -263,7 +401,8 @@ def run(shell: bool = False) -> int:
     relay.check()
     settings = Settings.from_env()
     migrate()
-    stack = Stack(settings, config.VAR_DIR / "log")
+    check_ports(settings)
+    stack = Stack(settings, config.VAR_DIR / "log", supervised=not shell)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         for instance in range(settings.instances):
@@ -282,12 +421,12 @@ def run(shell: bool = False) -> int:
         if relay.url:
             stack.start_relay()
         print(f"Starting the action server and the Rasa server for {', '.join(trials)} ...", flush=True)
+        stack.supervise()
         stack.wait_ready()
         print(_banner(settings, relay, stack.channels, stack.lock_store), flush=True)
-        while all(child.poll() is None for child in stack.children.values()):
+        while stack.alive():
             time.sleep(1)
-        failed = [name for name, child in stack.children.items() if child.poll() is not None]
-        print(f"The {', '.join(failed)} server stopped; see {stack.log_dir}/.", file=sys.stderr)
+        print(f"supervisord stopped; see {stack.log_dir}/supervisord.log.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0

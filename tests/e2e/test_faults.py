@@ -109,3 +109,46 @@ def test_restarting_every_process_mid_screening_loses_nothing(tmp_path):
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
+
+
+def _settings(tmp_path):
+    return Settings(rasa_port=free_port(), actions_port=free_port(), database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+                    token=secrets.token_urlsafe(16), web_port=free_port(), review_port=free_port())
+
+
+def test_killing_the_launcher_outright_leaves_no_server_behind(tmp_path):
+    """SIGKILL gives the launcher no chance to stop anything: every server must end anyway (bot.child),
+    so the next `make run` finds its ports free."""
+    from tests.conftest import _refuses
+    settings = _settings(tmp_path)
+    output = tmp_path / "run.out"
+    process = spawn_run(settings, tmp_path, output)
+    wait_running(process, output)
+    ports = [settings.rasa_port, settings.actions_port, settings.web_port, settings.review_port]
+    assert not any(_refuses(p) for p in ports)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 30
+    while not all(_refuses(p) for p in ports) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [p for p in ports if not _refuses(p)] == []
+    again = spawn_run(settings, tmp_path, tmp_path / "run2.out")  # and it starts again on the same ports
+    try:
+        wait_running(again, tmp_path / "run2.out")
+    finally:
+        again.send_signal(signal.SIGINT)
+        assert again.wait(timeout=90) == 0
+
+
+def test_a_port_in_use_is_named_with_what_holds_it(tmp_path):
+    import socket
+    settings = _settings(tmp_path)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", settings.web_port))
+        holder.listen()
+        output = tmp_path / "run.out"
+        process = spawn_run(settings, tmp_path, output)
+        assert process.wait(timeout=120) != 0
+    said = output.read_text(errors="replace")
+    assert f"port {settings.web_port} (WEB_PORT) is in use by process {os.getpid()}" in said, said[-600:]
+    assert not (tmp_path / "log" / "rasa.log").exists()  # nothing was started
