@@ -143,6 +143,7 @@ class Settings:
             "BOT_DATABASE_URL": self.database_url,
             "BOT_ACTIONS_URL": f"http://127.0.0.1:{self.actions_port + instance}/webhook",
             "ACTION_SERVER_TOKEN": action_server_token(),
+            "SENDER_ID_KEY": config.secret("SENDER_ID_KEY", "sender_id_key"),  # signs the page's ids
             "CALLBACK_URL": self.callback_url,
             "RASA_PORT": str(self.rasa_port),
             "WEB_PORT": str(self.web_port),

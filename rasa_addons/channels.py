@@ -14,18 +14,34 @@ request gets a 400 with a clear error and nothing is stored:
   answers that helpfully).
 
 The REST channel's `metadata` is not read at all: nothing of ours uses it, so anything a client puts
-there (health details included) is neither processed nor stored.
+there (health details included) is neither processed nor stored. Sender ids that begin with a prefix
+another channel issues (`web-`, `sms-`) are refused over REST, so REST cannot drive those conversations.
+In production set REST_CHANNEL=off, or REST_CHANNEL=token with REST_TOKEN (clients then send
+`Authorization: Bearer <REST_TOKEN>`); the default, `open`, is for a laptop and the tests.
+
+The page's socket.io channel (CheckedSocketIOInput) answers only the page's own origins (PAGE_ORIGINS,
+default the page at WEB_PORT on localhost and 127.0.0.1), and a conversation's id is one this server
+issued: `web-` + a random id + its HMAC under SENDER_ID_KEY. A `session_request` for any other id gets a
+new one, and each message is taken as coming from the id its socket was given, not the one it names.
+Rasa's own channel took any id a client asked for (a phone number's SMS conversation included), from
+any origin.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import re
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+import secrets
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.callback import CallbackInput
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
+from socketio import AsyncServer
 
 from bot import redact
 from bot.answers import MAX_MESSAGE_CHARS
@@ -34,13 +50,18 @@ MAX_SENDER_CHARS = 128  # a phone number, a UUID, a test's name; Rasa's column h
 SENDER = re.compile(rf"[A-Za-z0-9_\-.:+@]{{1,{MAX_SENDER_CHARS}}}")
 
 
-def problem_with(body: Any) -> Optional[str]:
+RESERVED_PREFIXES = ("web-", "sms-")  # ids other channels issue
+
+
+def problem_with(body: Any, reserved: tuple = ()) -> Optional[str]:
     """Why a webhook body cannot be taken (a sentence for the client), or None when it can."""
     if not isinstance(body, dict):
         return "The body must be a JSON object: {\"sender\": \"...\", \"message\": \"...\"}."
     sender, message = body.get("sender"), body.get("message")
     if not isinstance(sender, str) or not SENDER.fullmatch(sender):
         return (f"\"sender\" must be a string of 1 to {MAX_SENDER_CHARS} letters, digits or _ - . : + @.")
+    if sender.startswith(reserved):
+        return f"\"sender\" may not begin with {' or '.join(reserved)}: those ids belong to other channels."
     if not isinstance(message, str):
         return "\"message\" must be a string."
     if len(message) > MAX_MESSAGE_CHARS:
@@ -48,18 +69,32 @@ def problem_with(body: Any) -> Optional[str]:
     return None
 
 
-def _checked(blueprint: Blueprint) -> Blueprint:
+def rest_refusal(mode: str, token: str, authorization: str) -> Optional[tuple]:
+    """(status, error) when REST_CHANNEL refuses a request, else None."""
+    if mode == "off":
+        return 404, "The REST channel is off here (REST_CHANNEL=off)."
+    if mode == "token" and not (token and hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode())):
+        return 401, "The REST channel needs `Authorization: Bearer <REST_TOKEN>` here."
+    return None
+
+
+def _checked(blueprint: Blueprint, reserved: tuple = (), gate: bool = False) -> Blueprint:
     @blueprint.middleware("request")
     async def check(request: Request):
         if request.method != "POST":
             return None
+        if gate:
+            refused = rest_refusal(os.environ.get("REST_CHANNEL", "open"), os.environ.get("REST_TOKEN", ""),
+                                   request.headers.get("Authorization", ""))
+            if refused:
+                return response.json({"error": refused[1]}, status=refused[0])
         try:
             body = request.json
         except Exception:  # Sanic's own error for a body that is not JSON
             body = None
         if isinstance(body, dict):
             redact.remember(body.get("message"), body.get("sender"))
-        problem = problem_with(body)
+        problem = problem_with(body, reserved)
         if problem:
             return response.json({"error": problem}, status=400)
         return None
@@ -76,7 +111,7 @@ class CheckedRestInput(RestInput):
         return None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return _checked(super().blueprint(on_new_message))
+        return _checked(super().blueprint(on_new_message), RESERVED_PREFIXES, gate=True)
 
 
 class CheckedCallbackInput(CallbackInput):
@@ -89,3 +124,97 @@ class CheckedCallbackInput(CallbackInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         return _checked(super().blueprint(on_new_message))
+
+
+def _key() -> bytes:
+    key = os.environ.get("SENDER_ID_KEY")
+    if not key:
+        raise RuntimeError("SENDER_ID_KEY is not set (python -m bot run generates one)")
+    return key.encode()
+
+
+def _signature(kind: str, value: str) -> str:
+    return hmac.new(_key(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
+_WEB_ID = re.compile(r"web-([0-9a-f]{32})([0-9a-f]{24})")
+
+
+def new_session_id() -> str:
+    """A conversation id for the page, signed by this server."""
+    token = secrets.token_hex(16)
+    return f"web-{token}{_signature('web', token)}"
+
+
+def issued(session_id: Any) -> bool:
+    """True for an id new_session_id made (with this server's key)."""
+    match = _WEB_ID.fullmatch(session_id) if isinstance(session_id, str) else None
+    return bool(match) and hmac.compare_digest(match.group(2), _signature("web", match.group(1)))
+
+
+def page_origins() -> List[str]:
+    """The origins the page is served from: PAGE_ORIGINS (comma-separated), else the page at WEB_PORT."""
+    if os.environ.get("PAGE_ORIGINS"):
+        return [o.strip() for o in os.environ["PAGE_ORIGINS"].split(",") if o.strip()]
+    port = os.environ.get("WEB_PORT", "8000")
+    return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+
+
+class CheckedSocketIOInput(SocketIOInput):
+    """Rasa's socket.io channel (the same events and rooms the widget expects), with the origin checked
+    and conversation ids issued by this server (see the module's docstring)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # CORS headers stay with Rasa's --cors (sanic-cors): engine.io adding its own too makes browsers refuse
+        # both. The origin is checked when the socket connects, below.
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio
+        sessions: Dict[str, str] = {}  # socket id -> the conversation id it was given
+        allowed = page_origins()
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: Text, environ: Dict, auth: Any = None) -> bool:
+            origin = environ.get("HTTP_ORIGIN")
+            return origin is None or origin in allowed  # a page elsewhere may not open the page's chats
+
+        @socketio_webhook.route("/", methods=["GET"])
+        async def health(_: Request):
+            return response.json({"status": "ok"})
+
+        def bind(sid: str, session_id: str) -> str:
+            sessions[sid] = session_id
+            if self.session_persistence:
+                sio.enter_room(sid, session_id)
+            return session_id
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: Text) -> None:
+            sessions.pop(sid, None)
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Any) -> None:
+            asked = data.get("session_id") if isinstance(data, dict) else None
+            session_id = bind(sid, asked if issued(asked) else new_session_id())
+            await sio.emit("session_confirm", session_id, room=sid)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            if not isinstance(data, dict):
+                return
+            sender_id = sessions.get(sid)
+            if sender_id is None and issued(data.get("session_id")):
+                sender_id = bind(sid, data["session_id"])  # a message sent before its session_request
+            if sender_id is None:
+                return  # no conversation of this socket's: nothing to answer for
+            text = data.get("message")
+            text = text[:MAX_MESSAGE_CHARS + 1] if isinstance(text, str) else ""  # over the cap: "too long"
+            redact.remember(text)
+            await on_new_message(UserMessage(text, SocketIOOutput(sio, self.bot_message_evt), sender_id,
+                                             input_channel=self.name(), metadata=None))
+
+        return socketio_webhook

@@ -196,3 +196,23 @@ def test_the_tracker_store_writes_and_reads_the_same_rows_as_rasas(tmp_path):
     assert rows["ours"] == rows["rasa"]
     assert len({str(state) for state in states.values()}) == 1
     assert states["ours", "ours"]["slots"]["screening_answers"] == {"age": {"answer": 45, "text": "I'm 45"}}
+
+
+def test_page_session_ids_are_issued_and_checked(monkeypatch):
+    from rasa_addons import channels
+    monkeypatch.setenv("SENDER_ID_KEY", "k" * 40)
+    issued = channels.new_session_id()
+    assert channels.issued(issued) and channels.SENDER.fullmatch(issued)
+    assert not channels.issued(issued[:-1] + ("0" if issued[-1] != "0" else "1"))
+    assert not any(channels.issued(x) for x in (None, 7, "", "+8613800138000", "web-" + "0" * 56))
+    monkeypatch.setenv("SENDER_ID_KEY", "another key")
+    assert not channels.issued(issued)  # another server's key
+
+
+def test_the_rest_channel_can_be_off_or_need_a_token():
+    from rasa_addons.channels import rest_refusal
+    assert rest_refusal("open", "", "") is None
+    assert rest_refusal("off", "t", "Bearer t")[0] == 404
+    assert rest_refusal("token", "secret-token", "Bearer secret-token") is None
+    assert rest_refusal("token", "secret-token", "Bearer wrong")[0] == 401
+    assert rest_refusal("token", "", "Bearer ")[0] == 401  # no token set: nothing gets in
