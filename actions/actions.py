@@ -28,6 +28,11 @@ SAVE_FAILED = N_("Sorry, something went wrong on our side and I could not save t
                   "Nothing was lost: please send it again in a moment.")
 # Channels that show no buttons: choices are sent as "Reply 1 for Yes, 2 for No, ...".
 TEXT_ONLY_CHANNELS = {"callback", "twilio"}
+# The volunteers' page: rasa-webchat over Socket.IO, which keeps the conversation in the browser's storage.
+WEB_CHANNEL = "socketio"
+# Carried by the erasure's confirmation on the page, for the page's own script (bot/web/static/chat.js), which
+# then deletes the browser's copy of the conversation and starts the chat afresh.
+ERASED_METADATA = {"prescreen": "erased"}
 
 ERASE_FAILED = N_("Sorry, something went wrong on our side and nothing was deleted yet. "
                    "Please ask me again in a moment.")
@@ -116,6 +121,12 @@ def latest_text(tracker: Tracker) -> str:
     return typed if typed is not None else tracker.latest_message.get("text") or ""
 
 
+def erased_on_the_page(text: str) -> Dict[str, Any]:
+    """The erasure's confirmation for the page, as a custom message: Rasa's socketio channel emits its `data`
+    as the widget's message, which shows `text` like any other and hands `metadata` to the page."""
+    return {"data": {"text": text, "metadata": dict(ERASED_METADATA)}}
+
+
 def message_turn(protocol: Protocol, state: State, tracker: Tracker) -> Turn:
     """The latest message, read by the core against where the conversation stands."""
     return conversation.message(protocol, state, latest_text(tracker), intent_of(tracker), confidence_of(tracker))
@@ -153,10 +164,12 @@ class ConversationAction(Action, ABC):
             failed = {conversation.ERASE: ERASE_FAILED, conversation.SUBMIT_REFERRAL: REFERRAL_FAILED}
             dispatcher.utter_message(text=i18n.gettext_for(before.language)(failed.get(turn.command, SAVE_FAILED)))
             return []
-        text_only = tracker.get_latest_input_channel() in TEXT_ONLY_CHANNELS
+        channel = tracker.get_latest_input_channel()
         for reply in turn.replies:
-            if text_only:
+            if channel in TEXT_ONLY_CHANNELS:
                 dispatcher.utter_message(text=conversation.plain_text(reply))
+            elif turn.command == conversation.ERASE and channel == WEB_CHANNEL and not reply.buttons:
+                dispatcher.utter_message(json_message=erased_on_the_page(reply.text))
             else:
                 dispatcher.utter_message(text=reply.text,
                                          buttons=[{"title": t, "payload": p} for t, p in reply.buttons_in()])

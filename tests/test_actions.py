@@ -4,8 +4,8 @@ import asyncio
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import (SAVE_FAILED, ActionChangeContact, ActionContactSummary, ActionLeaveContactForm,
-                             ActionReply, ActionStart, ValidateContactForm)
+from actions.actions import (ERASED_METADATA, SAVE_FAILED, ActionChangeContact, ActionContactSummary,
+                             ActionEraseData, ActionLeaveContactForm, ActionReply, ActionStart, ValidateContactForm)
 from bot import referrals, store
 from tests.unit.test_screening import eligible_answers
 
@@ -16,14 +16,16 @@ EMPTY_SLOTS = {"trial_id": None, "screening_consent": None, "current_criterion":
                "pending_answer": None, "last_unclear": None}
 
 
-def tracker(slots=None, text="", intent=None, confidence=1.0, entities=(), active_loop=None):
+def tracker(slots=None, text="", intent=None, confidence=1.0, entities=(), active_loop=None, channel=None):
+    """`channel`: the input channel of the latest message (its user event), as Rasa records it."""
     return Tracker.from_dict({
         "active_loop": {"name": active_loop} if active_loop else {},
         "sender_id": "volunteer-1",
         "slots": {**EMPTY_SLOTS, **(slots or {})},
         "latest_message": {"text": text, "intent": {"name": intent, "confidence": confidence},
                            "entities": list(entities)},
-        "events": [], "paused": False, "followup_action": None,
+        "events": [{"event": "user", "text": text, "input_channel": channel}] if channel else [],
+        "paused": False, "followup_action": None,
         "latest_action_name": "action_listen",
     })
 
@@ -103,6 +105,32 @@ def test_failed_write_keeps_the_conversation_where_it_was(tmp_path, monkeypatch)
     monkeypatch.setenv("BOT_DATABASE_URL", f"sqlite:///{tmp_path / 'missing-dir' / 'bot.db'}")
     messages, _, events = run(ActionReply(), tracker(CONSENTED, text="45", intent="inform_number"), with_events=True)
     assert events == [] and messages[0]["text"] == SAVE_FAILED
+
+
+CONFIRMING_ERASURE = {**CONSENTED, "open_choices": ["/erase_data", "/deny"]}
+
+
+def test_the_page_is_told_when_the_conversation_was_erased(database):
+    """Issue item 7: on the page (socketio), the erasure's confirmation carries a marker for the page's script,
+    which then forgets the conversation in the browser; asking to confirm carries none."""
+    asked, _ = run(ActionEraseData(), tracker(CONSENTED, text="delete my data", intent="erase_data",
+                                              channel="socketio"))
+    assert not asked[0]["custom"] and [b["payload"] for b in asked[0]["buttons"]] == ["/erase_data", "/deny"]
+    messages, slots = run(ActionEraseData(), tracker(CONFIRMING_ERASURE, text="/erase_data", intent="erase_data",
+                                                     channel="socketio"))
+    assert slots["conversation_erased"] is True
+    [done] = messages
+    assert done["text"] is None and done["custom"]["data"]["metadata"] == ERASED_METADATA == {"prescreen": "erased"}
+    assert done["custom"]["data"]["text"].startswith("Done: I've deleted your answers")
+    assert set(done["custom"]["data"]) == {"text", "metadata"}  # the widget shows it as a plain text message
+
+
+def test_other_channels_get_the_erasure_as_text(database):
+    for channel in ("rest", "callback", None):
+        messages, slots = run(ActionEraseData(), tracker(CONFIRMING_ERASURE, text="/erase_data",
+                                                         intent="erase_data", channel=channel))
+        assert slots["conversation_erased"] is True
+        assert messages[0]["text"].startswith("Done: I've deleted your answers") and not messages[0]["custom"]
 
 
 ELIGIBLE = {"trial_id": "NCT04143984", "screening_consent": True, "current_criterion": None,
