@@ -21,6 +21,19 @@ def session_id_of(page):
     return page.evaluate("(JSON.parse(localStorage.getItem('chat_session') || '{}')).session_id || null")
 
 
+def consent_and_type_age(stack, page, typed):
+    """Open the page, consent with the button, type the age: the page then shows question 2. Returns the URL."""
+    url = f"http://localhost:{stack.settings.web_port}/"
+    page.goto(url)
+    expect(page.locator(".rw-message").first).to_contain_text("prescreen", timeout=20000)
+    click_reply(page, "Yes, let's start")
+    expect(page.locator(".rw-message").last).to_contain_text("Question 1 of 25")
+    page.locator(".rw-new-message").fill(typed)
+    page.keyboard.press("Enter")
+    expect(page.locator(".rw-message").last).to_contain_text("Question 2 of 25")
+    return url
+
+
 def test_volunteer_completes_questions_in_the_browser_and_keeps_them_across_reload(stack, page):
     url = f"http://localhost:{stack.settings.web_port}/"
     response = page.goto(url)
@@ -85,14 +98,7 @@ def test_delete_my_data_leaves_nothing_of_the_conversation_in_the_browser(stack,
     """Issue item 7: once "delete my data" is confirmed, the browser keeps nothing of the conversation either:
     not in localStorage or sessionStorage, not after a reload, not in a new tab of the same browser; the chat
     starts afresh with a new session id."""
-    url = f"http://localhost:{stack.settings.web_port}/"
-    page.goto(url)
-    expect(page.locator(".rw-message").first).to_contain_text("prescreen", timeout=20000)
-    click_reply(page, "Yes, let's start")
-    expect(page.locator(".rw-message").last).to_contain_text("Question 1 of 25")
-    page.locator(".rw-new-message").fill("I am 45 years old")
-    page.keyboard.press("Enter")
-    expect(page.locator(".rw-message").last).to_contain_text("Question 2 of 25")
+    url = consent_and_type_age(stack, page, "I am 45 years old")
     click_reply(page, "No")
     expect(page.locator(".rw-message").last).to_contain_text("Question 3 of 25")
     old_session = session_id_of(page)
@@ -150,14 +156,7 @@ def test_delete_my_data_leaves_nothing_of_the_conversation_in_the_browser(stack,
 def test_the_page_and_the_chat_in_chinese(stack, page):
     """Issue 14: the page's switch, <html lang>, the page and the chat in Chinese, and a change of language
     mid-way that keeps the answers."""
-    url = f"http://localhost:{stack.settings.web_port}/"
-    page.goto(url)
-    expect(page.locator(".rw-message").first).to_contain_text("prescreen", timeout=20000)
-    click_reply(page, "Yes, let's start")
-    expect(page.locator(".rw-message").last).to_contain_text("Question 1 of 25")
-    page.locator(".rw-new-message").fill("I'm 45")
-    page.keyboard.press("Enter")
-    expect(page.locator(".rw-message").last).to_contain_text("Question 2 of 25")
+    url = consent_and_type_age(stack, page, "I'm 45")
     session_id = page.evaluate("JSON.parse(localStorage.getItem('chat_session')).session_id")
 
     page.locator("nav.languages a", has_text="中文").click()  # the page's visible switch
