@@ -1,7 +1,9 @@
 """Referrals: a consented, may-qualify volunteer turned into a record the study team acts on.
 
-The referral and its outbox row are written in one transaction, so a referral
-is never stored without being queued for delivery (bot.outbox delivers it).
+The referral, its outbox row and the screening it is made from are written in
+one transaction, so a referral is never stored without being queued for
+delivery (bot.outbox delivers it), and the stored screening says what the
+referral says. From then on both are frozen (bot.store.ScreeningFrozen).
 """
 from __future__ import annotations
 
@@ -86,6 +88,7 @@ def create_referral(sender_id: str, protocol: Protocol, state: State) -> str:
         language=state.lang, status="new", created_at=store.now())
     try:
         with store.unit_of_work() as session:
+            store.write_screening(session, sender_id, protocol, state)  # before the referral, which freezes it
             session.add(referral)
             session.flush()
             session.add(OutboxMessage(referral=referral, webhook_id=f"msg_{uuid.uuid4().hex}",

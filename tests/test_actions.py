@@ -1,12 +1,16 @@
 """The rasa_sdk actions in the style of RasaHQ/financial-demo: CollectingDispatcher and Tracker.from_dict."""
 import asyncio
+from dataclasses import replace
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import (SAVE_FAILED, ActionChangeContact, ActionContactSummary, ActionLeaveContactForm,
-                             ActionReply, ActionStart, ValidateContactForm)
+                             ActionReply, ActionStart, ValidateContactForm, state_from_tracker)
 from bot import referrals, store
+from bot.conversation import State
+from bot.screening import RecordedAnswer
 from tests.unit.test_screening import eligible_answers
 
 EMPTY_SLOTS = {"trial_id": None, "screening_consent": None, "current_criterion": None,
@@ -173,3 +177,40 @@ def test_cleared_contact_slots_are_not_validated_as_answers(database):
     assert ValidateContactForm().validate_contact_name(None, dispatcher, tracker(ELIGIBLE), {}) == {
         "contact_name": None}
     assert dispatcher.messages == []
+
+
+# Issue item 10: the sent referral and the stored screening that backs it never disagree, whatever the slots say.
+
+def referred_slots():
+    """A referral sent through the actions, as on the real stack; returns the slots and the reference."""
+    ready = {**ELIGIBLE, "contact_consent": True, **CONTACT}
+    _, slots = run(ActionReply(), tracker(ready, text="yes", intent="affirm"))
+    return slots, slots["referral_reference"]
+
+
+def answers_of(stored):
+    return {cid: {"answer": a["answer"], "text": a["text"]} for cid, a in stored["answers"].items()}
+
+
+def test_the_referral_and_the_screening_it_is_made_from_are_stored_together(database, protocol):
+    """One transaction: a screening whose last save failed (or never happened) is stored with the referral,
+    so the two agree from the start."""
+    state = State(trial_id="NCT04143984", consent=True, answers=eligible_answers(), verdict="likely_eligible",
+                  contact_consent=True, contact=CONTACT)
+    referrals.create_referral("volunteer-1", protocol, state)
+    stored = store.get_screening("volunteer-1")
+    assert stored is not None and stored["verdict"] == "likely_eligible" and stored["status"] == "complete"
+    assert answers_of(stored) == ELIGIBLE["screening_answers"]
+
+
+def test_a_screening_that_backs_a_sent_referral_is_never_changed(database, protocol):
+    slots, _ = referred_slots()
+    state = state_from_tracker(tracker(slots))
+    store.save_screening("volunteer-1", protocol, state)  # the same screening: nothing changes, nothing refused
+    changed = replace(state, answers={**state.answers, "distant_metastasis": RecordedAnswer("yes", "yes")},
+                      verdict="likely_ineligible")
+    with pytest.raises(Exception) as refused:
+        store.save_screening("volunteer-1", protocol, changed)
+    assert type(refused.value).__name__ == "ScreeningFrozen"
+    stored = store.get_screening("volunteer-1")
+    assert stored["verdict"] == "likely_eligible" and answers_of(stored) == ELIGIBLE["screening_answers"]
