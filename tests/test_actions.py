@@ -214,3 +214,23 @@ def test_a_screening_that_backs_a_sent_referral_is_never_changed(database, proto
     assert type(refused.value).__name__ == "ScreeningFrozen"
     stored = store.get_screening("volunteer-1")
     assert stored["verdict"] == "likely_eligible" and answers_of(stored) == ELIGIBLE["screening_answers"]
+
+
+def test_slots_that_lost_the_referral_get_it_back_from_the_database(database):
+    """Rasa's built-in /back rewinds the slots to before "yes, send it", /restart clears them, and the turn
+    that stored the referral may fail to save them: the referral in the database still decides."""
+    slots, reference = referred_slots()
+    rewound = {**ELIGIBLE, "contact_consent": True, **CONTACT}  # /back: as before "yes, send it"
+    for before, action, text, intent in [(rewound, ActionReply(), "go back", "go_back"),
+                                         (rewound, ActionReply(), "yes, send it", "affirm"),
+                                         (EMPTY_SLOTS, ActionStart(), "hello", "greet"),  # /restart
+                                         (EMPTY_SLOTS, ActionReply(), "yes", "affirm"),
+                                         (EMPTY_SLOTS, ActionReply(), "I'm 45", "inform_number")]:
+        messages, after = run(action, tracker(before, text=text, intent=intent))
+        assert after["referral_reference"] == reference, text
+        assert (after["screening_answers"], after["screening_verdict"], after["current_criterion"]) == (
+            slots["screening_answers"], "likely_eligible", None), text
+        assert reference in messages[-1]["text"], text
+        stored = store.get_screening("volunteer-1")
+        assert stored["verdict"] == "likely_eligible" and answers_of(stored) == ELIGIBLE["screening_answers"]
+    assert [r["reference"] for r in referrals.list_referrals()] == [reference]
