@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import replace
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
@@ -127,6 +127,18 @@ def erased_on_the_page(text: str) -> Dict[str, Any]:
     return {"data": {"text": text, "metadata": dict(ERASED_METADATA)}}
 
 
+def with_sent_referral(protocol: Protocol, state: State, sender_id: str) -> Tuple[Protocol, State]:
+    """The state to carry on from: once this conversation's referral is stored, the state it was sent in
+    (bot.referrals.sent_state), even where the slots lost it (Rasa's built-in /back and /restart rewind
+    them; the turn that stored the referral may have failed to save them), and that referral's trial."""
+    if state.referral:
+        return protocol, state
+    sent = referrals.sent_state(sender_id, state.language)
+    if sent is None:
+        return protocol, state
+    return (protocol if protocol.trial_id == sent.trial_id else load_protocol(sent.trial_id)), sent
+
+
 def message_turn(protocol: Protocol, state: State, tracker: Tracker) -> Turn:
     """The latest message, read by the core against where the conversation stands."""
     return conversation.message(protocol, state, latest_text(tracker), intent_of(tracker), confidence_of(tracker))
@@ -150,6 +162,12 @@ class ConversationAction(Action, ABC):
         remember_volunteer_text(tracker)
         protocol = protocol_for(tracker)
         before = state_from_tracker(tracker)
+        try:
+            protocol, before = with_sent_referral(protocol, before, tracker.sender_id)
+        except SQLAlchemyError:
+            logger.exception("could not read the database; the conversation stays where it was")
+            dispatcher.utter_message(text=i18n.gettext_for(before.language)(SAVE_FAILED))
+            return []
         turn = self.turn(protocol, before, tracker)
         try:
             if turn.command == conversation.ERASE:
@@ -159,6 +177,9 @@ class ConversationAction(Action, ABC):
                 turn = conversation.referral_sent(protocol, replace(turn.state, referral=reference))
             if turn.state.consent and stored_part(turn.state) != stored_part(before):
                 store.save_screening(tracker.sender_id, protocol, turn.state)
+        except store.ScreeningFrozen:  # the core never lets a referred screening change; should a path slip by
+            logger.error("a turn would have changed a screening whose referral was sent; nothing was changed")
+            turn = conversation.already_sent(protocol, before)
         except SQLAlchemyError:
             logger.exception("could not write to the database; the conversation stays where it was")
             failed = {conversation.ERASE: ERASE_FAILED, conversation.SUBMIT_REFERRAL: REFERRAL_FAILED}

@@ -279,6 +279,44 @@ def change_menu(state: State) -> Reply:
         for f in contact_fields.required_fields(state.contact)))
 
 
+def _sent_note(state: State) -> Tuple[Reply, ...]:
+    """What a volunteer is told who tries to change anything after the referral was sent: it stays as it was
+    sent, whom to tell instead, and how to start a new screening (by withdrawing this one)."""
+    if not state.referral:
+        return ()
+    return (_reply(state, _t(state, "Your answers were sent to the study team with reference number {reference}, "
+                                     "and they stay as they were sent, so I can't change them here. If an answer "
+                                     "has changed or was not right, please tell the study team when they contact "
+                                     "you: they check every answer again before anyone takes part. If you'd rather "
+                                     "answer all the questions again, say \u201cdelete my data\u201d: I'll withdraw "
+                                     "this referral (the study team is asked to delete it), and you can then start "
+                                     "a new screening.").format(reference=state.referral)),)
+
+
+def already_sent(protocol: Protocol, state: State) -> Turn:
+    """A referred state, unchanged, and the volunteer told why."""
+    return Turn(state, _sent_note(state))
+
+
+# What a sent referral was made from: none of it changes once `State.referral` is set.
+def _sent_part(state: State) -> tuple:
+    return (state.trial_id, state.consent, state.current, dict(state.answers), state.verdict, state.contact_consent,
+            dict(state.contact), state.referral)
+
+
+def _keeps_sent(handler):
+    """Once the referral is sent, the turn leaves what it was made from as it was (only erasure, which
+    withdraws the referral, may clear it): a turn that would change it is replaced by saying so. The
+    handlers refuse such changes themselves; this makes sure no path, present or future, slips by."""
+    @wraps(handler)
+    def wrapped(protocol: Protocol, state: State, *args) -> Turn:
+        turn = handler(protocol, state, *args)
+        if not state.referral or turn.command == ERASE or _sent_part(turn.state) == _sent_part(state):
+            return turn
+        return already_sent(protocol, state)
+    return wrapped
+
+
 # ----------------------------------------------------------------------------- events
 
 
@@ -295,10 +333,11 @@ def _opening(handler):
     return wrapped
 
 
+@_keeps_sent
 def start(protocol: Protocol, state: State) -> Turn:
     """The intro and consent question, or a friendly return to where the volunteer was."""
     protocol = protocol.in_language(state.lang)
-    if state.trial_id == protocol.trial_id and state.consent:
+    if state.referral or (state.trial_id == protocol.trial_id and state.consent):
         return Turn(state, (_reply(state, _t(state, "Hello again!")),) + prompt(protocol, state))
     fresh = State(trial_id=protocol.trial_id, language=state.language)
     return Turn(fresh, (_reply(fresh, protocol.intro + "\n" + _language_hint(fresh)), consent_prompt(protocol, fresh)))
@@ -311,6 +350,7 @@ def _language_hint(state: State) -> str:
     return "For Chinese, reply \u201c中文\u201d. 如需中文服务，请回复\u201c中文\u201d。"
 
 
+@_keeps_sent
 def set_language(protocol: Protocol, state: State, language: Optional[str]) -> Turn:
     """The volunteer chose a language: everything from now on is in it; answers given are kept."""
     if language not in i18n.offered(protocol):  # a site that offers approved translations only
@@ -324,6 +364,7 @@ def set_language(protocol: Protocol, state: State, language: Optional[str]) -> T
     return Turn(chosen, (said,) + prompt(protocol, chosen))
 
 
+@_keeps_sent
 def message(protocol: Protocol, state: State, text: str, intent: Optional[str], confidence: float = 0.0) -> Turn:
     """Any message from the volunteer, read against where the conversation stands.
 
@@ -418,10 +459,13 @@ def explain(protocol: Protocol, state: State) -> Turn:
     return Turn(state, (_reply(state, text),) + prompt(protocol, state))
 
 
+@_keeps_sent
 @_opening
 def go_back(protocol: Protocol, state: State) -> Turn:
-    if not state.consent or state.referral:
-        return Turn(state, _sent_note(state) + prompt(protocol, state))
+    if state.referral:
+        return already_sent(protocol, state)
+    if not state.consent:
+        return Turn(state, prompt(protocol, state))
     _ = _tr(state)
     previous = screening.previous_criterion(protocol, state.answers, state.current)
     if previous is None:
@@ -434,15 +478,19 @@ def go_back(protocol: Protocol, state: State) -> Turn:
     return Turn(back, prompt(protocol, back, lead))
 
 
+@_keeps_sent
 @_opening
 def start_over(protocol: Protocol, state: State) -> Turn:
-    if not state.consent or state.referral:
-        return Turn(state, _sent_note(state) + prompt(protocol, state))
+    if state.referral:
+        return already_sent(protocol, state)
+    if not state.consent:
+        return Turn(state, prompt(protocol, state))
     return _advance(protocol, replace(state, answers={}, verdict=None, current=None, contact_consent=None,
                                       contact={}),
                     _t(state, "I've cleared all your answers. Let's start again. "))
 
 
+@_keeps_sent
 def stop(protocol: Protocol, state: State) -> Turn:
     _ = _tr(state)
     protocol = protocol.in_language(state.lang)
@@ -491,6 +539,7 @@ def trial_info(protocol: Protocol, state: State, intent: str) -> Turn:
     return Turn(state, (_reply(state, text),) + prompt(protocol, state, _t(state, "Back to where we were. ")))
 
 
+@_keeps_sent
 def change_contact(protocol: Protocol, state: State, field_name: Optional[str], text: str = "") -> Turn:
     """Correct one contact field before confirming: forget it, and let the form ask for it again."""
     protocol = protocol.in_language(state.lang)
@@ -504,6 +553,7 @@ def change_contact(protocol: Protocol, state: State, field_name: Optional[str], 
                 (_reply(state, _t(state, contact_fields.CHANGING[field_name])),), COLLECT_CONTACT)
 
 
+@_keeps_sent
 def contact_collected(protocol: Protocol, state: State) -> Turn:
     """The contact form has every field it needs: read them back before anything is sent."""
     protocol = protocol.in_language(state.lang)
@@ -581,16 +631,6 @@ def _unclear_choice(state: State, question: Reply) -> Turn:
     return Turn(replace(state, last_unclear=answers.YES_OR_NO), (_reply(state, text), question))
 
 
-def _sent_note(state: State) -> Tuple[Reply, ...]:
-    if not state.referral:
-        return ()
-    return (_reply(state, _t(state, "Your answers have already been sent to the study team, so they can't be "
-                                     "changed here. Please tell the study team about any change when they "
-                                     "contact you.")),)
-
-
-
-
 def _consent(protocol: Protocol, state: State, text: str, intent: Optional[str], confidence: float) -> Turn:
     reading = answers.read_consent(text, intent, confidence)
     if reading.kind == answers.QUESTION:
@@ -634,6 +674,8 @@ def _after_questions(protocol: Protocol, state: State, text: str, intent: Option
     if other is not None and other.kind == answers.QUESTION or intent in answers.SIDE_INTENTS:
         return _side_question(protocol, state, answers.question_topic(text, intent) or "")
     said = {"yes": "affirm", "no": "deny", "not_sure": "not_sure"}.get(answers.confirmation(text)) or intent
+    if state.referral and other is None:  # an answer, a correction, "continue": nothing can change now
+        return already_sent(protocol, state)
     if state.stopped and said == "affirm":
         return _advance(protocol, state, _t(state, "Welcome back. "))
     if state.may_refer:

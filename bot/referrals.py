@@ -1,7 +1,9 @@
 """Referrals: a consented, may-qualify volunteer turned into a record the study team acts on.
 
-The referral and its outbox row are written in one transaction, so a referral
-is never stored without being queued for delivery (bot.outbox delivers it).
+The referral, its outbox row and the screening it is made from are written in
+one transaction, so a referral is never stored without being queued for
+delivery (bot.outbox delivers it), and the stored screening says what the
+referral says. From then on both are frozen (bot.store.ScreeningFrozen).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from bot import contact as contact_fields
 from bot import screening, store
 from bot.conversation import State
 from bot.protocol import Protocol
+from bot.screening import RecordedAnswer
 from bot.store import OutboxMessage, Referral
 
 # No 0/O, 1/I/L, U: easy to read out on the phone.
@@ -86,6 +89,7 @@ def create_referral(sender_id: str, protocol: Protocol, state: State) -> str:
         language=state.lang, status="new", created_at=store.now())
     try:
         with store.unit_of_work() as session:
+            store.write_screening(session, sender_id, protocol, state)  # before the referral, which freezes it
             session.add(referral)
             session.flush()
             session.add(OutboxMessage(referral=referral, webhook_id=f"msg_{uuid.uuid4().hex}",
@@ -99,6 +103,27 @@ def _reference_of(sender_id: str, trial_id: str) -> Optional[str]:
     with store.unit_of_work() as session:
         return session.execute(select(Referral.reference).where(
             Referral.sender_id == sender_id, Referral.trial_id == trial_id)).scalar_one_or_none()
+
+
+def sent_state(sender_id: str, language: Optional[str] = None) -> Optional[State]:
+    """The conversation as it stood when its referral was sent, from the referral itself; None without one.
+
+    The referral in the database is the truth, the `referral_reference` slot only a copy of it: Rasa's
+    built-in /back and /restart rewind the slots, and the turn that stored a referral may fail to save them.
+    A conversation with a referral carries on from this state, whatever its slots say."""
+    with store.unit_of_work() as session:
+        referral = session.execute(select(Referral).where(Referral.sender_id == sender_id).order_by(
+            Referral.created_at.desc(), Referral.id.desc())).scalars().first()
+        if referral is None:
+            return None
+        contact = {contact_fields.NAME: referral.contact_name, contact_fields.WAY: referral.contact_preferred_way,
+                   contact_fields.EMAIL: referral.contact_email, contact_fields.PHONE: referral.contact_phone,
+                   contact_fields.TIME: referral.contact_preferred_time}
+        return State(trial_id=referral.trial_id, consent=True, current=None,
+                     answers={a["criterion_id"]: RecordedAnswer(a["answer"], a["text"]) for a in referral.answers},
+                     verdict=referral.verdict, contact_consent=True,
+                     contact={f: v for f, v in contact.items() if v is not None}, referral=referral.reference,
+                     language=language or referral.language)
 
 
 def list_referrals() -> List[dict]:

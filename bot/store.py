@@ -261,34 +261,59 @@ def _status(state: State) -> str:
     return "in_progress" if state.current else "stopped"
 
 
+class ScreeningFrozen(Exception):
+    """The screening backs a referral already sent to the study team: it stays as it was sent."""
+
+
 def save_screening(sender_id: str, protocol: Protocol, state: State) -> None:
     """Store the screening as the state now stands. Only after consent."""
+    with unit_of_work() as session:
+        write_screening(session, sender_id, protocol, state)
+
+
+def write_screening(session: Session, sender_id: str, protocol: Protocol, state: State) -> None:
+    """save_screening inside the caller's transaction (bot.referrals writes a referral and the screening it is
+    made from together).
+
+    Once a referral of this conversation exists, the screening backs what the study team was sent: a
+    change to its answers, verdict or status raises ScreeningFrozen instead of being written, so the two
+    never disagree. (The conversation core refuses such changes first; this is the last line.)"""
     if not state.consent:
         raise ValueError("a screening is stored only after the volunteer consents")
     stamp = now()
-    with unit_of_work() as session:
-        row = session.execute(select(Screening).where(Screening.sender_id == sender_id)).scalar_one_or_none()
-        if row is None:
-            row = Screening(sender_id=sender_id, started_at=stamp)
-            session.add(row)
-        row.trial_id = protocol.trial_id
-        row.protocol_version = protocol.version
-        row.status = _status(state)
-        row.current_criterion = state.current
-        if state.verdict and state.verdict != row.verdict:
-            row.completed_at = stamp
-        row.verdict = state.verdict
-        row.updated_at = stamp
-        stored = {a.criterion_id: a for a in row.answers}
-        for criterion_id, recorded in state.answers.items():
-            existing = stored.pop(criterion_id, None)
-            if existing is None:
-                row.answers.append(ScreeningAnswer(criterion_id=criterion_id, answer=recorded.answer,
-                                                   text=recorded.text, answered_at=stamp))
-            elif (existing.answer, existing.text) != (recorded.answer, recorded.text):
-                existing.answer, existing.text, existing.answered_at = recorded.answer, recorded.text, stamp
-        for cleared in stored.values():
-            row.answers.remove(cleared)
+    row = session.execute(select(Screening).where(Screening.sender_id == sender_id)).scalar_one_or_none()
+    if row is not None and _changes(row, protocol, state) and session.execute(
+            select(Referral.id).where(Referral.sender_id == sender_id)).first() is not None:
+        raise ScreeningFrozen("this screening backs a referral already sent: it stays as it was sent")
+    if row is None:
+        row = Screening(sender_id=sender_id, started_at=stamp)
+        session.add(row)
+    row.trial_id = protocol.trial_id
+    row.protocol_version = protocol.version
+    row.status = _status(state)
+    row.current_criterion = state.current
+    if state.verdict and state.verdict != row.verdict:
+        row.completed_at = stamp
+    row.verdict = state.verdict
+    row.updated_at = stamp
+    stored = {a.criterion_id: a for a in row.answers}
+    for criterion_id, recorded in state.answers.items():
+        existing = stored.pop(criterion_id, None)
+        if existing is None:
+            row.answers.append(ScreeningAnswer(criterion_id=criterion_id, answer=recorded.answer,
+                                               text=recorded.text, answered_at=stamp))
+        elif (existing.answer, existing.text) != (recorded.answer, recorded.text):
+            existing.answer, existing.text, existing.answered_at = recorded.answer, recorded.text, stamp
+    for cleared in stored.values():
+        row.answers.remove(cleared)
+
+
+def _changes(row: Screening, protocol: Protocol, state: State) -> bool:
+    """Whether writing `state` would change what the stored screening says (not just when it was saved)."""
+    return ((row.trial_id, row.protocol_version, row.status, row.current_criterion, row.verdict)
+            != (protocol.trial_id, protocol.version, _status(state), state.current, state.verdict)
+            or {a.criterion_id: (a.answer, a.text) for a in row.answers}
+            != {cid: (a.answer, a.text) for cid, a in state.answers.items()})
 
 
 def iso(value: Optional[dt.datetime]) -> Optional[str]:

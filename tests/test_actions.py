@@ -1,12 +1,20 @@
 """The rasa_sdk actions in the style of RasaHQ/financial-demo: CollectingDispatcher and Tracker.from_dict."""
 import asyncio
+from dataclasses import replace
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import (ERASED_METADATA, SAVE_FAILED, ActionChangeContact, ActionContactSummary,
                              ActionEraseData, ActionLeaveContactForm, ActionReply, ActionStart, ValidateContactForm)
+
+
+from actions.actions import (SAVE_FAILED, ActionChangeContact, ActionContactSummary, ActionLeaveContactForm,
+                             ActionReply, ActionStart, ValidateContactForm, state_from_tracker)
 from bot import referrals, store
+from bot.conversation import State
+from bot.screening import RecordedAnswer
 from tests.unit.test_screening import eligible_answers
 
 EMPTY_SLOTS = {"trial_id": None, "screening_consent": None, "current_criterion": None,
@@ -201,3 +209,60 @@ def test_cleared_contact_slots_are_not_validated_as_answers(database):
     assert ValidateContactForm().validate_contact_name(None, dispatcher, tracker(ELIGIBLE), {}) == {
         "contact_name": None}
     assert dispatcher.messages == []
+
+
+# Issue item 10: the sent referral and the stored screening that backs it never disagree, whatever the slots say.
+
+def referred_slots():
+    """A referral sent through the actions, as on the real stack; returns the slots and the reference."""
+    ready = {**ELIGIBLE, "contact_consent": True, **CONTACT}
+    _, slots = run(ActionReply(), tracker(ready, text="yes", intent="affirm"))
+    return slots, slots["referral_reference"]
+
+
+def answers_of(stored):
+    return {cid: {"answer": a["answer"], "text": a["text"]} for cid, a in stored["answers"].items()}
+
+
+def test_the_referral_and_the_screening_it_is_made_from_are_stored_together(database, protocol):
+    """One transaction: a screening whose last save failed (or never happened) is stored with the referral,
+    so the two agree from the start."""
+    state = State(trial_id="NCT04143984", consent=True, answers=eligible_answers(), verdict="likely_eligible",
+                  contact_consent=True, contact=CONTACT)
+    referrals.create_referral("volunteer-1", protocol, state)
+    stored = store.get_screening("volunteer-1")
+    assert stored is not None and stored["verdict"] == "likely_eligible" and stored["status"] == "complete"
+    assert answers_of(stored) == ELIGIBLE["screening_answers"]
+
+
+def test_a_screening_that_backs_a_sent_referral_is_never_changed(database, protocol):
+    slots, _ = referred_slots()
+    state = state_from_tracker(tracker(slots))
+    store.save_screening("volunteer-1", protocol, state)  # the same screening: nothing changes, nothing refused
+    changed = replace(state, answers={**state.answers, "distant_metastasis": RecordedAnswer("yes", "yes")},
+                      verdict="likely_ineligible")
+    with pytest.raises(Exception) as refused:
+        store.save_screening("volunteer-1", protocol, changed)
+    assert type(refused.value).__name__ == "ScreeningFrozen"
+    stored = store.get_screening("volunteer-1")
+    assert stored["verdict"] == "likely_eligible" and answers_of(stored) == ELIGIBLE["screening_answers"]
+
+
+def test_slots_that_lost_the_referral_get_it_back_from_the_database(database):
+    """Rasa's built-in /back rewinds the slots to before "yes, send it", /restart clears them, and the turn
+    that stored the referral may fail to save them: the referral in the database still decides."""
+    slots, reference = referred_slots()
+    rewound = {**ELIGIBLE, "contact_consent": True, **CONTACT}  # /back: as before "yes, send it"
+    for before, action, text, intent in [(rewound, ActionReply(), "go back", "go_back"),
+                                         (rewound, ActionReply(), "yes, send it", "affirm"),
+                                         (EMPTY_SLOTS, ActionStart(), "hello", "greet"),  # /restart
+                                         (EMPTY_SLOTS, ActionReply(), "yes", "affirm"),
+                                         (EMPTY_SLOTS, ActionReply(), "I'm 45", "inform_number")]:
+        messages, after = run(action, tracker(before, text=text, intent=intent))
+        assert after["referral_reference"] == reference, text
+        assert (after["screening_answers"], after["screening_verdict"], after["current_criterion"]) == (
+            slots["screening_answers"], "likely_eligible", None), text
+        assert reference in messages[-1]["text"], text
+        stored = store.get_screening("volunteer-1")
+        assert stored["verdict"] == "likely_eligible" and answers_of(stored) == ELIGIBLE["screening_answers"]
+    assert [r["reference"] for r in referrals.list_referrals()] == [reference]

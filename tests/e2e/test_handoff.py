@@ -105,3 +105,51 @@ def test_stop_during_contact_form_keeps_nothing(chat):
     assert "haven't sent anything" in chat.texts and chat.referrals() == []
     chat.say("yes, contact me")
     assert chat.slots()["requested_slot"] == "contact_name"
+
+
+def test_after_the_referral_is_delivered_nothing_changes_it_or_its_screening(chat, study_team):
+    """Issue item 10: after the referral was sent, "go back" and "start over" let the screening change to
+    likely ineligible while the sent referral stayed likely eligible. Every way of changing answers is tried
+    here, Rasa's own /back and /restart (which rewind the slots) included; after each, the stored screening
+    still says exactly what the study team received, and the volunteer is told why nothing changed."""
+    begin(chat)
+    answer_until_done(chat)
+    for text in ["yes please", "Ana Lopez", "by phone", "13800138000", "evenings", "yes, send it"]:
+        chat.say(text)
+    reference = chat.slots()["referral_reference"]
+    sent = wait_delivered(study_team, reference)["data"]
+    sent_answers = {a["criterion_id"]: {"answer": a["answer"], "text": a["text"]} for a in sent["answers"]}
+
+    def unchanged(after):
+        [referral] = chat.referrals()
+        stored = chat.screening()
+        assert (referral["reference"], referral["verdict"], sent["verdict"]) == (
+            reference, "likely_eligible", "likely_eligible"), after
+        assert (stored["verdict"], stored["status"], stored["current_criterion"]) == (
+            "likely_eligible", "complete", None), after
+        assert {cid: {"answer": a["answer"], "text": a["text"]} for cid, a in stored["answers"].items()} == (
+            sent_answers), after
+
+    def told():
+        return reference in chat.texts and ("stay as they were sent" in chat.texts or "保持原样" in chat.texts)
+
+    chat.say("/back")  # Rasa's built-in: rewinds the slots to before "yes, send it" (no reply of its own)
+    unchanged("/back")
+    chat.say("go back")
+    unchanged("/back, go back")
+    assert told(), chat.texts
+    for text in ["/go_back", "start over", "yes", "/start_over", "2", "yes, it has spread to my lungs", "stop",
+                 "continue", "change my phone number", "中文", "上一题", "English"]:
+        chat.say(text)
+        slots = chat.slots()
+        assert (slots["referral_reference"], slots["screening_verdict"]) == (reference, "likely_eligible"), text
+        unchanged(text)
+    chat.say("/restart")  # Rasa's built-in: clears every slot
+    unchanged("/restart")
+    chat.say("hello")
+    assert "Hello again" in chat.texts and reference in chat.texts
+    for text in ["yes", "I'm 45", "yes, it has spread to my lungs", "yes"]:
+        chat.say(text)
+    unchanged("/restart, then answers")
+    assert chat.slots()["referral_reference"] == reference
+    assert [p["data"]["reference"] for p in study_team.applied.values()].count(reference) == 1

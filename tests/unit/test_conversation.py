@@ -271,3 +271,159 @@ def test_every_payload_typed_by_hand_gets_an_answer_without_recursing(protocol):
                 assert turn.replies, (intent, name, typed)
     why = c.message(protocol, at_question, '/ask_why{"note": "x"}', "ask_why", 1.0)
     assert why.state.current == at_question.current and why.state.answers == at_question.answers
+
+
+# ----------------------------------------------------------------------------- after the referral was sent
+# Issue item 10: once the referral is sent, nothing in the conversation may change what it was made from
+# (answers, verdict, where the screening stands, contact details): the study team has it as it was sent.
+
+REFERENCE = "RF-7K3Q-9X2M"
+CONTACT = {"contact_name": "Ana Lopez", "contact_preferred_way": "phone", "contact_phone": "+8613800138000",
+           "contact_preferred_time": "evenings"}
+
+
+def referred(protocol):
+    """A may-qualify volunteer whose referral the action stored (bot.referrals), as the core then stands."""
+    done = answer_all(protocol, consented(protocol).state)
+    agreed = replace(c.message(protocol, with_choices(done), "yes please", "affirm").state, contact=CONTACT)
+    confirmed = c.message(protocol, agreed, "yes, send it", "affirm")
+    assert confirmed.command == c.SUBMIT_REFERRAL
+    sent = c.referral_sent(protocol, replace(confirmed.state, referral=REFERENCE))
+    return with_choices(sent)
+
+
+def sent_part(state):
+    return (state.trial_id, state.consent, state.current, dict(state.answers), state.verdict,
+            state.contact_consent, dict(state.contact), state.referral)
+
+
+def told_it_stays(turn, language="en"):
+    """The volunteer is told the sent answers stay as they are, and what to do instead."""
+    said = "\n".join(r.text for r in turn.replies)
+    if language == "zh":
+        return REFERENCE in said and "保持原样" in said and "删除我的数据" in said
+    return (REFERENCE in said and "stay as they were sent" in said and "tell the study team" in said
+            and "delete my data" in said)
+
+
+def test_the_referred_state_is_may_qualify_and_offers_no_buttons(protocol):
+    state = referred(protocol)
+    assert state.verdict == LIKELY_ELIGIBLE and state.referral == REFERENCE and state.choices == ()
+
+
+# Every way a volunteer can ask to change something: typed commands, their buttons (also from an earlier
+# message), numbered replies on text channels, the change menu, answering again, a correction in words.
+CHANGE_ATTEMPTS = [
+    ("go back", "go_back"), ("/go_back", "go_back"), ("can we go back to the last question", "go_back"),
+    ("start over", "start_over"), ("clear my responses", "start_over"), ("/start_over", "start_over"),
+    ("yes", "affirm"), ("no", "deny"), ("not sure", "not_sure"), ("72", "inform_number"),
+    ("actually the cancer has spread to my lungs", "affirm"), ("continue", "affirm"),
+    ("change my answers", None),
+]
+
+
+def test_after_the_referral_typed_commands_buttons_and_new_answers_change_nothing(protocol):
+    state = referred(protocol)
+    for text, intent in CHANGE_ATTEMPTS:
+        turn = c.message(protocol, state, text, intent, 0.95)
+        assert sent_part(turn.state) == sent_part(state), text
+        assert told_it_stays(turn), (text, [r.text for r in turn.replies])
+
+
+def test_after_the_referral_go_back_and_start_over_themselves_change_nothing(protocol):
+    state = referred(protocol)
+    for handler in (c.go_back, c.start_over):
+        turn = handler(protocol, state)
+        assert sent_part(turn.state) == sent_part(state) and told_it_stays(turn), handler.__name__
+
+
+def test_after_the_referral_a_typed_start_over_is_not_even_offered(protocol):
+    """Before the referral a typed "start over" asks "clear all your answers?"; after it there is nothing to
+    clear, so the yes that would follow cannot clear anything either."""
+    state = referred(protocol)
+    asked = c.message(protocol, state, "start over", "start_over")
+    assert asked.state.pending is None and c.START_OVER_YES not in asked.replies[-1].buttons
+    confirmed = c.message(protocol, with_choices(asked), "yes, clear my answers", "affirm")
+    assert sent_part(confirmed.state) == sent_part(state)
+
+
+def test_after_the_referral_numbered_replies_pick_nothing_that_changes_it(protocol):
+    """On SMS a number picks one of the choices last offered: the referred state offers none, and choices
+    left from before (the verdict's Go back / Start over, the summary's Send / Change) change nothing; the
+    volunteer is told so instead of getting the last message again."""
+    state = referred(protocol)
+    for choices in ((), (c.GO_BACK[1], c.START_OVER[1]), (c.SEND[1], c.CHANGE[1]), (c.YES[1], c.NO[1], c.NOT_SURE[1])):
+        for number in ("1", "2", "3"):
+            turn = c.message(protocol, replace(state, choices=choices), number, "inform_number")
+            assert sent_part(turn.state) == sent_part(state), (choices, number)
+            assert turn.command is None and told_it_stays(turn), (choices, number)
+
+
+def test_after_the_referral_the_change_menu_changes_nothing(protocol):
+    state = referred(protocol)
+    for text in ('/change_contact{"contact_field": "contact_phone"}', "/change_contact", "change my phone number"):
+        turn = c.message(protocol, state, text, "change_contact")
+        assert sent_part(turn.state) == sent_part(state) and turn.command is None, text
+    turn = c.change_contact(protocol, state, "contact_phone")
+    assert sent_part(turn.state) == sent_part(state) and turn.command is None
+
+
+def test_after_the_referral_a_language_switch_keeps_it_and_says_so_in_chinese(protocol):
+    state = referred(protocol)
+    for switch in ("中文", '/set_language{"language": "zh"}'):
+        chinese = c.message(protocol, state, switch, "set_language")
+        assert chinese.state.language == "zh" and sent_part(chinese.state) == sent_part(state)
+        for text in ("上一题", "重新开始", "我其实有远处转移", "是"):
+            turn = c.message(protocol, chinese.state, text, None)
+            assert sent_part(turn.state) == sent_part(state), text
+            assert told_it_stays(turn, "zh"), (text, [r.text for r in turn.replies])
+
+
+def test_after_the_referral_stop_then_continue_or_go_back_changes_nothing(protocol):
+    state = referred(protocol)
+    stopped = c.message(protocol, state, "stop", "stop")
+    assert sent_part(stopped.state) == sent_part(state)
+    for text, intent in (("continue", "affirm"), ("/affirm", "affirm"), ("go back", "go_back"),
+                         ("start over", "start_over")):
+        turn = c.message(protocol, stopped.state, text, intent)
+        assert sent_part(turn.state) == sent_part(state) and told_it_stays(turn), text
+
+
+def test_after_the_referral_a_greeting_returns_to_it_even_for_another_trial(protocol):
+    """A greeting (or the page's opening payload) used to start a fresh screening when it named another
+    trial, dropping the sent referral from the conversation."""
+    state = referred(protocol)
+    for opened_for in (protocol, protocol.copy(update={"trial_id": "NCT99999999"})):
+        turn = c.start(opened_for, state)
+        assert sent_part(turn.state) == sent_part(state), opened_for.trial_id
+        assert turn.replies[0].text == "Hello again!" and REFERENCE in turn.replies[-1].text
+
+
+def test_after_the_referral_questions_are_still_answered(protocol):
+    state = referred(protocol)
+    turn = c.message(protocol, state, "who runs it?", "ask_sponsor")
+    assert sent_part(turn.state) == sent_part(state)
+    assert "Shanghai Proton and Heavy Ion Center" in turn.replies[0].text
+
+
+def test_after_the_referral_delete_my_data_is_the_way_to_a_new_screening(protocol):
+    """The note's way out: erasure withdraws the referral (it alone may clear the state), then a new
+    screening can start."""
+    state = referred(protocol)
+    asked = c.message(protocol, state, "delete my data", "erase_data")
+    assert REFERENCE in asked.replies[0].text and asked.state == state
+    done = c.message(protocol, with_choices(asked), "yes", "affirm")
+    assert done.command == c.ERASE and done.state.referral is None and not done.state.answers
+    again = c.message(protocol, done.state, "hello", "greet")
+    assert again.state.trial_id == protocol.trial_id and again.state.consent is None
+
+
+def test_no_handler_can_change_a_sent_referral_even_by_mistake(protocol):
+    """The last line in the core: a turn that would change a referred state (here a handler gone wrong) is
+    replaced by the note, with the state as it was."""
+    state = referred(protocol)
+    broken = c._keeps_sent(lambda p, s: c.Turn(replace(s, answers={}, verdict=LIKELY_INELIGIBLE, current="age"), ()))
+    turn = broken(protocol, state)
+    assert turn.state == state and told_it_stays(turn)
+    erased = c._keeps_sent(lambda p, s: c.Turn(State(language=s.language), (), c.ERASE))(protocol, state)
+    assert erased.command == c.ERASE and erased.state.referral is None
