@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlalchemy import text, update
 
-from bot import callbacks, store
+from bot import callbacks, erasure, retention, store
 from bot.callbacks import CallbackSettings, deliver, enqueue, list_replies, send_unqueued
 from bot.stack import free_port
 from tests.receiver import SmsGateway
@@ -139,6 +139,26 @@ def test_429_waits_as_long_as_retry_after_says(database, gateway):
     assert row["last_error"] == "HTTP 429" and 29 <= waits <= 31
 
 
+def test_erasure_deletes_the_conversations_queued_and_failed_replies(database):
+    with_conversation(A)
+    enqueue(A, [message(A, "a1")])
+    until_settled(settings_for(dead_url(), retry_for=0.2))  # failed
+    enqueue(A, [message(A, "a2")])  # and one waiting
+    enqueue(B, [message(B, "b1")])
+    assert erasure.erase(A)["queued_replies"] == 2
+    assert [r["recipient_id"] for r in list_replies()] == [B]
+
+
+def test_retention_deletes_failed_replies_past_retention_only(database):
+    with_conversation(A, B)
+    enqueue(A, [message(A, "a1")])
+    enqueue(B, [message(B, "b1")])
+    until_settled(settings_for(dead_url(), retry_for=0.2))
+    with store.unit_of_work() as db:
+        db.execute(update(store.CallbackReply).where(store.CallbackReply.recipient_id == A)
+                   .values(created_at=store.now() - dt.timedelta(days=31)))
+    assert retention.purge(days=30).get("failed_replies") == 1
+    assert [r["recipient_id"] for r in list_replies()] == [B]
 
 
 def test_without_the_database_a_turns_replies_are_sent_once_and_a_failure_is_logged_without_text(gateway, caplog):

@@ -164,6 +164,24 @@ def test_gateway_down_the_turn_is_stored_whole_and_the_replies_arrive_once_it_li
         gateway.stop()
 
 
+def test_erasing_a_conversation_deletes_its_queued_replies(gateway_down):
+    running, _ = gateway_down
+    by_command, in_chat = Chat(running, phone_sender()), Chat(running, phone_sender())
+    for chat in (by_command, in_chat):
+        for text in ("hi", "1", "I'm 45"):
+            assert post(running, chat.sender, text).status_code == 200
+        assert len(queued(chat)) >= 3
+
+    done = by_command.command("erase", by_command.sender)
+    assert done.returncode == 0 and "queued_replies" in done.stdout, done.stdout
+    assert queued(by_command) == []
+
+    for text in ("delete my data", "1"):  # asks first; 1: "Yes, delete everything"
+        assert post(running, in_chat.sender, text).status_code == 200
+    assert in_chat.screening() is None
+    left = queued(in_chat)  # only the reply saying it is done, waiting for the gateway
+    assert len(left) == 1 and left[0]["state"] == "pending"
+
 
 def test_database_unavailable_the_trouble_reply_is_sent_unqueued(gateway_down):
     """Nothing can be queued (or stored) while the database is unavailable: the turn's reply, "we are having
