@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import config, ctgov, erasure, i18n, importer, outbox, redact, referrals, retention, stack, store
+from bot import callbacks, config, ctgov, erasure, i18n, importer, outbox, redact, referrals, retention, stack, store
 from bot.protocol import ProtocolError, load_protocol_file
 
 
@@ -57,9 +57,25 @@ def _deliver(args: argparse.Namespace) -> int:
     return 0
 
 
+def _replies(args: argparse.Namespace) -> int:
+    rows = callbacks.list_replies()
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    if not rows:
+        print("no callback replies waiting for the SMS gateway, and none failed")
+    for r in rows:
+        when = f"next attempt {r['next_attempt_at']}" if r["state"] == "pending" else f"given up {r['failed_at']}"
+        print(f"{r['id']}  {r['created_at']}  {r['recipient_id']}  {r['state']:7}  {r['attempts']} attempts"
+              f"{', ' + r['last_error'] if r['last_error'] else ''}  {when}")
+    return 0
+
+
 def _relay(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    outbox.relay_forever(outbox.RelaySettings.from_env(), interval=args.interval)
+    replies = callbacks.CallbackSettings.from_env()
+    outbox.relay_forever(outbox.RelaySettings.from_env(), interval=args.interval,
+                         also=lambda http: callbacks.deliver(replies, http=http))
     return 0
 
 
@@ -268,7 +284,13 @@ def main(argv=None) -> int:
     deliver = commands.add_parser("deliver", help="run the referral outbox once")
     deliver.set_defaults(func=_deliver)
 
-    relay = commands.add_parser("relay", help="run the referral outbox continuously (make run starts it)")
+    replies = commands.add_parser("replies", help="the callback channel's replies waiting for the SMS gateway, "
+                                                  "or given up on (no text)")
+    replies.add_argument("--json", action="store_true")
+    replies.set_defaults(func=_replies)
+
+    relay = commands.add_parser("relay", help="run the referral outbox and retry the callback channel's replies "
+                                              "continuously (make run starts it)")
     relay.add_argument("--interval", type=float, default=1.0, help="seconds between passes")
     relay.set_defaults(func=_relay)
 

@@ -19,7 +19,7 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple
 
 import requests
 from sqlalchemy import or_, select, update
@@ -152,8 +152,11 @@ def deliver_due(settings: RelaySettings, http: Optional[requests.Session] = None
         logger.info("outbox %s: attempt %d, %s", webhook_id, attempts, error or "delivered")
 
 
-def relay_forever(settings: RelaySettings, interval: float = 1.0) -> None:
-    """The background relay that `make run` starts: deliver what is due, then wait a little."""
+def relay_forever(settings: RelaySettings, interval: float = 1.0,
+                  also: Optional[Callable[[requests.Session], object]] = None) -> None:
+    """The background relay that `make run` starts: deliver what is due, then wait a little. Referrals go
+    when REFERRAL_WEBHOOK_URL is set; `also` is another pass over its own queue, with the same HTTP
+    session (the callback channel's replies that could not be sent at once: bot.callbacks.deliver)."""
     settings.check()
     with requests.Session() as http:
         while True:
@@ -161,4 +164,9 @@ def relay_forever(settings: RelaySettings, interval: float = 1.0) -> None:
                 deliver_due(settings, http)
             except Exception:  # the database may be briefly unavailable; rows stay pending
                 logger.exception("relay pass failed; retrying")
+            if also is not None:
+                try:
+                    also(http)
+                except Exception as error:  # a database error's message carries its parameters: the kind only
+                    logger.error("relay pass failed (%s); retrying", type(error).__name__)
             time.sleep(interval)

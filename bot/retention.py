@@ -1,7 +1,8 @@
 """Retention: conversations that will never reach the study team are deleted after RETENTION_DAYS
 (default 30) without activity: screenings that ended likely_ineligible, screenings without contact
 consent (so without a referral), and conversations that never consented. Referrals stay: the study
-team is working on them (a volunteer can still have one erased with `python -m bot erase`).
+team is working on them (a volunteer can still have one erased with `python -m bot erase`). A reply the
+SMS gateway never took (bot/callbacks.py: marked failed, without its text) goes after RETENTION_DAYS too.
 
 `python -m bot purge` runs it once (`--now` moves the clock); `make run` runs it in the background
 every PURGE_INTERVAL_SECONDS (default 3600).
@@ -14,10 +15,10 @@ import os
 import time
 from typing import Dict, Optional, Set
 
-from sqlalchemy import MetaData, Table, func, inspect, select
+from sqlalchemy import MetaData, Table, delete, func, inspect, select
 
 from bot import erasure, store
-from bot.store import Referral, Screening
+from bot.store import CallbackReply, Referral, Screening
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,11 @@ def purge(now: Optional[dt.datetime] = None, days: Optional[float] = None) -> Di
         for kind, count in erasure.erase(sender_id).items():
             totals[kind] = totals.get(kind, 0) + count
         totals["conversations"] += 1
+    with store.unit_of_work() as db:
+        failed = db.execute(delete(CallbackReply).where(
+            CallbackReply.state == "failed", CallbackReply.created_at < now - dt.timedelta(days=days))).rowcount
+    if failed:
+        totals["failed_replies"] = totals.get("failed_replies", 0) + failed
     return totals
 
 

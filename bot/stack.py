@@ -26,6 +26,7 @@ from typing import Dict, List, Optional, Tuple
 import requests
 
 from bot import config, store
+from bot.callbacks import DEFAULT_URL as DEFAULT_CALLBACK_URL
 from bot.outbox import RelaySettings
 from bot.protocol import default_trial_id, load_protocol_file
 
@@ -119,7 +120,7 @@ class Settings:
     database_url: str
     token: str
     web_port: int = 8000
-    callback_url: str = "http://127.0.0.1:5034/bot"
+    callback_url: str = DEFAULT_CALLBACK_URL
     review_port: int = 8001
     instances: int = 1  # Rasa servers (each with its own action server) on consecutive ports
 
@@ -127,7 +128,7 @@ class Settings:
     def from_env(cls) -> "Settings":
         return cls(config.port("RASA_PORT", 5005), config.port("ACTIONS_PORT", 5055),
                    config.database_url(), auth_token(), config.port("WEB_PORT", 8000),
-                   os.environ.get("CALLBACK_URL") or "http://127.0.0.1:5034/bot", config.port("REVIEW_PORT", 8001),
+                   os.environ.get("CALLBACK_URL") or DEFAULT_CALLBACK_URL, config.port("REVIEW_PORT", 8001),
                    int(os.environ.get("RASA_INSTANCES") or 1))
 
     def rasa_urls(self) -> List[str]:
@@ -419,8 +420,7 @@ def run(shell: bool = False) -> int:
         stack.start_web()
         stack.start_review()
         stack.start_purge()
-        if relay.url:
-            stack.start_relay()
+        stack.start_relay()  # referrals (when REFERRAL_WEBHOOK_URL is set), and the callback channel's replies
         print(f"Starting the action server and the Rasa server for {', '.join(trials)} ...", flush=True)
         stack.supervise()
         stack.wait_ready()
@@ -489,7 +489,8 @@ def _banner(s: Settings, relay: RelaySettings, channels: List[str], lock_store: 
 {READY_LINE}
   Volunteers' page with the chat:  http://localhost:{s.web_port}/
   Coordinators' review app:        http://localhost:{s.review_port}/  (add a login: .venv/bin/python -m bot users add NAME)
-  Channels: {", ".join(channels)} (the callback channel sends the bot's messages to {s.callback_url})
+  Channels: {", ".join(channels)} (the callback channel sends the bot's messages to {s.callback_url};
+    what it does not take is retried: python -m bot replies)
   Talk to it over REST:
     curl -s -X POST {s.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
          -d '{{"sender": "me", "message": "hello"}}'

@@ -112,6 +112,25 @@ class OutboxMessage(Base):
     referral = relationship("Referral", back_populates="outbox")
 
 
+class CallbackReply(Base):
+    """A bot message for the `callback` channel (an SMS gateway) that is waiting to reach CALLBACK_URL, or
+    that could not (bot/callbacks.py). Written after the turn is stored; deleted once delivered. Replies to
+    one conversation go out in `id` order. A reply given up on keeps no text: only that it failed, for staff."""
+
+    __tablename__ = "callback_replies"
+
+    id = Column(Integer, primary_key=True)
+    recipient_id = Column(String(255), nullable=False, index=True)  # the conversation's sender id
+    body = Column(Text)  # the exact JSON posted to the gateway; NULL once given up
+    state = Column(String(16), nullable=False, default="pending")  # pending | failed
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, nullable=False, default=now)
+    leased_until = Column(DateTime)  # a sender holds it; another waits until then
+    last_error = Column(String(80))  # "could not connect", "timed out", "HTTP 503": never the gateway's answer
+    created_at = Column(DateTime, nullable=False, default=now)
+    failed_at = Column(DateTime)
+
+
 class StaffUser(Base):
     """A coordinator who may log in to the review app."""
 

@@ -25,26 +25,40 @@ issued: `web-` + a random id + its HMAC under SENDER_ID_KEY. A `session_request`
 new one, and each message is taken as coming from the id its socket was given, not the one it names.
 Rasa's own channel took any id a client asked for (a phone number's SMS conversation included), from
 any origin.
+
+The callback channel also sends the bot's messages differently. Rasa's CallbackOutput POSTs each one to
+CALLBACK_URL during the turn, so a gateway that did not answer broke the turn: a 500 to the gateway, no
+reply, and half the turn stored. Here the turn only collects its messages; once Rasa has stored the turn,
+they are queued in the database and sent after the gateway's webhook call has had its answer, retried by
+the relay while they fail (bot/callbacks.py). The webhook answers 200 "success" whether or not the
+gateway takes the replies at once: the message was received and handled.
 """
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import hmac
+import logging
 import os
 import re
 import secrets
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.callback import CallbackInput
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 from socketio import AsyncServer
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot import redact
+from bot import callbacks, redact
 from bot.answers import MAX_MESSAGE_CHARS
+
+logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 128  # a phone number, a UUID, a test's name; Rasa's column holds 255
 SENDER = re.compile(rf"[A-Za-z0-9_\-.:+@]{{1,{MAX_SENDER_CHARS}}}")
@@ -114,6 +128,14 @@ class CheckedRestInput(RestInput):
         return _checked(super().blueprint(on_new_message), RESERVED_PREFIXES, gate=True)
 
 
+class CollectedCallbackOutput(CollectingOutputChannel):
+    """The callback channel's output during a turn: the messages are collected, and sent after it."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "callback"
+
+
 class CheckedCallbackInput(CallbackInput):
     @classmethod
     def name(cls) -> Text:
@@ -122,8 +144,48 @@ class CheckedCallbackInput(CallbackInput):
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
         return None
 
+    def get_output_channel(self) -> CollectingOutputChannel:
+        return CollectedCallbackOutput()
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return _checked(super().blueprint(on_new_message))
+        blueprint = Blueprint("callback_webhook", __name__)
+        settings = callbacks.CallbackSettings.from_env()
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            sender_id = await self._extract_sender(request)
+            collector = self.get_output_channel()
+            await on_new_message(UserMessage(self._extract_message(request), collector, sender_id,
+                                             input_channel=self.name()))
+            # The turn is stored (or, while the database is unavailable, nothing of it is): now its replies
+            # are queued, before anything else can run in this process, so turns stay in order.
+            messages = collector.messages
+            if messages:
+                try:
+                    callbacks.enqueue(sender_id, messages)
+                except SQLAlchemyError as error:
+                    logger.error("callback: could not queue a turn's replies (%d, %s); sending them once, unqueued",
+                                 len(messages), type(error).__name__)
+                    request.app.add_task(_in_thread(callbacks.send_unqueued, settings, messages))
+                else:
+                    request.app.add_task(_in_thread(callbacks.deliver, settings, sender_id, False))
+            return response.text("success")
+
+        return _checked(blueprint)
+
+
+async def _in_thread(function: Callable, *args: Any) -> None:
+    """Run a blocking delivery off the event loop; a failure is logged by its kind only (a database error's
+    message carries the statement's parameters, a reply among them)."""
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args))
+    except Exception as error:
+        logger.error("callback: sending replies failed (%s); the relay retries what is queued",
+                     type(error).__name__)
 
 
 def _key() -> bytes:

@@ -82,12 +82,18 @@ class Receiver:
 
 
 class SmsGateway:
-    """Plays an SMS / messaging gateway for Rasa's callback channel: records every bot message posted to it."""
+    """Plays an SMS / messaging gateway for Rasa's callback channel: records every bot message it accepts.
 
-    def __init__(self):
-        self.messages: List[dict] = []
+    `port` 0 takes a free port; a given one lets a test start the gateway where the bot already sends.
+    `script`: status codes (or (status, headers)) to answer with in turn, then 200; only a 2xx is accepted."""
+
+    def __init__(self, port: int = 0):
+        self.messages: List[dict] = []  # accepted (2xx), in arrival order
+        self.refused: List[dict] = []  # answered with another status
+        self.script: list = []
         self.lock = threading.Lock()
         self.server: Optional[ThreadingHTTPServer] = None
+        self.port = port
 
     @property
     def url(self) -> str:
@@ -100,14 +106,18 @@ class SmsGateway:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with gateway.lock:
-                    gateway.messages.append(json.loads(body))
-                self.send_response(200)
+                    status = gateway.script.pop(0) if gateway.script else 200
+                    status, headers = status if isinstance(status, tuple) else (status, {})
+                    (gateway.messages if 200 <= status < 300 else gateway.refused).append(json.loads(body))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
 
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 

@@ -143,6 +143,27 @@ def test_screenings_page_has_no_contact_details_and_names_the_commonest_ender(ap
     assert "likely ineligible: <strong>2</strong>" in page
 
 
+def test_the_sms_replies_page_shows_undelivered_replies_without_their_text_or_the_phone_number(app, referral):
+    from sqlalchemy import update
+
+    from bot import callbacks
+
+    callbacks.enqueue("volunteer-xss", [{"recipient_id": "volunteer-xss", "text": "Your reference is RF-XXXX"}])
+    callbacks.enqueue("+8613912345678", [{"recipient_id": "+8613912345678", "text": "Hello! I'm an automated"}])
+    with store.unit_of_work() as db:  # the first given up on (its text dropped), the second still tried
+        db.execute(update(store.CallbackReply).where(store.CallbackReply.id == 1).values(
+            state="failed", body=None, attempts=9, last_error="could not connect", failed_at=store.now()))
+        db.execute(update(store.CallbackReply).where(store.CallbackReply.id == 2).values(
+            attempts=2, last_error="HTTP 503"))
+    client = logged_in(app)
+    page = client.get("/replies").get_data(as_text=True)
+    assert "waiting: <strong>1</strong>" in page and "failed: <strong>1</strong>" in page
+    assert f'<a href="/referrals/{referral}">{referral}</a>' in page and "not consented" in page
+    assert "could not connect" in page and "HTTP 503" in page
+    assert "13912345678" not in page and "automated" not in page and "RF-XXXX" not in page
+    assert "view_replies" in client.get("/audit").get_data(as_text=True)
+
+
 def test_csv_export_escapes_formulas(app, protocol):
     state = referral_state(contact={**referral_state().contact, "contact_preferred_time": "=HYPERLINK(\"x\")"})
     reference = referrals.create_referral("csv-1", protocol, state)

@@ -1,9 +1,21 @@
 """An SMS-style exchange over Rasa's callback channel: plain text, numbered replies, every message delivered."""
+import json
+import random
+import re
+import shutil
+import string
 import time
+import uuid
+from pathlib import Path
 
+import pytest
 import requests
 
+from bot.stack import free_port
+from tests.conftest import Chat, start_stack, stop_stack
 from tests.e2e.test_conversations import PROTOCOL
+from tests.e2e.test_erasure import tables_holding
+from tests.receiver import SmsGateway
 
 
 def sms(stack, gateway, sender, text, expect_at_least=1, timeout=20):
@@ -60,3 +72,144 @@ def test_numbers_outside_a_question_are_not_answers(stack, sms_gateway, chat):
     reply = sms(stack, sms_gateway, sender, "2")  # the age question offers one choice only
     assert "does not look like an age" in texts(reply)
     assert chat.slots()["screening_answers"] == {}
+
+
+# --- The gateway down (issue item 3): a stack of its own, whose CALLBACK_URL points where nothing listens ---
+
+@pytest.fixture(scope="module")
+def gateway_down(tmp_path_factory):
+    """`python -m bot run` sending the bot's messages to a free port where nothing listens until a test starts
+    a gateway there; replies are retried quickly (0.2 s doubling, at most 1 s apart) for 10 minutes."""
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("callback-down")
+    running = start_stack(workdir, f"sqlite:///{workdir / 'bot.db'}", extra_env={
+        "CALLBACK_URL": f"http://127.0.0.1:{port}/bot", "CALLBACK_RETRY_BASE_SECONDS": "0.2",
+        "CALLBACK_RETRY_CAP_SECONDS": "1", "CALLBACK_RETRY_FOR_SECONDS": "600"})
+    yield running, port
+    assert stop_stack(running) == 0, running.output.read_text(errors="replace")
+
+
+def post(running, sender, text):
+    return requests.post(f"{running.settings.rasa_url}/webhooks/callback/webhook",
+                         json={"sender": sender, "message": text}, timeout=60)
+
+
+def queued(chat):
+    """The conversation's undelivered replies, as `python -m bot replies --json` lists them for staff."""
+    done = chat.command("replies", "--json")
+    assert done.returncode == 0, done.stderr
+    return [r for r in json.loads(done.stdout) if r["recipient_id"] == chat.sender]
+
+
+def logs_of(running):
+    return {path.name: path.read_text(errors="replace")
+            for path in [*sorted((running.output.parent / "log").glob("*.log")), running.output]}
+
+
+def phone_sender():
+    return "+86139" + "".join(random.choice(string.digits) for _ in range(8))
+
+
+def test_gateway_down_the_turn_is_stored_whole_and_the_replies_arrive_once_it_listens(gateway_down):
+    running, port = gateway_down
+    chat = Chat(running, phone_sender())
+    canary = f"canary{uuid.uuid4().hex[:10]}"
+    for text in (f"hi, I have HIV {canary}", "1", "I'm 52"):  # before consent, consent, the first answer
+        response = post(running, chat.sender, text)
+        assert response.status_code == 200, (text, response.status_code, response.text)
+
+    # the turns are stored whole: each message, then the bot's replies to it
+    events = [e for e in chat.events() if e["event"] in ("user", "bot")]
+    kinds = "".join("u" if e["event"] == "user" else "b" for e in events)
+    assert kinds.count("u") == 3 and re.fullmatch(r"(ub+){3}", kinds), kinds
+    bot_texts = [e["text"] for e in events if e["event"] == "bot"]
+    assert "Question 2 of 25" in bot_texts[-1]
+    slots = chat.slots()
+    assert slots["screening_consent"] is True and slots["current_criterion"] == "distant_metastasis"
+    assert slots["screening_answers"] == {"age": {"answer": 52, "text": "I'm 52"}}
+    stored = chat.screening()  # the screening tables agree with the slots
+    assert {k: (v["answer"], v["text"]) for k, v in stored["answers"].items()} == {"age": (52, "I'm 52")}
+    assert stored["current_criterion"] == "distant_metastasis"
+
+    # every reply is queued, in order, with no text in the listing; nothing typed before consent in any table
+    rows = queued(chat)
+    assert len(rows) == len(bot_texts) and all(r["state"] == "pending" for r in rows)
+    assert rows[0]["attempts"] >= 1 and rows[0]["last_error"] == "could not connect"
+    assert "text" not in json.dumps(rows)
+    assert tables_holding(running, canary) == []
+
+    # the failure is logged, without what the volunteer typed or the bot replied
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and "not delivered" not in "".join(logs_of(running).values()):
+        time.sleep(0.2)
+    logs = logs_of(running)
+    assert any("reply" in line and "not delivered" in line and "could not connect" in line
+               for text in logs.values() for line in text.splitlines())
+    for needle in [canary, "I'm 52", chat.sender, chat.sender[1:], *(t[:30] for t in bot_texts)]:
+        assert [name for name, text in logs.items() if needle in text] == [], needle
+
+    # the gateway comes back: every reply arrives, once, in the tracker's order, and the queue empties
+    gateway = SmsGateway(port).start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(gateway.for_recipient(chat.sender)) < len(bot_texts) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)  # a duplicate would arrive now
+        assert [m["text"] for m in gateway.for_recipient(chat.sender)] == bot_texts
+        assert queued(chat) == []
+        # and the next turn is delivered at once
+        reply = sms(running, gateway, chat.sender, "2")
+        assert "Question 3 of 25" in texts(reply)
+    finally:
+        gateway.stop()
+
+
+def test_erasing_a_conversation_deletes_its_queued_replies(gateway_down):
+    running, _ = gateway_down
+    by_command, in_chat = Chat(running, phone_sender()), Chat(running, phone_sender())
+    for chat in (by_command, in_chat):
+        for text in ("hi", "1", "I'm 45"):
+            assert post(running, chat.sender, text).status_code == 200
+        assert len(queued(chat)) >= 3
+
+    done = by_command.command("erase", by_command.sender)
+    assert done.returncode == 0 and "queued_replies" in done.stdout, done.stdout
+    assert queued(by_command) == []
+
+    for text in ("delete my data", "1"):  # asks first; 1: "Yes, delete everything"
+        assert post(running, in_chat.sender, text).status_code == 200
+    assert in_chat.screening() is None
+    left = queued(in_chat)  # only the reply saying it is done, waiting for the gateway
+    assert len(left) == 1 and left[0]["state"] == "pending"
+
+
+def test_database_unavailable_the_trouble_reply_is_sent_unqueued(gateway_down):
+    """Nothing can be queued (or stored) while the database is unavailable: the turn's reply, "we are having
+    trouble", is sent once straight away, and the screening carries on once the database is back."""
+    running, port = gateway_down
+    chat = Chat(running, phone_sender())
+    gateway = SmsGateway(port).start()
+    try:
+        sms(running, gateway, chat.sender, "hi", expect_at_least=2)
+        sms(running, gateway, chat.sender, "1")
+        assert "Question 2 of 25" in texts(sms(running, gateway, chat.sender, "I'm 45"))
+        database = Path(running.settings.database_url.removeprefix("sqlite:///"))
+        aside = database.parent / "aside"
+        aside.mkdir(exist_ok=True)
+        moved = list(database.parent.glob(database.name + "*"))
+        for path in moved:
+            shutil.move(path, aside / path.name)
+        database.mkdir()  # the file's place is taken: SQLite cannot open it
+        try:
+            reply = sms(running, gateway, chat.sender, "2")
+            assert "we are having trouble" in texts(reply).lower()
+        finally:
+            database.rmdir()
+            for path in moved:
+                shutil.move(aside / path.name, path)
+        assert "could not queue a turn's replies (1, OperationalError); sending them once, unqueued" in \
+            logs_of(running)["rasa.log"]
+        assert chat.slots()["current_criterion"] == "distant_metastasis"
+        assert "Question 3 of 25" in texts(sms(running, gateway, chat.sender, "2"))
+    finally:
+        gateway.stop()
