@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import callbacks, config, ctgov, erasure, i18n, importer, outbox, redact, referrals, retention, stack, store
+from bot import callbacks, config, ctgov, erasure, i18n, importer, outbox, redact, referrals, retention, senders, stack, store
 from bot.protocol import ProtocolError, load_protocol_file
 
 
@@ -80,8 +80,12 @@ def _relay(args: argparse.Namespace) -> int:
 
 
 def _erase(args: argparse.Namespace) -> int:
-    removed = erasure.erase(args.sender_id)
-    print(f"erased {args.sender_id}: " + (", ".join(f"{n} {kind}" for kind, n in removed.items() if n) or "nothing was stored"))
+    if args.sender_id is None and args.phone is None:
+        print("error: give a conversation id, or --phone NUMBER for an SMS volunteer", file=sys.stderr)
+        return 2
+    sender_id = args.sender_id or senders.sms_id(args.phone)  # an SMS conversation is known by its number's HMAC
+    removed = erasure.erase(sender_id)
+    print(f"erased {sender_id}: " + (", ".join(f"{n} {kind}" for kind, n in removed.items() if n) or "nothing was stored"))
     return 0
 
 
@@ -295,7 +299,8 @@ def main(argv=None) -> int:
     relay.set_defaults(func=_relay)
 
     erase = commands.add_parser("erase", help="delete everything stored about one conversation")
-    erase.add_argument("sender_id")
+    erase.add_argument("sender_id", nargs="?", help="the conversation's id (as the review app shows it)")
+    erase.add_argument("--phone", help="or: the phone number an SMS volunteer wrote from, as the gateway sends it")
     erase.set_defaults(func=_erase)
 
     migrate = commands.add_parser("migrate", help="apply the database migrations (make setup and run do this)")

@@ -21,12 +21,13 @@ In production set REST_CHANNEL=off, or REST_CHANNEL=token with REST_TOKEN (clien
 
 The page's socket.io channel (CheckedSocketIOInput) answers only the page's own origins (PAGE_ORIGINS,
 default the page at WEB_PORT on localhost and 127.0.0.1), and a conversation's id is one this server
-issued: `web-` + a random id + its HMAC under SENDER_ID_KEY. A `session_request` for any other id gets a
+issued: `web-` + a random id + its HMAC under SENDER_ID_KEY (bot/senders.py). A `session_request` for any other id gets a
 new one, and each message is taken as coming from the id its socket was given, not the one it names.
 Rasa's own channel took any id a client asked for (a phone number's SMS conversation included), from
 any origin.
 
-The callback channel also sends the bot's messages differently. Rasa's CallbackOutput POSTs each one to
+An SMS volunteer's conversation id is `sms-` + an HMAC of their phone number (bot/senders.py), not the
+number itself. The callback channel also sends the bot's messages differently. Rasa's CallbackOutput POSTs each one to
 CALLBACK_URL during the turn, so a gateway that did not answer broke the turn: a 500 to the gateway, no
 reply, and half the turn stored. Here the turn only collects its messages; once Rasa has stored the turn,
 they are queued in the database and sent after the gateway's webhook call has had its answer, retried by
@@ -56,6 +57,7 @@ from socketio import AsyncServer
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import callbacks, redact
+from bot.senders import issued, new_session_id, sms_id
 from bot.answers import MAX_MESSAGE_CHARS
 
 logger = logging.getLogger(__name__)
@@ -157,13 +159,15 @@ class CheckedCallbackInput(CallbackInput):
 
         @blueprint.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
-            sender_id = await self._extract_sender(request)
+            phone = await self._extract_sender(request)
+            sender_id = sms_id(phone)  # the conversation's id: never the phone number (bot/senders.py)
             collector = self.get_output_channel()
             await on_new_message(UserMessage(self._extract_message(request), collector, sender_id,
                                              input_channel=self.name()))
             # The turn is stored (or, while the database is unavailable, nothing of it is): now its replies
-            # are queued, before anything else can run in this process, so turns stay in order.
-            messages = collector.messages
+            # are queued, before anything else can run in this process, so turns stay in order. Each is
+            # addressed to the phone number, which the queued row keeps only until it is delivered.
+            messages = [{**message, "recipient_id": phone} for message in collector.messages]
             if messages:
                 try:
                     callbacks.enqueue(sender_id, messages)
@@ -186,32 +190,6 @@ async def _in_thread(function: Callable, *args: Any) -> None:
     except Exception as error:
         logger.error("callback: sending replies failed (%s); the relay retries what is queued",
                      type(error).__name__)
-
-
-def _key() -> bytes:
-    key = os.environ.get("SENDER_ID_KEY")
-    if not key:
-        raise RuntimeError("SENDER_ID_KEY is not set (python -m bot run generates one)")
-    return key.encode()
-
-
-def _signature(kind: str, value: str) -> str:
-    return hmac.new(_key(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:24]
-
-
-_WEB_ID = re.compile(r"web-([0-9a-f]{32})([0-9a-f]{24})")
-
-
-def new_session_id() -> str:
-    """A conversation id for the page, signed by this server."""
-    token = secrets.token_hex(16)
-    return f"web-{token}{_signature('web', token)}"
-
-
-def issued(session_id: Any) -> bool:
-    """True for an id new_session_id made (with this server's key)."""
-    match = _WEB_ID.fullmatch(session_id) if isinstance(session_id, str) else None
-    return bool(match) and hmac.compare_digest(match.group(2), _signature("web", match.group(1)))
 
 
 def page_origins() -> List[str]:

@@ -237,6 +237,8 @@ class Chat:
     def command(self, *args, input=None, timeout=60):
         """A `python -m bot` command in another process, on the stack's database."""
         env = {**os.environ, "BOT_DATABASE_URL": self.stack.settings.database_url}
+        if self.stack.output is not None:  # the stack's own var/ folder: its keys (an SMS number's id, say)
+            env["BOT_VAR_DIR"] = str(self.stack.output.parent)
         return subprocess.run([sys.executable, "-m", "bot", *args], env=env, capture_output=True, text=True,
                               timeout=timeout, input=input)
 
@@ -252,6 +254,22 @@ class Chat:
             return None
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
+
+
+def sms_conversation(stack: RunningStack, phone: str) -> str:
+    """The conversation id a stack gives the SMS volunteer with this phone number (bot/senders.py), with the
+    key the stack generated into its var/ folder."""
+    from bot.senders import sms_id
+    return sms_id(phone, (stack.output.parent / "sender_id_key").read_text().strip().encode())
+
+
+class SmsChat(Chat):
+    """An SMS volunteer: the gateway posts as their phone number and receives the bot's messages for it;
+    the stack knows the conversation by another id (chat.sender), which the tracker and our tables use."""
+
+    def __init__(self, stack: RunningStack, phone: str):
+        super().__init__(stack, sms_conversation(stack, phone))
+        self.phone = phone
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from bot.stack import free_port
-from tests.conftest import Chat, start_stack, stop_stack
+from tests.conftest import SmsChat, start_stack, stop_stack
 from tests.e2e.test_conversations import PROTOCOL
 from tests.e2e.test_erasure import tables_holding
 from tests.receiver import SmsGateway
@@ -36,7 +36,8 @@ def texts(messages):
 
 
 def test_short_screening_by_sms_with_numbered_replies(stack, sms_gateway, chat):
-    sender = chat.sender
+    chat = SmsChat(stack, chat.sender)
+    sender = chat.phone
     intro = sms(stack, sms_gateway, sender, "hi", expect_at_least=2)
     assert "prescreen" in texts(intro) and "(Reply 1 for Yes, let's start, 2 for No, thanks, 3 for 中文.)" in texts(intro)
     assert all(not m.get("buttons") for m in intro)  # no buttons on a text-only channel
@@ -59,14 +60,16 @@ def test_short_screening_by_sms_with_numbered_replies(stack, sms_gateway, chat):
         "other_treatment": "yes"}
     assert slots["screening_verdict"] == "likely_ineligible"
     # every bot message of the conversation reached the gateway, in the tracker's order
-    tracker = requests.get(f"{stack.settings.rasa_url}/conversations/{sender}/tracker",
+    assert chat.sender.startswith("sms-") and sender not in chat.sender  # never the phone number as the id
+    tracker = requests.get(f"{stack.settings.rasa_url}/conversations/{chat.sender}/tracker",
                            params={"token": stack.settings.token}, timeout=10).json()
     sent = [e["text"] for e in tracker["events"] if e["event"] == "bot"]
     assert [m["text"] for m in sms_gateway.for_recipient(sender)] == sent
 
 
 def test_numbers_outside_a_question_are_not_answers(stack, sms_gateway, chat):
-    sender = chat.sender
+    chat = SmsChat(stack, chat.sender)
+    sender = chat.phone
     sms(stack, sms_gateway, sender, "hi", expect_at_least=2)
     sms(stack, sms_gateway, sender, "1")
     reply = sms(stack, sms_gateway, sender, "2")  # the age question offers one choice only
@@ -112,10 +115,10 @@ def phone_sender():
 
 def test_gateway_down_the_turn_is_stored_whole_and_the_replies_arrive_once_it_listens(gateway_down):
     running, port = gateway_down
-    chat = Chat(running, phone_sender())
+    chat = SmsChat(running, phone_sender())
     canary = f"canary{uuid.uuid4().hex[:10]}"
     for text in (f"hi, I have HIV {canary}", "1", "I'm 52"):  # before consent, consent, the first answer
-        response = post(running, chat.sender, text)
+        response = post(running, chat.phone, text)
         assert response.status_code == 200, (text, response.status_code, response.text)
 
     # the turns are stored whole: each message, then the bot's replies to it
@@ -145,20 +148,20 @@ def test_gateway_down_the_turn_is_stored_whole_and_the_replies_arrive_once_it_li
     logs = logs_of(running)
     assert any("reply" in line and "not delivered" in line and "could not connect" in line
                for text in logs.values() for line in text.splitlines())
-    for needle in [canary, "I'm 52", chat.sender, chat.sender[1:], *(t[:30] for t in bot_texts)]:
+    for needle in [canary, "I'm 52", chat.phone, chat.phone[1:], *(t[:30] for t in bot_texts)]:
         assert [name for name, text in logs.items() if needle in text] == [], needle
 
     # the gateway comes back: every reply arrives, once, in the tracker's order, and the queue empties
     gateway = SmsGateway(port).start()
     try:
         deadline = time.monotonic() + 30
-        while len(gateway.for_recipient(chat.sender)) < len(bot_texts) and time.monotonic() < deadline:
+        while len(gateway.for_recipient(chat.phone)) < len(bot_texts) and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(1)  # a duplicate would arrive now
-        assert [m["text"] for m in gateway.for_recipient(chat.sender)] == bot_texts
+        assert [m["text"] for m in gateway.for_recipient(chat.phone)] == bot_texts
         assert queued(chat) == []
         # and the next turn is delivered at once
-        reply = sms(running, gateway, chat.sender, "2")
+        reply = sms(running, gateway, chat.phone, "2")
         assert "Question 3 of 25" in texts(reply)
     finally:
         gateway.stop()
@@ -166,18 +169,18 @@ def test_gateway_down_the_turn_is_stored_whole_and_the_replies_arrive_once_it_li
 
 def test_erasing_a_conversation_deletes_its_queued_replies(gateway_down):
     running, _ = gateway_down
-    by_command, in_chat = Chat(running, phone_sender()), Chat(running, phone_sender())
+    by_command, in_chat = SmsChat(running, phone_sender()), SmsChat(running, phone_sender())
     for chat in (by_command, in_chat):
         for text in ("hi", "1", "I'm 45"):
-            assert post(running, chat.sender, text).status_code == 200
+            assert post(running, chat.phone, text).status_code == 200
         assert len(queued(chat)) >= 3
 
-    done = by_command.command("erase", by_command.sender)
-    assert done.returncode == 0 and "queued_replies" in done.stdout, done.stdout
+    done = by_command.command("erase", "--phone", by_command.phone)  # staff asked by phone: the same conversation
+    assert done.returncode == 0 and "queued_replies" in done.stdout and by_command.sender in done.stdout, done.stdout
     assert queued(by_command) == []
 
     for text in ("delete my data", "1"):  # asks first; 1: "Yes, delete everything"
-        assert post(running, in_chat.sender, text).status_code == 200
+        assert post(running, in_chat.phone, text).status_code == 200
     assert in_chat.screening() is None
     left = queued(in_chat)  # only the reply saying it is done, waiting for the gateway
     assert len(left) == 1 and left[0]["state"] == "pending"
@@ -187,12 +190,12 @@ def test_database_unavailable_the_trouble_reply_is_sent_unqueued(gateway_down):
     """Nothing can be queued (or stored) while the database is unavailable: the turn's reply, "we are having
     trouble", is sent once straight away, and the screening carries on once the database is back."""
     running, port = gateway_down
-    chat = Chat(running, phone_sender())
+    chat = SmsChat(running, phone_sender())
     gateway = SmsGateway(port).start()
     try:
-        sms(running, gateway, chat.sender, "hi", expect_at_least=2)
-        sms(running, gateway, chat.sender, "1")
-        assert "Question 2 of 25" in texts(sms(running, gateway, chat.sender, "I'm 45"))
+        sms(running, gateway, chat.phone, "hi", expect_at_least=2)
+        sms(running, gateway, chat.phone, "1")
+        assert "Question 2 of 25" in texts(sms(running, gateway, chat.phone, "I'm 45"))
         database = Path(running.settings.database_url.removeprefix("sqlite:///"))
         aside = database.parent / "aside"
         aside.mkdir(exist_ok=True)
@@ -201,7 +204,7 @@ def test_database_unavailable_the_trouble_reply_is_sent_unqueued(gateway_down):
             shutil.move(path, aside / path.name)
         database.mkdir()  # the file's place is taken: SQLite cannot open it
         try:
-            reply = sms(running, gateway, chat.sender, "2")
+            reply = sms(running, gateway, chat.phone, "2")
             assert "we are having trouble" in texts(reply).lower()
         finally:
             database.rmdir()
@@ -210,6 +213,6 @@ def test_database_unavailable_the_trouble_reply_is_sent_unqueued(gateway_down):
         assert "could not queue a turn's replies (1, OperationalError); sending them once, unqueued" in \
             logs_of(running)["rasa.log"]
         assert chat.slots()["current_criterion"] == "distant_metastasis"
-        assert "Question 3 of 25" in texts(sms(running, gateway, chat.sender, "2"))
+        assert "Question 3 of 25" in texts(sms(running, gateway, chat.phone, "2"))
     finally:
         gateway.stop()

@@ -1,6 +1,7 @@
 """Chinese-speaking volunteers (issue 14), end to end over the REST channel and the callback (SMS) channel,
 through the real Rasa and action servers, the database and the study team's webhook: not one English
 sentence on the way."""
+from tests.conftest import SmsChat
 from tests.e2e.test_callback_channel import sms, texts
 from tests.e2e.test_conversations import PROTOCOL, eligible_reply
 from tests.e2e.test_handoff import wait_delivered
@@ -117,7 +118,8 @@ def test_changing_language_mid_way_keeps_the_answers(chat):
 
 
 def test_a_chinese_volunteer_by_sms_with_numbered_replies(stack, sms_gateway, chat):
-    sender = chat.sender
+    chat = SmsChat(stack, chat.sender)
+    sender = chat.phone
     intro = sms(stack, sms_gateway, sender, "你好", expect_at_least=2)
     assert "预筛选" in texts(intro) and "（请回复 1：" in texts(intro)
     assert all(not english_words(m["text"].replace("English", "")) for m in intro)

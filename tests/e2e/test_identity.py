@@ -94,3 +94,20 @@ def test_cors_answers_only_the_pages_exact_origin(stack):
     for origin in (page_origin(stack) + ".evil.example", "http://evil.example/" + page_origin(stack)):
         bad = requests.options(url, headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
         assert "Access-Control-Allow-Origin" not in bad.headers, origin
+
+
+def test_an_sms_volunteers_number_gives_no_way_into_their_conversation(stack, sms_gateway):
+    """Their conversation's id is an HMAC of the number, and REST addressing the number reaches another,
+    new conversation."""
+    from tests.conftest import SmsChat
+    from tests.e2e.test_callback_channel import sms
+    volunteer = SmsChat(stack, "+8613912345678")
+    sms(stack, sms_gateway, volunteer.phone, "hi", expect_at_least=2)
+    sms(stack, sms_gateway, volunteer.phone, "1")
+    assert volunteer.slots()["screening_consent"] is True
+    before = volunteer.events()
+    intruder = Chat(stack, volunteer.phone)
+    intruder.say("delete my data")
+    intruder.say("yes")
+    assert volunteer.events() == before and volunteer.slots()["screening_consent"] is True
+    assert volunteer.phone not in volunteer.sender
