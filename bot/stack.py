@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-import xmlrpc.client
+import xmlrpc.client  # nosec B411 -- it reads only our own supervisord, over a unix socket in a 0700 folder
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
