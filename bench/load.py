@@ -193,7 +193,7 @@ def bench_ours(args, workdir):
                         database_url=args.database_url or f"sqlite:///{workdir / 'bot.db'}",
                         token=secrets.token_urlsafe(16), web_port=free_port(), review_port=free_port(),
                         instances=args.instances)
-    servers = {"rasa": on_ports("rasa run", [settings.rasa_port + i for i in range(args.instances)]),
+    servers = {"rasa": on_ports("rasa_addons.serve run", [settings.rasa_port + i for i in range(args.instances)]),
                "actions": on_ports("actions.server", [settings.actions_port + i for i in range(args.instances)])}
     memory = Memory(servers)
     started = time.perf_counter()

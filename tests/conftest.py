@@ -274,4 +274,5 @@ class SmsChat(Chat):
 
 @pytest.fixture
 def chat(stack, request):
-    return Chat(stack, f"{re.sub(r'[^A-Za-z0-9_-]', '_', request.node.name)}-{uuid.uuid4().hex[:8]}")
+    # (a sender id has at most 128 characters: long parametrized test names are cut)
+    return Chat(stack, f"{re.sub(r'[^A-Za-z0-9_-]', '_', request.node.name)[:80]}-{uuid.uuid4().hex[:8]}")
