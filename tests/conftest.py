@@ -1,5 +1,6 @@
 """Shared fixtures. Every test gets its own SQLite database file unless it uses the running stack."""
 import base64
+import contextlib
 import json
 import os
 import re
@@ -254,6 +255,25 @@ class Chat:
             return None
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
+
+
+@contextlib.contextmanager
+def database_unavailable(settings: Settings):
+    """The stack's SQLite database made unavailable while the block runs: its files moved aside and a folder
+    in the file's place, so SQLite cannot open it; everything is put back afterwards."""
+    database = Path(settings.database_url.removeprefix("sqlite:///"))
+    aside = database.parent / "aside"
+    aside.mkdir(exist_ok=True)
+    moved = list(database.parent.glob(database.name + "*"))
+    for path in moved:
+        shutil.move(path, aside / path.name)
+    database.mkdir()
+    try:
+        yield
+    finally:
+        database.rmdir()
+        for path in moved:
+            shutil.move(aside / path.name, path)
 
 
 def sms_conversation(stack: RunningStack, phone: str) -> str:

@@ -2,17 +2,15 @@
 import json
 import random
 import re
-import shutil
 import string
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 
 from bot.stack import free_port
-from tests.conftest import SmsChat, start_stack, stop_stack
+from tests.conftest import SmsChat, database_unavailable, start_stack, stop_stack
 from tests.e2e.test_conversations import PROTOCOL
 from tests.e2e.test_erasure import tables_holding
 from tests.receiver import SmsGateway
@@ -196,20 +194,9 @@ def test_database_unavailable_the_trouble_reply_is_sent_unqueued(gateway_down):
         sms(running, gateway, chat.phone, "hi", expect_at_least=2)
         sms(running, gateway, chat.phone, "1")
         assert "Question 2 of 25" in texts(sms(running, gateway, chat.phone, "I'm 45"))
-        database = Path(running.settings.database_url.removeprefix("sqlite:///"))
-        aside = database.parent / "aside"
-        aside.mkdir(exist_ok=True)
-        moved = list(database.parent.glob(database.name + "*"))
-        for path in moved:
-            shutil.move(path, aside / path.name)
-        database.mkdir()  # the file's place is taken: SQLite cannot open it
-        try:
+        with database_unavailable(running.settings):
             reply = sms(running, gateway, chat.phone, "2")
             assert "we are having trouble" in texts(reply).lower()
-        finally:
-            database.rmdir()
-            for path in moved:
-                shutil.move(aside / path.name, path)
         assert "could not queue a turn's replies (1, OperationalError); sending them once, unqueued" in \
             logs_of(running)["rasa.log"]
         assert chat.slots()["current_criterion"] == "distant_metastasis"

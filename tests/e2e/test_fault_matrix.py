@@ -8,16 +8,14 @@ reports it.
 """
 import os
 import secrets
-import shutil
 import signal
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
 from bot.stack import Settings, Stack, free_port, spawn_run, wait_running
-from tests.conftest import WEBHOOK_SECRET, Chat, RunningStack
+from tests.conftest import WEBHOOK_SECRET, Chat, RunningStack, database_unavailable
 from tests.e2e.test_conversations import PROTOCOL, answer_until_done, eligible_reply
 from tests.e2e.test_handoff import wait_delivered
 
@@ -147,20 +145,9 @@ def test_a_killed_relay_delivers_every_referral_once(supervised, study_team):
 
 def test_the_database_unavailable_then_back(supervised):
     chat = started(supervised, "database")
-    database = Path(supervised.settings.database_url.removeprefix("sqlite:///"))
-    aside = database.parent / "aside"
-    aside.mkdir(exist_ok=True)
-    moved = list(database.parent.glob(database.name + "*"))
-    for path in moved:
-        shutil.move(path, aside / path.name)
-    database.mkdir()  # the file's place is taken: SQLite cannot open it
-    try:
+    with database_unavailable(supervised.settings):
         replied = say(chat, eligible_reply(PROTOCOL.order[1]))
         assert replied is not None and TROUBLE in replied.lower()
-    finally:
-        database.rmdir()
-        for path in moved:
-            shutil.move(aside / path.name, path)
     back = until(lambda: "Question 3 of 25" in (say(chat, eligible_reply(PROTOCOL.order[1])) or ""), 10)
     print(f"\ndatabase: serving again {back:.1f} s after it came back")
     assert list(chat.screening()["answers"]) == list(PROTOCOL.order[:2])

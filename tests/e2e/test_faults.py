@@ -4,13 +4,11 @@ In each case the volunteer is told, nothing stored is lost, and the screening ca
 """
 import os
 import secrets
-import shutil
 import signal
 import time
-from pathlib import Path
 
 from bot.stack import Settings, free_port, spawn_run, wait_running
-from tests.conftest import Chat, RunningStack
+from tests.conftest import Chat, RunningStack, database_unavailable
 from tests.e2e.test_conversations import PROTOCOL, eligible_reply
 
 TROUBLE = "we are having trouble"
@@ -55,21 +53,10 @@ def test_database_unavailable_fails_closed_and_nothing_is_lost(servers):
     chat = started_screening(servers, "db-down")
     chat.say(eligible_reply(FIRST[1]))
     events_before = len(chat.events())
-    database = Path(servers.settings.database_url.removeprefix("sqlite:///"))
-    aside = database.parent / "aside"
-    aside.mkdir(exist_ok=True)
-    moved = [f for f in database.parent.glob(database.name + "*")]
-    for path in moved:
-        shutil.move(path, aside / path.name)
-    database.mkdir()  # the file's place is taken: SQLite cannot open it
-    try:
+    with database_unavailable(servers.settings):
         for _ in range(2):
             assert timed_say(chat, eligible_reply(FIRST[2])) < 5
             assert TROUBLE in chat.texts.lower()
-    finally:
-        database.rmdir()
-        for path in moved:
-            shutil.move(aside / path.name, path)
 
     events = chat.events()
     assert len(events) == events_before  # the stand-in conversation was not stored, nor mixed in
