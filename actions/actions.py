@@ -187,13 +187,10 @@ class ConversationAction(Action, ABC):
             return []
         channel = tracker.get_latest_input_channel()
         for reply in turn.replies:
-            if channel in TEXT_ONLY_CHANNELS:
-                dispatcher.utter_message(text=conversation.plain_text(reply))
-            elif turn.command == conversation.ERASE and channel == WEB_CHANNEL and not reply.buttons:
+            if turn.command == conversation.ERASE and channel == WEB_CHANNEL and not reply.buttons:
                 dispatcher.utter_message(json_message=erased_on_the_page(reply.text))
             else:
-                dispatcher.utter_message(text=reply.text,
-                                         buttons=[{"title": t, "payload": p} for t, p in reply.buttons_in()])
+                send(dispatcher, reply, channel)
         events = slot_events(replace(turn.state, choices=conversation.offered_choices(turn.replies)), tracker)
         if self.leaves_form or (tracker.active_loop_name and not turn.state.collecting_contact):
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
@@ -202,6 +199,49 @@ class ConversationAction(Action, ABC):
         if turn.command == conversation.ERASE:
             events.append(SlotSet("conversation_erased", True))  # the tracker store deletes instead of saving
         return events
+
+
+def send(dispatcher: CollectingDispatcher, reply: conversation.Reply, channel: Optional[str]) -> None:
+    """One reply: on a text-only channel as text (its brief form, the choices numbered), else with buttons."""
+    if channel in TEXT_ONLY_CHANNELS:
+        dispatcher.utter_message(text=conversation.plain_text(reply))
+    else:
+        dispatcher.utter_message(text=reply.text, buttons=[{"title": t, "payload": p} for t, p in reply.buttons_in()])
+
+
+class ActionAskContact(Action, ABC):
+    """The contact form's question for one field (Rasa's forms run action_ask_<slot> when the domain has it),
+    from the catalogue, in the volunteer's language and the channel's form."""
+
+    field: str
+
+    def name(self) -> Text:
+        return f"action_ask_{self.field}"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        state = State(language=tracker.get_slot("language"))
+        send(dispatcher, conversation.ask_contact(state, self.field), tracker.get_latest_input_channel())
+        return []
+
+
+class ActionAskContactName(ActionAskContact):
+    field = contact_fields.NAME
+
+
+class ActionAskContactWay(ActionAskContact):
+    field = contact_fields.WAY
+
+
+class ActionAskContactEmail(ActionAskContact):
+    field = contact_fields.EMAIL
+
+
+class ActionAskContactPhone(ActionAskContact):
+    field = contact_fields.PHONE
+
+
+class ActionAskContactTime(ActionAskContact):
+    field = contact_fields.TIME
 
 
 class ActionStart(ConversationAction):

@@ -29,7 +29,7 @@ CHANGING = {NAME: N_("Okay, let's change your name."), WAY: N_("Okay, let's chan
             TIME: N_("Okay, let's change your best time.")}
 WAYS = {"email": N_("by e-mail"), "phone": N_("by phone"), "either": N_("by e-mail or phone")}
 ANY_WAY = WAYS["either"]
-# The buttons of utter_ask_contact_preferred_way / _time in domain.yml, in order, so that a
+# The buttons of the contact form's questions (bot/conversation.py CONTACT_QUESTIONS), in order, so that a
 # numbered reply on SMS ("2") means the same as the button (tests check they match).
 WAY_OPTIONS = ("email", "phone", "either")
 TIME_OPTIONS = ("mornings", "afternoons", "evenings", "any time")
@@ -134,11 +134,16 @@ def field_named_in(text: str) -> Optional[str]:
     return None
 
 
-def summary_lines(contact: Mapping[str, Optional[str]], language: Optional[str] = None) -> str:
+def summary_lines(contact: Mapping[str, Optional[str]], language: Optional[str] = None, brief: bool = False) -> str:
+    """The details, a line each; `brief` (text channels) leaves out the line of the way, which the address
+    lines already show."""
     _ = gettext_for(language)
     lines = []
     for field in required_fields(contact):
+        if brief and field == WAY:
+            continue
         value = contact.get(field)
         shown = _(WAYS[value]) if field == WAY and value in WAYS else value
-        lines.append(_("- {label}: {value}").format(label=_(LABELS[field]), value=shown))
+        line = _("{label}: {value}") if brief else _("- {label}: {value}")
+        lines.append(line.format(label=_(LABELS[field]), value=shown))
     return "\n".join(lines)

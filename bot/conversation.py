@@ -36,6 +36,14 @@ START_OVER_NO = (N_("No, keep my answers"), "/deny")
 CONSENT_YES = (N_("Yes, let's start"), "/affirm")
 CONSENT_NO = (N_("No, thanks"), "/deny")
 CONTACT_YES = (N_("Yes, please contact me"), "/affirm")
+# A button's title on a text channel, where the choices are a line "Reply 1 Yes, 2 No": the fewest words
+# that still say what the choice does.
+BRIEF_TITLES = {CONSENT_YES[0]: YES[0], CONSENT_NO[0]: NO[0], CONFIRM_YES[0]: YES[0], CONTACT_YES[0]: YES[0],
+                SEND[0]: N_("Send"), CHANGE[0]: N_("Change"), N_("By e-mail"): N_("E-mail"), N_("By phone"): N_("Phone"),
+                N_("Either is fine"): N_("Either"), GO_BACK[0]: N_("Change it"),
+                ERASE_YES[0]: N_("Delete"), ERASE_NO[0]: N_("Keep"), START_OVER_YES[0]: N_("Clear them"),
+                START_OVER_NO[0]: N_("Keep them"), i18n.NAMES[i18n.CHINESE]: N_("Chinese"),
+                i18n.NAMES[i18n.ENGLISH]: N_("English")}
 # The other language, offered in its own words beside the consent question.
 OTHER_LANGUAGE = {i18n.ENGLISH: i18n.CHINESE, i18n.CHINESE: i18n.ENGLISH}
 
@@ -78,11 +86,15 @@ class Reply:
     text: str
     buttons: Tuple[Tuple[str, str], ...] = ()
     language: str = i18n.DEFAULT
+    # The same message for text channels (SMS, WeChat), in the volunteer's language: one SMS where it can
+    # be, with what it leaves out offered on request ("Reply WHY for the reason"). None: `text` is short.
+    brief: Optional[str] = None
 
-    def buttons_in(self) -> Tuple[Tuple[str, str], ...]:
-        """The buttons with their titles in the reply's language."""
+    def buttons_in(self, brief: bool = False) -> Tuple[Tuple[str, str], ...]:
+        """The buttons with their titles in the reply's language (their short titles for text channels)."""
         _ = i18n.gettext_for(self.language)
-        return tuple((_(title), payload) for title, payload in self.buttons)
+        titles = ((BRIEF_TITLES.get(title, title), payload) for title, payload in self.buttons) if brief else self.buttons
+        return tuple((_(title) if title not in i18n.NAMES.values() else title, payload) for title, payload in titles)
 
 
 @dataclass(frozen=True)
@@ -144,8 +156,8 @@ def _t(state: State, message: str) -> str:
     return i18n.gettext_for(state.lang)(message)
 
 
-def _reply(state: State, text: str, buttons: Tuple[Tuple[str, str], ...] = ()) -> Reply:
-    return Reply(text, buttons, state.lang)
+def _reply(state: State, text: str, buttons: Tuple[Tuple[str, str], ...] = (), brief: Optional[str] = None) -> Reply:
+    return Reply(text, buttons, state.lang, brief)
 
 
 def _join(state: State, *sentences: str) -> str:
@@ -158,14 +170,23 @@ def offered_choices(replies: Tuple[Reply, ...]) -> Tuple[str, ...]:
     return tuple(payload for _, payload in replies[-1].buttons) if replies else ()
 
 
+# Punctuation outside SMS's GSM 7-bit alphabet, in its plain form: one curly quote would make the whole
+# message UCS-2, where a segment holds 70 characters instead of 160.
+_GSM_PUNCTUATION = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u2026": "...",
+                                  "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\u2022": "-", "\u2265": ">=",
+                                  "\u2264": "<="})
+
+
 def plain_text(reply: Reply) -> str:
-    """A reply for channels without buttons (SMS): the choices as numbers to reply with."""
-    if not reply.buttons:
-        return reply.text
-    _ = i18n.gettext_for(reply.language)
-    options = _(", ").join(_("{number} for {choice}").format(number=n, choice=title)
-                           for n, (title, _payload) in enumerate(reply.buttons_in(), start=1))
-    return _("{text}\n(Reply {options}.)").format(text=reply.text, options=options)
+    """A reply for channels without buttons (SMS, WeChat): its brief form, and the choices as numbers to
+    reply with ("Reply 1 Yes, 2 No, 3 Not sure"). English is kept to SMS's GSM alphabet (straight quotes)."""
+    text = reply.brief or reply.text
+    if reply.buttons:
+        _ = i18n.gettext_for(reply.language)
+        options = _(", ").join(_("{number} {choice}").format(number=n, choice=title)
+                               for n, (title, _payload) in enumerate(reply.buttons_in(brief=True), start=1))
+        text = _("{text}\nReply {options}").format(text=text, options=options)
+    return text.translate(_GSM_PUNCTUATION) if reply.language == i18n.ENGLISH else text
 
 
 def _numbered_choice(text: str, choices: Tuple[str, ...]) -> Optional[Tuple[str, dict]]:
@@ -192,19 +213,22 @@ def _payload(text: str) -> Optional[Tuple[str, dict]]:
 # ----------------------------------------------------------------------------- prompts
 
 
-def ask(protocol: Protocol, state: State, criterion: Criterion, lead: str = "") -> Reply:
+def ask(protocol: Protocol, state: State, criterion: Criterion, lead: str = "", brief_lead: Optional[str] = None
+        ) -> Reply:
     _ = _tr(state)
     number = screening.question_number(protocol, criterion.id)
     text = lead + _("Question {number} of {total}: {question}").format(
         number=number, total=len(protocol.criteria), question=criterion.question)
+    brief = (lead if brief_lead is None else brief_lead) + _("Q{number} of {total}: {question}").format(
+        number=number, total=len(protocol.criteria), question=criterion.brief_question or criterion.question)
     buttons = (NOT_SURE,) if criterion.answer_type == "number" else (YES, NO, NOT_SURE)
-    return _reply(state, text, buttons)
+    return _reply(state, text, buttons, brief)
 
 
 def consent_prompt(protocol: Protocol, state: State) -> Reply:
     other = OTHER_LANGUAGE[state.lang]
     offer = (language_button(other),) if other in i18n.offered(protocol) else ()
-    return _reply(state, protocol.consent_question, (CONSENT_YES, CONSENT_NO) + offer)
+    return _reply(state, protocol.consent_question, (CONSENT_YES, CONSENT_NO) + offer, protocol.brief_consent_question)
 
 
 def prompt(protocol: Protocol, state: State, lead: str = "") -> Tuple[Reply, ...]:
@@ -249,7 +273,8 @@ def verdict_replies(protocol: Protocol, state: State) -> Tuple[Reply, ...]:
     return (_reply(state, _(
         "Thank you, that was the last question. From your answers, you may qualify for this trial. "
         "This is not a final decision: the study team decides who can take part, after further screening "
-        "and only with your written consent.")), contact_question(protocol, state))
+        "and only with your written consent."), brief=_("Last question done. You may qualify; the study team "
+                                                        "decides.")), contact_question(protocol, state))
 
 
 def checklist_text(protocol: Protocol, state: State) -> str:
@@ -262,15 +287,40 @@ def contact_question(protocol: Protocol, state: State) -> Reply:
     _ = _tr(state)
     return _reply(state, _("Would you like the study team at the {site} to contact you about this trial? If you "
                            "say yes, I'll ask for your name and how they can reach you. If you say no, nothing more "
-                           "is collected.").format(site=protocol.study_team.site), (CONTACT_YES, CONSENT_NO))
+                           "is collected.").format(site=protocol.study_team.site), (CONTACT_YES, CONSENT_NO),
+                  _("May the study team contact you? Then I'll ask your name and how to reach you."))
 
 
 def summary(protocol: Protocol, state: State) -> Reply:
     _ = _tr(state)
+    details = contact_fields.summary_lines(state.contact, state.lang)
     return _reply(state, _("Please check your details:\n{details}\nShall I send them, with your answers, to the "
-                           "study team at the {site}?").format(
-        details=contact_fields.summary_lines(state.contact, state.lang), site=protocol.study_team.site),
-        (SEND, CHANGE))
+                           "study team at the {site}?").format(details=details, site=protocol.study_team.site),
+                  (SEND, CHANGE), _("Please check:\n{details}\nSend them and your answers to the study team?").format(
+                      details=contact_fields.summary_lines(state.contact, state.lang, brief=True)))
+
+
+# What the contact form asks for each field (actions/ ask with these: action_ask_<field>); the buttons'
+# payloads are what bot.contact reads, in the order of its WAY_OPTIONS / TIME_OPTIONS ("2" on SMS = phone).
+CONTACT_QUESTIONS = {
+    contact_fields.NAME: (N_("What name should the study team use for you?"), None, ()),
+    contact_fields.WAY: (N_("How would you like them to contact you?"), None,
+                         ((N_("By e-mail"), "by e-mail"), (N_("By phone"), "by phone"),
+                          (N_("Either is fine"), "either is fine"))),
+    contact_fields.EMAIL: (N_("What e-mail address can they write to?"), None, ()),
+    contact_fields.PHONE: (N_("What phone number can they call? Please include the area code, or the country code "
+                              "if you are outside China."), N_("What phone number can they call?"), ()),
+    contact_fields.TIME: (N_("When is the best time to contact you? For example \u201cweekday mornings\u201d."),
+                          N_("When is the best time to contact you? Or say when."),
+                          ((N_("Mornings"), "mornings"), (N_("Afternoons"), "afternoons"), (N_("Evenings"), "evenings"),
+                           (N_("Any time"), "any time"))),
+}
+
+
+def ask_contact(state: State, field_name: str) -> Reply:
+    """The contact form's question for one field."""
+    question, brief, buttons = CONTACT_QUESTIONS[field_name]
+    return _reply(state, _t(state, question), buttons, _t(state, brief) if brief else None)
 
 
 def change_menu(state: State) -> Reply:
@@ -340,7 +390,8 @@ def start(protocol: Protocol, state: State) -> Turn:
     if state.referral or (state.trial_id == protocol.trial_id and state.consent):
         return Turn(state, (_reply(state, _t(state, "Hello again!")),) + prompt(protocol, state))
     fresh = State(trial_id=protocol.trial_id, language=state.language)
-    return Turn(fresh, (_reply(fresh, protocol.intro + "\n" + _language_hint(fresh)), consent_prompt(protocol, fresh)))
+    return Turn(fresh, (_reply(fresh, protocol.intro + "\n" + _language_hint(fresh), brief=protocol.brief_intro),
+                        consent_prompt(protocol, fresh)))
 
 
 def _language_hint(state: State) -> str:
@@ -613,7 +664,8 @@ def _contact_step(protocol: Protocol, state: State, intent: Optional[str]) -> Tu
     if intent == "affirm":
         return Turn(replace(state, contact_consent=True, last_unclear=None), (_reply(state, _(
             "Thank you. I'll ask a few short questions about how the study team can reach you. "
-            "You can say \u201cstop\u201d at any time and nothing will be sent.")),), COLLECT_CONTACT)
+            "You can say \u201cpause\u201d at any time and nothing will be sent."),
+            brief=_("Thank you. Nothing is sent until you confirm.")),), COLLECT_CONTACT)
     if intent == "deny":
         return Turn(replace(state, contact_consent=False, contact={}, last_unclear=None), (_reply(state, _(
             "That's fine: nothing more will be collected and no one will contact you. If you change your mind, "
@@ -714,13 +766,14 @@ def _confirm_question(state: State, criterion: Criterion, reading: Reading) -> R
 def _record(protocol: Protocol, state: State, criterion: Criterion, answer, text: str) -> Turn:
     _ = _tr(state)
     answers_now = {**state.answers, criterion.id: RecordedAnswer(answer, own_words(text, state.lang))}
-    lead = ""
+    lead, brief_lead = "", None
     if answer == "not_sure":
+        space = "" if state.lang == i18n.CHINESE else " "
         lead = _join(state, _("That's completely normal, most people don't know this.")
                      if criterion.not_sure_is_normal else "",
-                     _("I've noted \"Not sure\": it won't rule you out, the study team can check it.")) + (
-                         "" if state.lang == i18n.CHINESE else " ")
-    return _advance(protocol, replace(state, answers=answers_now, pending=None, last_unclear=None), lead)
+                     _("I've noted \"Not sure\": it won't rule you out, the study team can check it.")) + space
+        brief_lead = _("Noted: Not sure. It won't rule you out.") + space
+    return _advance(protocol, replace(state, answers=answers_now, pending=None, last_unclear=None), lead, brief_lead)
 
 
 def _settle_pending(protocol: Protocol, state: State, text: str, intent: Optional[str], confidence: float) -> Turn:
@@ -842,16 +895,16 @@ def _no_answer(protocol: Protocol, state: State, reading: Reading) -> Turn:
     return Turn(replace(state, last_unclear=key), (_reply(state, text),) + prompt(protocol, state))
 
 
-def _advance(protocol: Protocol, state: State, lead: str = "") -> Turn:
+def _advance(protocol: Protocol, state: State, lead: str = "", brief_lead: Optional[str] = None) -> Turn:
     """Ask the next question, or give the verdict when the answers decide it."""
     result = screening.evaluate(protocol, state.answers)
     if result.verdict is None:
         moved = replace(state, current=result.next_criterion, verdict=None)
-        return Turn(moved, (ask(protocol, moved, protocol.by_id[result.next_criterion], lead),))
+        return Turn(moved, (ask(protocol, moved, protocol.by_id[result.next_criterion], lead, brief_lead),))
     done = replace(state, current=None, verdict=result.verdict)
     replies = verdict_replies(protocol, done)
     if lead:
-        replies = (_reply(state, lead.strip()),) + replies
+        replies = (_reply(state, lead.strip(), brief=(brief_lead or lead).strip()),) + replies
     return Turn(done, replies)
 
 

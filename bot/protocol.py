@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError, root_validator, validator
 
 TRIALS_DIR = Path(__file__).resolve().parent.parent / "data" / "trials"
 DEFAULT_TRIAL_ID = "NCT04143984"
+BRIEF_QUESTION_CHARS = 119  # with "Q12 of 25: " and "\nReply 1 Yes, 2 No, 3 Not sure", one SMS of 160
 
 YesNo = Literal["yes", "no"]
 Answer = Union[Literal["yes", "no", "not_sure"], int]
@@ -69,6 +70,15 @@ class VolunteerTexts(_Frozen):
     ruled_out: str
     doctor_check: str
     confirm: Optional[str] = None
+    # The question for text channels (SMS, WeChat): at most BRIEF_QUESTION_CHARS characters, so that with its
+    # number and "Reply 1 Yes, 2 No, 3 Not sure" it fits one SMS. None: `question` is sent as it is.
+    brief_question: Optional[str] = None
+
+    @validator("brief_question")
+    def _brief(cls, value):
+        if value is not None and len(value) > BRIEF_QUESTION_CHARS:
+            raise ValueError(f"at most {BRIEF_QUESTION_CHARS} characters (it has {len(value)})")
+        return value
 
 
 class CriterionText(VolunteerTexts):
@@ -133,6 +143,7 @@ class Criterion(VolunteerTexts):
             return self
         own = CriterionText(**{f: getattr(self, f) for f in CRITERION_TEXTS}, approved=True)
         update = {f: getattr(texts, f) for f in CRITERION_TEXTS if getattr(texts, f) is not None}
+        update["brief_question"] = texts.brief_question  # none in this language: its full question, not another's brief
         return self.copy(update={**update, "translations": {**self.translations, current: own}})
 
     def rules_out(self, answer: Answer) -> bool:
@@ -180,10 +191,13 @@ class ProtocolText(_Frozen):
     consent_question: str
     site: str
     info: TrialInfo
+    brief_intro: Optional[str] = None
+    brief_consent_question: Optional[str] = None
     approved: bool = False
 
 
-PROTOCOL_TEXTS = ("title", "short_title", "summary", "intro", "consent_question", "info")
+PROTOCOL_TEXTS = ("title", "short_title", "summary", "intro", "consent_question", "info", "brief_intro",
+                  "brief_consent_question")
 
 
 class Provenance(_Frozen):
@@ -206,6 +220,9 @@ class Protocol(_Frozen):
     intro: str
     consent_question: str
     info: TrialInfo
+    # The intro and consent question for text channels (SMS, WeChat): together within two SMS. None: the full ones.
+    brief_intro: Optional[str] = None
+    brief_consent_question: Optional[str] = None
     study_team: StudyTeam
     review_required: bool = False  # a drafted file, as a whole, not yet switched on by a person
     registry: Optional[Dict[str, Any]] = None  # status, arms, contacts, locations as imported

@@ -56,7 +56,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import callbacks, redact
+from bot import callbacks, redact, sms
 from bot.senders import issued, new_session_id, sms_id
 from bot.answers import MAX_MESSAGE_CHARS
 
@@ -167,7 +167,7 @@ class CheckedCallbackInput(CallbackInput):
             # The turn is stored (or, while the database is unavailable, nothing of it is): now its replies
             # are queued, before anything else can run in this process, so turns stay in order. Each is
             # addressed to the phone number, which the queued row keeps only until it is delivered.
-            messages = [{**message, "recipient_id": phone} for message in collector.messages]
+            messages = [{**message, "recipient_id": phone} for message in packed(collector.messages)]
             if messages:
                 try:
                     callbacks.enqueue(sender_id, messages)
@@ -180,6 +180,14 @@ class CheckedCallbackInput(CallbackInput):
             return response.text("success")
 
         return _checked(blueprint)
+
+
+def packed(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """A turn's text messages as SMS sends them best: neighbours that cost no more segments together are
+    one message (bot/sms.py). Anything but plain text is left as it is."""
+    if not all(set(message) <= {"text", "recipient_id"} for message in messages):
+        return messages
+    return [{"text": text} for text in sms.pack([message["text"] for message in messages])]
 
 
 async def _in_thread(function: Callable, *args: Any) -> None:

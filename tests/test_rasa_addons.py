@@ -50,7 +50,7 @@ def test_trouble_after_a_custom_action_that_produced_nothing_then_listen():
     succeeded = tracker(UserUttered("no"), ActionExecuted("action_reply"), SlotSet("trial_id", "NCT04143984"),
                         BotUttered("Question 3"))
     assert next_action(succeeded, DOMAIN) is None
-    assert next_action(tracker(UserUttered("no"), ActionExecuted("utter_ask_contact_name")), DOMAIN) is None
+    assert next_action(tracker(UserUttered("no"), ActionExecuted("action_ask_contact_name")), DOMAIN) is None
 
 
 def test_trouble_while_the_database_is_unavailable():

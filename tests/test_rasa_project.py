@@ -9,10 +9,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"}
-# Rasa 3.6's validator counts a form's utter_ask_<slot> responses as unused; they are used by the form.
 # utter_trouble is predicted by rasa_addons.policy.TroublePolicy, not by a rule.
-KNOWN_FALSE_WARNING = re.compile(
-    r"The utterance '(utter_ask_contact_\w+|utter_trouble)' is not used in any story or rule")
+KNOWN_FALSE_WARNING = re.compile(r"The utterance 'utter_trouble' is not used in any story or rule")
 
 
 def test_rasa_data_validate_is_clean():

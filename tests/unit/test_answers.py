@@ -184,16 +184,11 @@ def test_no_letters_or_oversized_is_never_an_answer(text):
         assert not read(PROTOCOL.by_id["hiv"], text, intent, 1.0).is_answer
 
 
-def test_numbered_contact_choices_match_the_domain_buttons():
-    from pathlib import Path
-    import yaml
+def test_numbered_contact_choices_match_the_contact_questions_buttons():
     from bot import contact
-    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
-    def payloads(name):  # every language's variation with buttons offers the same choices, in the same order
-        seen = {tuple(b["payload"] for b in v["buttons"]) for v in domain["responses"][name] if "buttons" in v}
-        assert len(seen) == 1, seen
-        return list(seen.pop())
-    way, time_ = payloads("utter_ask_contact_preferred_way"), payloads("utter_ask_contact_preferred_time")
+    from bot.conversation import CONTACT_QUESTIONS
+    way = [payload for _, payload in CONTACT_QUESTIONS[contact.WAY][2]]
+    time_ = [payload for _, payload in CONTACT_QUESTIONS[contact.TIME][2]]
     assert [contact.check_way(p).value for p in way] == list(contact.WAY_OPTIONS)
     assert [contact.check_way(str(n)).value for n in (1, 2, 3)] == list(contact.WAY_OPTIONS)
     assert time_ == list(contact.TIME_OPTIONS)

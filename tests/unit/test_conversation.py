@@ -204,10 +204,46 @@ def test_numbers_mean_choices_only_while_a_question_offers_them(protocol):
     assert c.message(protocol, with_choices(opened), "1", "inform_number").state.consent is True
 
 
-def test_plain_text_lists_the_choices_as_numbers(protocol):
+def test_plain_text_is_the_brief_form_with_the_choices_as_numbers(protocol):
     question = c.ask(protocol, State(), protocol.by_id["hiv"])
-    assert c.plain_text(question).endswith("(Reply 1 for Yes, 2 for No, 3 for Not sure.)")
+    assert c.plain_text(question) == ("Q13 of 25: Have you ever tested positive for HIV, or been told you have AIDS?\n"
+                                      "Reply 1 Yes, 2 No, 3 Not sure")
+    assert question.text.startswith("Question 13 of 25: Have you ever tested positive for HIV (the virus")
     assert c.plain_text(c.Reply("no buttons")) == "no buttons"
+    assert c.plain_text(c.Reply("a \u201cquote\u201d\u2026 it\u2019s")) == "a \"quote\"... it's"  # GSM-7 in English
+    chinese = c.ask(protocol, State(language="zh"), protocol.in_language("zh").by_id["hiv"])
+    assert c.plain_text(chinese) == "第13/25题：您是否曾检测出艾滋病病毒（HIV）阳性，或被告知患有艾滋病？\n回复1是，2否，3不确定"
+
+
+def test_every_question_fits_one_sms_on_a_text_channel(protocol):
+    from bot.sms import segments
+    for criterion in protocol.criteria:
+        sent = c.plain_text(c.ask(protocol, State(), criterion))
+        assert segments(sent) == 1, (criterion.id, len(sent), sent)
+
+
+def test_a_language_without_a_brief_question_gets_its_own_full_question(protocol):
+    criterion = protocol.by_id["hiv"]
+    zh = criterion.translations["zh"].copy(update={"brief_question": None})
+    bare = criterion.copy(update={"translations": {"zh": zh}}).in_language("zh", "en")
+    assert bare.brief_question is None and bare.question == zh.question
+    assert c.plain_text(c.ask(protocol, State(language="zh"), bare)).startswith(f"第13/25题：{zh.question}")
+
+
+def test_a_brief_question_has_a_cap(protocol):
+    import pytest
+    from bot.protocol import BRIEF_QUESTION_CHARS
+    with pytest.raises(ValueError, match="at most"):
+        protocol.by_id["hiv"].__class__(**{**protocol.by_id["hiv"].dict(), "brief_question": "x" * (BRIEF_QUESTION_CHARS + 1)})
+
+
+def test_the_contact_questions_on_a_text_channel(protocol):
+    from bot import contact
+    way = c.plain_text(c.ask_contact(State(), contact.WAY))
+    assert way == "How would you like them to contact you?\nReply 1 E-mail, 2 Phone, 3 Either"
+    assert c.ask_contact(State(), contact.TIME).buttons_in()[0] == ("Mornings", "mornings")
+    assert c.plain_text(c.ask_contact(State(language="zh"), contact.TIME)) == (
+        "什么时候联系您最方便？也可以直接说时间。\n回复1上午，2下午，3晚上，4任何时间")
 
 
 def test_delete_my_data_asks_first_and_a_no_keeps_everything(protocol):
