@@ -213,7 +213,10 @@ class ActionAskContact(Action, ABC):
     """The contact form's question for one field (Rasa's forms run action_ask_<slot> when the domain has it),
     from the catalogue, in the volunteer's language and the channel's form."""
 
-    field: str
+    @property
+    @abstractmethod
+    def field(self) -> str:
+        """The contact slot this action asks for (a class attribute in each subclass)."""
 
     def name(self) -> Text:
         return f"action_ask_{self.field}"

@@ -88,7 +88,7 @@ class SmsLine:
         response = requests.get(f"{self.rasa_url}/conversations/{self.sender}/tracker",
                                 params={"token": self.token}, timeout=10)
         response.raise_for_status()
-        return response.json()["slots"].get("current")
+        return response.json()["slots"].get("current_criterion")
 
 
 def screen(line: SmsLine, protocol: Protocol, language: str, overrides: Dict[str, str], handoff: bool) -> Screening:
@@ -102,6 +102,8 @@ def screen(line: SmsLine, protocol: Protocol, language: str, overrides: Dict[str
     say(said["hello"])
     say("1")  # yes, let's start
     asked = line.current()
+    if not asked:
+        raise AssertionError(f"the screening did not start: {done.lines}")
     while asked:
         criterion = protocol.by_id[asked]
         answer = overrides.get(asked) or ("age" if criterion.answer_type == "number"

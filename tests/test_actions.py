@@ -266,3 +266,14 @@ def test_slots_that_lost_the_referral_get_it_back_from_the_database(database):
         stored = store.get_screening("volunteer-1")
         assert stored["verdict"] == "likely_eligible" and answers_of(stored) == ELIGIBLE["screening_answers"]
     assert [r["reference"] for r in referrals.list_referrals()] == [reference]
+
+
+def test_the_action_server_registers_every_custom_action_of_the_domain():
+    """What `rasa run actions` does at start-up: an action class it cannot instantiate stops the server."""
+    from pathlib import Path
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    domain = yaml.safe_load((Path(__file__).resolve().parents[1] / "domain.yml").read_text(encoding="utf-8"))
+    assert set(domain["actions"]) <= set(executor.actions)

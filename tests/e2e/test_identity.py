@@ -102,7 +102,7 @@ def test_an_sms_volunteers_number_gives_no_way_into_their_conversation(stack, sm
     from tests.conftest import SmsChat
     from tests.e2e.test_callback_channel import sms
     volunteer = SmsChat(stack, "+8613912345678")
-    sms(stack, sms_gateway, volunteer.phone, "hi", expect_at_least=2)
+    sms(stack, sms_gateway, volunteer.phone, "hi")
     sms(stack, sms_gateway, volunteer.phone, "1")
     assert volunteer.slots()["screening_consent"] is True
     before = volunteer.events()
