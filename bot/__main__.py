@@ -65,9 +65,13 @@ def _replies(args: argparse.Namespace) -> int:
     if not rows:
         print("no callback replies waiting for the SMS gateway, and none failed")
     for r in rows:
-        when = f"next attempt {r['next_attempt_at']}" if r["state"] == "pending" else f"given up {r['failed_at']}"
-        print(f"{r['id']}  {r['created_at']}  {r['recipient_id']}  {r['state']:7}  {r['attempts']} attempts"
+        when = {"pending": f"next attempt {r['next_attempt_at']}", "failed": f"given up {r['failed_at']}",
+                "cancelled": f"cancelled {r['failed_at']} (the number opted out)"}[r["state"]]
+        print(f"{r['id']}  {r['created_at']}  {r['recipient_id']}  {r['state']:9}  {r['attempts']} attempts"
               f"{', ' + r['last_error'] if r['last_error'] else ''}  {when}")
+    opted_out = callbacks.opted_out_count()
+    if opted_out:
+        print(f"{opted_out} SMS number{'s' if opted_out != 1 else ''} opted out (STOP): nothing is sent to them")
     return 0
 
 
@@ -289,7 +293,7 @@ def main(argv=None) -> int:
     deliver.set_defaults(func=_deliver)
 
     replies = commands.add_parser("replies", help="the callback channel's replies waiting for the SMS gateway, "
-                                                  "or given up on (no text)")
+                                                  "given up on or cancelled (no text), and how many numbers opted out")
     replies.add_argument("--json", action="store_true")
     replies.set_defaults(func=_replies)
 

@@ -21,6 +21,11 @@ the turn's messages; once Rasa has stored the turn they are written here (`callb
 
 The log says which reply (its row id), which attempt and why, never the recipient or the text: a reply
 can quote the volunteer's words. Erasure (bot/erasure.py) deletes a conversation's replies too.
+
+A number that opted out with a carrier keyword (STOP, bot/carrier.py) is in `sms_opt_outs`: its waiting
+replies are marked `cancelled` (without their text) when it opts out, and nothing but the answer to a
+keyword (`kind` "keyword") is sent to it. That is checked when a reply is queued and again when it is
+about to be sent, so a reply of a turn that was still running when STOP arrived never goes out either.
 """
 from __future__ import annotations
 
@@ -33,17 +38,19 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import requests
-from sqlalchemy import and_, exists, inspect, or_, select, text, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, exists, func, inspect, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
 
 from bot import store
 from bot.outbox import _retry_after, backoff
-from bot.store import CallbackReply
+from bot.store import CallbackReply, SmsOptOut
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:5034/bot"
 RETRYABLE_STATUSES = {408, 425, 429}  # and every 5xx
+TURN, KEYWORD = "turn", "keyword"  # CallbackReply.kind
 
 
 @dataclass(frozen=True)
@@ -102,14 +109,78 @@ def post(settings: CallbackSettings, http: requests.Session, body: str) -> Attem
     return Attempt(f"HTTP {response.status_code}", retryable, _retry_after(response) if retryable else 0.0)
 
 
-def enqueue(recipient_id: str, messages: Sequence[Dict[str, Any]]) -> List[int]:
-    """Queue a stored turn's messages for the recipient, in order, in one transaction; return their ids."""
+def _rows(recipient_id: str, messages: Sequence[Dict[str, Any]], kind: str) -> List[CallbackReply]:
     stamp = store.now()
-    rows = [CallbackReply(recipient_id=recipient_id, body=json.dumps(message, ensure_ascii=False),
+    return [CallbackReply(recipient_id=recipient_id, body=json.dumps(message, ensure_ascii=False), kind=kind,
                           next_attempt_at=stamp, created_at=stamp) for message in messages]
+
+
+def _opted_out(session: Session, recipient_id: str) -> bool:
+    return session.get(SmsOptOut, recipient_id) is not None
+
+
+def enqueue(recipient_id: str, messages: Sequence[Dict[str, Any]], kind: str = TURN) -> List[int]:
+    """Queue messages for the recipient, in order, in one transaction; return their ids. A turn's replies
+    to a number that has opted out meanwhile are written cancelled: they are never sent."""
+    rows = _rows(recipient_id, messages, kind)
     with store.unit_of_work() as session:
+        if kind == TURN and _opted_out(session, recipient_id):
+            for row in rows:
+                row.state, row.body, row.failed_at = "cancelled", None, row.created_at
         session.add_all(rows)
     return [row.id for row in rows]
+
+
+def opted_out(recipient_id: str) -> bool:
+    """Whether the SMS number of this conversation has opted out (STOP) and not back in (START)."""
+    with store.unit_of_work() as session:
+        return _opted_out(session, recipient_id)
+
+
+def _cancel(session: Session, recipient_id: Optional[str] = None) -> int:
+    """Mark cancelled, without their text, the waiting turn replies to numbers that opted out (to this one
+    only, if given); return how many."""
+    opted = exists().where(SmsOptOut.sender_id == CallbackReply.recipient_id)
+    conditions = [CallbackReply.state == "pending", CallbackReply.kind == TURN, opted]
+    if recipient_id is not None:
+        conditions.append(CallbackReply.recipient_id == recipient_id)
+    return session.execute(update(CallbackReply).where(*conditions).values(
+        state="cancelled", body=None, failed_at=store.now()).execution_options(synchronize_session=False)).rowcount
+
+
+def opt_out(recipient_id: str, word: str, confirmation: Dict[str, Any]) -> bool:
+    """Record that the number opted out with `word` and queue its one confirmation, cancelling the replies
+    still waiting for it, in one transaction. False (and nothing done) when it had already opted out."""
+    try:
+        with store.unit_of_work() as session:
+            if _opted_out(session, recipient_id):
+                return False
+            session.add(SmsOptOut(sender_id=recipient_id, keyword=word, opted_out_at=store.now()))
+            session.flush()  # two STOPs at once: the second fails here, on the primary key
+            cancelled = _cancel(session, recipient_id)
+            session.add_all(_rows(recipient_id, [confirmation], KEYWORD))
+    except IntegrityError:
+        return False
+    logger.info("callback: a number opted out (%s); %d waiting replies cancelled", word, cancelled)
+    return True
+
+
+def opt_in(recipient_id: str, confirmation: Dict[str, Any]) -> bool:
+    """The number opts back in (START): its opt-out goes and the confirmation is queued, in one transaction.
+    False (and nothing done) when it had not opted out."""
+    with store.unit_of_work() as session:
+        row = session.get(SmsOptOut, recipient_id)
+        if row is None:
+            return False
+        session.delete(row)
+        session.add_all(_rows(recipient_id, [confirmation], KEYWORD))
+    logger.info("callback: a number opted back in")
+    return True
+
+
+def opted_out_count() -> int:
+    with store.unit_of_work() as session:
+        return session.execute(select(func.count()).select_from(SmsOptOut)).scalar_one()
 
 
 def _claim(now: dt.datetime, lease: float, recipient_id: Optional[str], due_only: bool,
@@ -118,7 +189,8 @@ def _claim(now: dt.datetime, lease: float, recipient_id: Optional[str], due_only
     off), not leased, not `tried` already. None when there is none."""
     earlier = aliased(CallbackReply)
     free = or_(CallbackReply.leased_until.is_(None), CallbackReply.leased_until < now)
-    conditions = [CallbackReply.state == "pending", free,
+    allowed = or_(CallbackReply.kind == KEYWORD, ~exists().where(SmsOptOut.sender_id == CallbackReply.recipient_id))
+    conditions = [CallbackReply.state == "pending", free, allowed,
                   ~exists().where(and_(earlier.recipient_id == CallbackReply.recipient_id,
                                        earlier.state == "pending", earlier.id < CallbackReply.id))]
     if due_only:
@@ -152,12 +224,16 @@ def deliver(settings: CallbackSettings, recipient_id: Optional[str] = None, due_
             http: Optional[requests.Session] = None) -> Counter:
     """Send waiting replies, each at most once in this call, oldest first per conversation; only the
     recipient's if given (and then, with `due_only` off, without waiting for their next retry).
-    Returns how many were delivered / will be retried / failed."""
+    Returns how many were delivered / will be retried / failed / cancelled (their number opted out)."""
     outcome: Counter = Counter()
     own_session = http is None
     http = http or requests.Session()
     tried: Set[int] = set()
     try:
+        with store.unit_of_work() as session:  # a turn's replies queued as its number opted out (a race)
+            cancelled = _cancel(session, recipient_id)
+        if cancelled:
+            outcome["cancelled"] += cancelled
         while True:
             row_id = _claim(store.now(), settings.lease, recipient_id, due_only, tried)
             if row_id is None:
@@ -165,6 +241,11 @@ def deliver(settings: CallbackSettings, recipient_id: Optional[str] = None, due_
             tried.add(row_id)
             with store.unit_of_work() as session:
                 row = session.get(CallbackReply, row_id)
+                if row is None:  # erased since it was claimed
+                    continue
+                if row.kind == TURN and _opted_out(session, row.recipient_id):  # opted out since: never sent
+                    outcome["cancelled"] += _cancel(session, row.recipient_id)
+                    continue
                 body, attempts, created_at = row.body, row.attempts + 1, row.created_at
             attempt = post(settings, http, body)
             stamp = store.now()
@@ -175,6 +256,9 @@ def deliver(settings: CallbackSettings, recipient_id: Optional[str] = None, due_
                     continue
                 if result == "delivered":
                     session.delete(row)
+                elif row.state == "cancelled":  # its number opted out while it was being sent
+                    row.attempts, row.leased_until, row.last_error = attempts, None, attempt.error
+                    result = "cancelled"
                 elif result == "retry":
                     row.attempts, row.leased_until, row.last_error = attempts, None, attempt.error
                     row.next_attempt_at = stamp + dt.timedelta(seconds=delay)
@@ -190,6 +274,9 @@ def deliver(settings: CallbackSettings, recipient_id: Optional[str] = None, due_
             elif result == "retry":
                 logger.warning("callback reply %d: not delivered (attempt %d: %s); retrying in %.1f s",
                                row_id, attempts, attempt.error, delay)
+            elif result == "cancelled":
+                logger.info("callback reply %d: not delivered (attempt %d: %s); cancelled, its number opted out",
+                            row_id, attempts, attempt.error)
             elif result == "failed":
                 logger.error("callback reply %d: not delivered (attempt %d: %s); given up, marked failed for staff "
                              "(python -m bot replies)", row_id, attempts, attempt.error)
@@ -215,10 +302,11 @@ def send_unqueued(settings: CallbackSettings, messages: Sequence[Dict[str, Any]]
 
 
 def list_replies() -> List[dict]:
-    """Every reply waiting or given up on, oldest first, without its text (for staff)."""
+    """Every reply waiting, given up on or cancelled (its number opted out), oldest first, without its text
+    (for staff)."""
     with store.unit_of_work() as session:
         rows = session.execute(select(CallbackReply).order_by(CallbackReply.id)).scalars().all()
-        return [{"id": r.id, "recipient_id": r.recipient_id, "state": r.state, "attempts": r.attempts,
+        return [{"id": r.id, "recipient_id": r.recipient_id, "state": r.state, "kind": r.kind, "attempts": r.attempts,
                  "last_error": r.last_error, "created_at": store.iso(r.created_at),
                  "next_attempt_at": store.iso(r.next_attempt_at) if r.state == "pending" else None,
                  "failed_at": store.iso(r.failed_at)} for r in rows]

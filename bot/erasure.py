@@ -4,6 +4,10 @@ its outbox row, review notes, and the bot's replies still queued for the SMS gat
 store in rasa_addons/ then deletes the turn instead of saving it). From the command line, run it
 while the conversation is idle: Rasa re-saves a tracker it is processing. A referral the study team already received gets an erasure notice
 through the outbox, so they can delete their copy too.
+
+An SMS number's opt-out (`sms_opt_outs`, bot/carrier.py) is kept: it is the record that the number asked
+not to be messaged, which must outlive the conversation, and it holds only the number's HMAC and when
+it opted out, nothing about health.
 """
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 (default 30) without activity: screenings that ended likely_ineligible, screenings without contact
 consent (so without a referral), and conversations that never consented. Referrals stay: the study
 team is working on them (a volunteer can still have one erased with `python -m bot erase`). A reply the
-SMS gateway never took (bot/callbacks.py: marked failed, without its text) goes after RETENTION_DAYS too.
+SMS gateway never took (bot/callbacks.py: marked failed, without its text) goes after RETENTION_DAYS too, and
+so does one cancelled because its number opted out. The opt-out itself stays (bot/carrier.py): it is the
+record that the number must not be messaged, and holds no health data.
 
 `python -m bot purge` runs it once (`--now` moves the clock); `make run` runs it in the background
 every PURGE_INTERVAL_SECONDS (default 3600).
@@ -56,11 +58,12 @@ def purge(now: Optional[dt.datetime] = None, days: Optional[float] = None) -> Di
         for kind, count in erasure.erase(sender_id).items():
             totals[kind] = totals.get(kind, 0) + count
         totals["conversations"] += 1
-    with store.unit_of_work() as db:
-        failed = db.execute(delete(CallbackReply).where(
-            CallbackReply.state == "failed", CallbackReply.created_at < now - dt.timedelta(days=days))).rowcount
-    if failed:
-        totals["failed_replies"] = totals.get("failed_replies", 0) + failed
+    for state, kind in (("failed", "failed_replies"), ("cancelled", "cancelled_replies")):
+        with store.unit_of_work() as db:
+            gone = db.execute(delete(CallbackReply).where(
+                CallbackReply.state == state, CallbackReply.created_at < now - dt.timedelta(days=days))).rowcount
+        if gone:
+            totals[kind] = totals.get(kind, 0) + gone
     return totals
 
 

@@ -121,14 +121,31 @@ class CallbackReply(Base):
 
     id = Column(Integer, primary_key=True)
     recipient_id = Column(String(255), nullable=False, index=True)  # the conversation's sender id
-    body = Column(Text)  # the exact JSON posted to the gateway; NULL once given up
-    state = Column(String(16), nullable=False, default="pending")  # pending | failed
+    body = Column(Text)  # the exact JSON posted to the gateway; NULL once given up or cancelled
+    # pending | failed | cancelled (the number opted out with STOP before it was sent: never sent)
+    state = Column(String(16), nullable=False, default="pending")
+    # turn: a reply of the conversation; keyword: the answer to a carrier keyword (STOP's confirmation, HELP),
+    # the only kind sent to a number that opted out (bot/carrier.py)
+    kind = Column(String(16), nullable=False, default="turn", server_default="turn")
     attempts = Column(Integer, nullable=False, default=0)
     next_attempt_at = Column(DateTime, nullable=False, default=now)
     leased_until = Column(DateTime)  # a sender holds it; another waits until then
     last_error = Column(String(80))  # "could not connect", "timed out", "HTTP 503": never the gateway's answer
     created_at = Column(DateTime, nullable=False, default=now)
-    failed_at = Column(DateTime)
+    failed_at = Column(DateTime)  # given up, or cancelled
+
+
+class SmsOptOut(Base):
+    """An SMS number that opted out with a carrier keyword (STOP, UNSUBSCRIBE, 退订, ...: bot/carrier.py): nothing
+    but the answer to a keyword is sent to it until it sends START. Keyed by the conversation id (the number's
+    HMAC, bot/senders.py), never the number. A record that the number must not be messaged, holding no health
+    data: erasure and retention keep it."""
+
+    __tablename__ = "sms_opt_outs"
+
+    sender_id = Column(String(255), primary_key=True)
+    keyword = Column(String(16), nullable=False)  # the keyword it sent, as listed in bot/carrier.py
+    opted_out_at = Column(DateTime, nullable=False, default=now)
 
 
 class StaffUser(Base):

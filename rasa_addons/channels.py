@@ -33,6 +33,12 @@ reply, and half the turn stored. Here the turn only collects its messages; once 
 they are queued in the database and sent after the gateway's webhook call has had its answer, retried by
 the relay while they fail (bot/callbacks.py). The webhook answers 200 "success" whether or not the
 gateway takes the replies at once: the message was received and handled.
+
+The callback channel answers carriers' keywords itself, before Rasa (bot/carrier.py): STOP and its kin opt
+the number out (one confirmation, the waiting replies cancelled, then nothing is sent and nothing it sends
+is read or stored until START), START opts it back in, HELP says who is writing. They are answered in the
+conversation's language (its `language` slot, read from the tracker store). While the database is
+unavailable a keyword cannot be recorded: the webhook answers 503, so the gateway sends it again.
 """
 from __future__ import annotations
 
@@ -56,9 +62,10 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import callbacks, redact, sms
+from bot import callbacks, carrier, redact, sms
 from bot.senders import issued, new_session_id, sms_id
 from bot.answers import MAX_MESSAGE_CHARS
+from bot.protocol import Protocol, ProtocolError, default_trial_id, load_protocol
 
 logger = logging.getLogger(__name__)
 
@@ -161,9 +168,12 @@ class CheckedCallbackInput(CallbackInput):
         async def webhook(request: Request) -> HTTPResponse:
             phone = await self._extract_sender(request)
             sender_id = sms_id(phone)  # the conversation's id: never the phone number (bot/senders.py)
+            text = self._extract_message(request)
+            answered = await _carrier_keyword(request, settings, phone, sender_id, text)
+            if answered is not None:
+                return answered
             collector = self.get_output_channel()
-            await on_new_message(UserMessage(self._extract_message(request), collector, sender_id,
-                                             input_channel=self.name()))
+            await on_new_message(UserMessage(text, collector, sender_id, input_channel=self.name()))
             # The turn is stored (or, while the database is unavailable, nothing of it is): now its replies
             # are queued, before anything else can run in this process, so turns stay in order. Each is
             # addressed to the phone number, which the queued row keeps only until it is delivered.
@@ -188,6 +198,63 @@ def packed(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     if not all(set(message) <= {"text", "recipient_id"} for message in messages):
         return messages
     return [{"text": text} for text in sms.pack([message["text"] for message in messages])]
+
+
+async def _carrier_keyword(request: Request, settings: callbacks.CallbackSettings, phone: str, sender_id: str,
+                           text: str) -> Optional[HTTPResponse]:
+    """Answer a carrier keyword, or a message from a number that opted out (bot/carrier.py); None when the
+    message is the conversation's to read."""
+    word = carrier.keyword(text)
+    try:
+        opted_out = callbacks.opted_out(sender_id)
+    except SQLAlchemyError as error:
+        if word is None:  # the turn cannot be stored either: it answers that we are having trouble
+            logger.error("callback: could not read whether a number opted out (%s)", type(error).__name__)
+            return None
+        return _keyword_not_recorded(error)
+    if word is None and opted_out:
+        logger.info("callback: a message from a number that opted out: not read, not answered")
+        return response.text("success")
+    if word is None or (word.action == carrier.OPT_IN and not opted_out):
+        return None  # START from a number that has not opted out is how a volunteer who said No begins
+    if word.action == carrier.OPT_OUT and opted_out:
+        return response.text("success")  # one confirmation, then nothing more
+    language, trial_id = await _conversation_language_and_trial(request, sender_id)
+    language = carrier.language_of(word, language)
+    try:
+        if word.action == carrier.OPT_OUT:
+            callbacks.opt_out(sender_id, word.word, {"recipient_id": phone, "text": carrier.opted_out(language)})
+        elif word.action == carrier.OPT_IN:
+            callbacks.opt_in(sender_id, {"recipient_id": phone, "text": carrier.opted_in(language)})
+        else:
+            texts = carrier.help_texts(_protocol(trial_id), language, opted_out)
+            callbacks.enqueue(sender_id, [{"recipient_id": phone, "text": t} for t in texts], kind=callbacks.KEYWORD)
+    except SQLAlchemyError as error:
+        return _keyword_not_recorded(error)
+    request.app.add_task(_in_thread(callbacks.deliver, settings, sender_id, False))
+    return response.text("success")
+
+
+def _keyword_not_recorded(error: Exception) -> HTTPResponse:
+    logger.error("callback: could not record a carrier keyword (%s); answered 503 for the gateway to send it again",
+                 type(error).__name__)
+    return response.json({"error": "The message could not be recorded now: send it again."}, status=503)
+
+
+async def _conversation_language_and_trial(request: Request, sender_id: str) -> tuple:
+    """The conversation's `language` and `trial_id` slots (None, None for a number new to us)."""
+    tracker = await request.app.ctx.agent.tracker_store.retrieve(sender_id)
+    if tracker is None:
+        return None, None
+    return tracker.get_slot("language"), tracker.get_slot("trial_id")
+
+
+def _protocol(trial_id: Optional[str]) -> Protocol:
+    """The conversation's trial for HELP's answer, else the default one."""
+    try:
+        return load_protocol(trial_id or default_trial_id(), for_screening=False)
+    except ProtocolError:
+        return load_protocol(default_trial_id(), for_screening=False)
 
 
 async def _in_thread(function: Callable, *args: Any) -> None:

@@ -181,3 +181,117 @@ def test_the_replies_command_lists_them_without_text(database, capsys):
     out = capsys.readouterr().out
     assert A in out and "pending" in out and "HIV" not in out
     assert callbacks.DEFAULT_URL == "http://127.0.0.1:5034/bot"
+
+
+# --- Opt-outs (issue 16): STOP cancels what waits, and nothing but a keyword's answer reaches the number ---
+
+def stop(recipient):
+    return callbacks.opt_out(recipient, "STOP", message(recipient, "You have opted out"))
+
+
+def test_stop_cancels_the_waiting_replies_and_only_its_confirmation_goes_out(database, gateway):
+    enqueue(A, [message(A, "Question 3 of 25"), message(A, "q3 hint")])
+    enqueue(B, [message(B, "b1")])
+    assert stop(A) is True
+    rows = {r["id"]: r for r in list_replies()}
+    assert [(r["recipient_id"], r["state"], r["kind"]) for r in rows.values()] == [
+        (A, "cancelled", "turn"), (A, "cancelled", "turn"), (B, "pending", "turn"), (A, "pending", "keyword")]
+    with store.unit_of_work() as db:  # the cancelled ones keep no text
+        assert db.execute(text("SELECT count(*) FROM callback_replies WHERE body IS NULL")).scalar_one() == 2
+    assert deliver(settings_for(gateway.url)) == {"delivered": 2}
+    assert [m["text"] for m in gateway.for_recipient(A)] == ["You have opted out"]
+    assert [m["text"] for m in gateway.for_recipient(B)] == ["b1"]
+    assert stop(A) is False  # a second STOP: nothing more queued
+    assert deliver(settings_for(gateway.url)) == {}
+    assert callbacks.opted_out(A) and not callbacks.opted_out(B) and callbacks.opted_out_count() == 1
+
+
+def test_a_turns_replies_queued_after_stop_are_never_sent_but_a_keywords_answer_is(database, gateway):
+    stop(A)
+    enqueue(A, [message(A, "Question 4 of 25")])  # a turn that was running when STOP arrived
+    enqueue(A, [message(A, "This is the automated prescreening assistant")], kind=callbacks.KEYWORD)  # HELP
+    assert [r["state"] for r in list_replies()] == ["pending", "cancelled", "pending"]
+    assert deliver(settings_for(gateway.url)) == {"delivered": 2}
+    assert [m["text"] for m in gateway.for_recipient(A)] == ["You have opted out",
+                                                             "This is the automated prescreening assistant"]
+
+
+def test_a_reply_slipped_in_pending_after_stop_is_cancelled_at_send_time(database, gateway):
+    """On PostgreSQL a turn can commit its replies as pending just after STOP's transaction looked: the relay
+    cancels them instead of sending."""
+    stop(A)
+    deliver(settings_for(gateway.url))
+    with store.unit_of_work() as db:
+        db.add(store.CallbackReply(recipient_id=A, body=json.dumps(message(A, "late")), next_attempt_at=store.now(),
+                                   created_at=store.now()))
+    assert deliver(settings_for(gateway.url)) == {"cancelled": 1}
+    assert [m["text"] for m in gateway.for_recipient(A)] == ["You have opted out"]
+    assert [r["state"] for r in list_replies()] == ["cancelled"]
+
+
+class StopDuringThePost(__import__("requests").Session):
+    """The HTTP client of `deliver`, whose first POST finds that the number sent STOP while it was on its way."""
+
+    def post(self, *args, **kwargs):
+        if not getattr(self, "stopped", False):
+            self.stopped = True
+            stop(A)
+        return super().post(*args, **kwargs)
+
+
+def test_a_reply_being_sent_when_stop_arrives_is_not_retried(database, gateway):
+    enqueue(A, [message(A, "a1"), message(A, "a2")])
+    gateway.script = [503]  # a1 is refused, as STOP arrives while it is on its way
+    with StopDuringThePost() as http:
+        outcome = deliver(settings_for(gateway.url), http=http)
+    assert outcome == {"cancelled": 1, "delivered": 1}  # a1 not retried, a2 cancelled, the confirmation sent
+    assert [m["text"] for m in gateway.for_recipient(A)] == ["You have opted out"]
+    assert [r["state"] for r in list_replies()] == ["cancelled", "cancelled"]
+    assert until_settled(settings_for(gateway.url)) == list_replies()
+
+
+def test_start_opts_back_in_and_the_conversations_replies_flow_again(database, gateway):
+    stop(A)
+    assert callbacks.opt_in(A, message(A, "You have opted back in")) is True
+    assert callbacks.opt_in(A, message(A, "again")) is False  # not opted out: nothing done
+    enqueue(A, [message(A, "Question 4 of 25")])
+    deliver(settings_for(gateway.url))
+    assert [m["text"] for m in gateway.for_recipient(A)] == ["You have opted out", "You have opted back in",
+                                                             "Question 4 of 25"]
+    assert not callbacks.opted_out(A)
+
+
+def test_two_stops_at_once_record_one_opt_out_and_one_confirmation(database):
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert not callbacks.opted_out(A)  # (the database migrated before the threads start)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: stop(A), range(4)))
+    assert results.count(True) == 1
+    assert [r["kind"] for r in list_replies()] == ["keyword"]
+
+
+def test_erasure_and_retention_keep_the_opt_out(database):
+    """The opt-out is the record that the number must not be messaged; it holds the number's HMAC, no health data."""
+    with_conversation(A)
+    enqueue(A, [message(A, "a1")])
+    stop(A)
+    erasure.erase(A)
+    assert list_replies() == [] and callbacks.opted_out(A)
+    enqueue(B, [message(B, "b1")])
+    stop(B)
+    with store.unit_of_work() as db:
+        db.execute(update(store.CallbackReply).values(created_at=store.now() - dt.timedelta(days=31)))
+    assert retention.purge(days=30).get("cancelled_replies") == 1
+    assert callbacks.opted_out(B) and callbacks.opted_out_count() == 2
+
+
+def test_the_replies_command_shows_cancelled_replies_and_how_many_numbers_opted_out(database, capsys):
+    from bot.__main__ import main
+
+    enqueue(A, [message(A, "I have HIV")])
+    stop(A)
+    assert main(["replies"]) == 0
+    out = capsys.readouterr().out
+    assert "cancelled" in out and "(the number opted out)" in out and "HIV" not in out
+    assert "1 SMS number opted out (STOP): nothing is sent to them" in out

@@ -164,6 +164,17 @@ def test_the_sms_replies_page_shows_undelivered_replies_without_their_text_or_th
     assert "view_replies" in client.get("/audit").get_data(as_text=True)
 
 
+def test_the_sms_replies_page_marks_cancelled_replies_and_counts_the_numbers_that_opted_out(app):
+    from bot import callbacks
+
+    callbacks.enqueue("sms-opted", [{"recipient_id": "+8613912345678", "text": "Question 3 of 25"}])
+    callbacks.opt_out("sms-opted", "STOP", {"recipient_id": "+8613912345678", "text": "You have opted out"})
+    page = logged_in(app).get("/replies").get_data(as_text=True)
+    assert "cancelled (opted out): <strong>1</strong>" in page and "numbers opted out: <strong>1</strong>" in page
+    assert "cancelled: opted out" in page and "waiting (answer to a keyword)" in page
+    assert "13912345678" not in page and "Question 3" not in page
+
+
 def test_csv_export_escapes_formulas(app, protocol):
     state = referral_state(contact={**referral_state().contact, "contact_preferred_time": "=HYPERLINK(\"x\")"})
     reference = referrals.create_referral("csv-1", protocol, state)

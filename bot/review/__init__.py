@@ -34,7 +34,8 @@ from bot import config, i18n, screening, store, transcripts
 from bot.protocol import CRITERION_TEXTS, ProtocolError, default_trial_id, load_protocol
 from bot.review import workflow
 from bot.screening import RecordedAnswer
-from bot.store import AuditEntry, CallbackReply, LoginThrottle, Referral, ReferralChange, Screening, StaffUser
+from bot.store import (AuditEntry, CallbackReply, LoginThrottle, Referral, ReferralChange, Screening, SmsOptOut,
+                       StaffUser)
 
 hasher = PasswordHasher()
 IDLE_MINUTES = int(os.environ.get("REVIEW_IDLE_MINUTES", 30))
@@ -398,7 +399,8 @@ def create_app() -> Flask:
     @login_required
     def replies_page():
         """The SMS gateway's undelivered replies (bot/callbacks.py): when, how often tried, why, and whose
-        conversation by its referral or screening, never the text or the phone number."""
+        conversation by its referral or screening, never the text or the phone number; and how many numbers
+        opted out with STOP (bot/carrier.py)."""
         with store.unit_of_work() as db:
             rows = db.execute(select(CallbackReply).order_by(CallbackReply.id.desc()).limit(500)).scalars().all()
             senders = {r.recipient_id for r in rows}
@@ -406,12 +408,14 @@ def create_app() -> Flask:
                                          .where(Referral.sender_id.in_(senders))).all())
             screenings = dict(db.execute(select(Screening.sender_id, Screening.id)
                                          .where(Screening.sender_id.in_(senders))).all())
-            listed = [{"id": r.id, "state": r.state, "attempts": r.attempts, "last_error": r.last_error,
+            opted_out = db.execute(select(func.count()).select_from(SmsOptOut)).scalar_one()
+            listed = [{"id": r.id, "state": r.state, "kind": r.kind, "attempts": r.attempts, "last_error": r.last_error,
                        "created_at": r.created_at, "next_attempt_at": r.next_attempt_at, "failed_at": r.failed_at,
                        "reference": references.get(r.recipient_id), "screening": screenings.get(r.recipient_id)}
                       for r in rows]
         audit("view_replies")
-        return render_template("replies.html", replies=listed, counts=Counter(r["state"] for r in listed))
+        return render_template("replies.html", replies=listed, counts=Counter(r["state"] for r in listed),
+                               opted_out=opted_out)
 
     @app.get("/referrals.csv")
     @login_required
