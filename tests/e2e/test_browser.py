@@ -39,11 +39,11 @@ def test_volunteer_completes_questions_in_the_browser_and_keeps_them_across_relo
     response = page.goto(url)
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert page.locator("html").get_attribute("lang") == "en"
-    expect(page.locator("h1")).to_have_text(PROTOCOL.title)
+    expect(page.locator("h1")).to_have_text(f"{PROTOCOL.headline} — {PROTOCOL.study_team.location}")
     expect(page.locator(".rw-message").first).to_contain_text("prescreen", timeout=20000)
 
     page.locator(".rw-reply").first.wait_for()
-    for _ in range(4):  # by keyboard alone: Tab to the first answer button, Enter
+    for _ in range(6):  # by keyboard alone: Tab to the first answer button, Enter
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.textContent") == "Yes, let's start":
             break
@@ -162,8 +162,10 @@ def test_the_page_and_the_chat_in_chinese(stack, page):
     page.locator("nav.languages a", has_text="中文").click()  # the page's visible switch
     page.wait_for_url(re.compile(r"\?lang=zh$"))
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
-    expect(page.locator("h1")).to_have_text(PROTOCOL.translations["zh"].title)
+    zh = PROTOCOL.translations["zh"]
+    expect(page.locator("h1")).to_have_text(f"{zh.headline}——{zh.location}")
     expect(page.locator("#chat-heading")).to_have_text(re.compile("[\u4e00-\u9fff]"))
+    expect(page.get_by_role("textbox", name="您的回答")).to_be_visible()  # the page's names too (issue 16)
     expect(page.locator(".rw-message").last).to_contain_text("第 2 题", timeout=20000)
     click_reply(page, "否")
     expect(page.locator(".rw-message").last).to_contain_text("第 3 题")
