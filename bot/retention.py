@@ -3,6 +3,8 @@
 consent (so without a referral), and conversations that never consented. Referrals stay: the study
 team is working on them (a volunteer can still have one erased with `python -m bot erase`). A reply the
 SMS gateway never took (bot/callbacks.py: marked failed, without its text) goes after RETENTION_DAYS too.
+Each pass also purges the WeChat messages answered lately (bot/wechat.py), which the Rasa server itself
+purges within minutes: this catches what a server stopped in between left behind.
 
 `python -m bot purge` runs it once (`--now` moves the clock); `make run` runs it in the background
 every PURGE_INTERVAL_SECONDS (default 3600).
@@ -17,7 +19,7 @@ from typing import Dict, Optional, Set
 
 from sqlalchemy import MetaData, Table, delete, func, inspect, select
 
-from bot import erasure, store
+from bot import erasure, store, wechat
 from bot.store import CallbackReply, Referral, Screening
 
 logger = logging.getLogger(__name__)
@@ -61,6 +63,9 @@ def purge(now: Optional[dt.datetime] = None, days: Optional[float] = None) -> Di
             CallbackReply.state == "failed", CallbackReply.created_at < now - dt.timedelta(days=days))).rowcount
     if failed:
         totals["failed_replies"] = totals.get("failed_replies", 0) + failed
+    answered = wechat.purge(now)
+    if answered:
+        totals["wechat_messages"] = answered
     return totals
 
 
