@@ -2,13 +2,21 @@
 volunteer sends an Official Account, signs each request as WeChat does (query parameters `signature`,
 `timestamp`, `nonce`: signature = SHA-1 of the token, timestamp and nonce sorted and joined), posts it to
 the Rasa server's /webhooks/wechat/webhook, and reads the passive reply. Written from WeChat's documented
-format, not with wechatpy, so the channel is checked against the format rather than against itself."""
+format, not with wechatpy, so the channel is checked against the format rather than against itself.
+
+Safe mode (SafeWeChat): the message is AES-256-CBC encrypted under the account's EncodingAESKey, as WeChat
+documents it, and signed once more with `msg_signature` (the encrypted text joins the sort); the reply
+comes back encrypted and signed the same way."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
+import struct
 import time
-from typing import Optional
+from typing import Optional, Tuple
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 import requests
 import xmltodict
@@ -90,3 +98,59 @@ def reply_text(response: requests.Response, openid: str) -> str:
     assert abs(int(reply["CreateTime"]) - time.time()) < 60
     return reply["Content"]
 
+
+
+def new_encoding_aes_key() -> str:
+    """An EncodingAESKey as the console makes one: 43 characters, base64 of 32 bytes without its "="."""
+    return base64.b64encode(secrets.token_bytes(32)).decode()[:43]
+
+
+def sha1_of_sorted(*parts: str) -> str:
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+
+class SafeWeChat(WeChat):
+    """WeChat in safe mode (消息加解密方式: 安全模式)."""
+
+    def __init__(self, url: str, token: str, appid: str, encoding_aes_key: str):
+        super().__init__(url, token)
+        self.appid = appid
+        self.key = base64.b64decode(encoding_aes_key + "=")
+
+    def _cipher(self) -> Cipher:
+        return Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16]))
+
+    def encrypt(self, xml: str) -> str:
+        """random(16) + length (4 bytes, big-endian) + message + AppID, PKCS#7-padded to 32 bytes, base64."""
+        plain = secrets.token_bytes(16) + struct.pack(">I", len(xml.encode())) + xml.encode() + self.appid.encode()
+        pad = 32 - len(plain) % 32
+        encryptor = self._cipher().encryptor()
+        return base64.b64encode(encryptor.update(plain + bytes([pad]) * pad) + encryptor.finalize()).decode()
+
+    def decrypt(self, encrypted: str) -> Tuple[str, str]:
+        """(message, AppID) of an encrypted text."""
+        decryptor = self._cipher().decryptor()
+        plain = decryptor.update(base64.b64decode(encrypted)) + decryptor.finalize()
+        plain = plain[:-plain[-1]]
+        length = struct.unpack(">I", plain[16:20])[0]
+        return plain[20:20 + length].decode(), plain[20 + length:].decode()
+
+    def post_encrypted(self, openid: str, xml: str, msg_signature: Optional[str] = None,
+                       timeout: float = 30) -> requests.Response:
+        encrypted = self.encrypt(xml)
+        params = self.params(openid, encrypt_type="aes")
+        params["msg_signature"] = msg_signature or sha1_of_sorted(self.token, params["timestamp"], params["nonce"],
+                                                                  encrypted)
+        body = f"<xml><ToUserName>{cdata(ACCOUNT)}</ToUserName><Encrypt>{cdata(encrypted)}</Encrypt></xml>"
+        return self.post(openid, body, timeout, params)
+
+    def reply_of(self, response: requests.Response, openid: str) -> str:
+        """The text of an encrypted reply, once its signature is checked and it is decrypted."""
+        envelope = xmltodict.parse(response.text)["xml"]
+        assert envelope["MsgSignature"] == sha1_of_sorted(self.token, envelope["TimeStamp"], envelope["Nonce"],
+                                                          envelope["Encrypt"])
+        xml, appid = self.decrypt(envelope["Encrypt"])
+        assert appid == self.appid
+        inner = requests.Response()
+        inner._content = xml.encode()
+        return reply_text(inner, openid)
