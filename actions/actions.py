@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 SAVE_FAILED = N_("Sorry, something went wrong on our side and I could not save that answer. "
                   "Nothing was lost: please send it again in a moment.")
 # Channels that show no buttons: choices are sent as "Reply 1 for Yes, 2 for No, ...".
-TEXT_ONLY_CHANNELS = {"callback", "twilio"}
+TEXT_ONLY_CHANNELS = {"callback", "twilio", "wechat"}
 # The volunteers' page: rasa-webchat over Socket.IO, which keeps the conversation in the browser's storage.
 WEB_CHANNEL = "socketio"
 # Carried by the erasure's confirmation on the page, for the page's own script (bot/web/static/chat.js), which

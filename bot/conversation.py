@@ -649,6 +649,8 @@ def _choose(protocol: Protocol, state: State, intent: str, entities: dict) -> Tu
         return erase_data(protocol, state)
     if intent == "stop":
         return stop(protocol, state)
+    if intent == "set_language":  # the language switch picked by its number: its language is in the payload
+        return set_language(protocol, replace(state, pending=None), entities.get("language"))
     return message(protocol, state, f"/{intent}", intent, 1.0)
 
 

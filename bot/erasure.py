@@ -1,6 +1,6 @@
 """Deleting everything stored about one conversation: Rasa's tracker events, the screening, the referral,
-its outbox row, review notes, and the bot's replies still queued for the SMS gateway or given up on
-(bot/callbacks.py) (`python -m bot erase SENDER_ID`, and "delete my data" in the chat, where the tracker
+its outbox row, review notes, the bot's replies still queued for the SMS gateway or given up on
+(bot/callbacks.py), and the WeChat messages lately answered (bot/wechat.py) (`python -m bot erase SENDER_ID`, and "delete my data" in the chat, where the tracker
 store in rasa_addons/ then deletes the turn instead of saving it). From the command line, run it
 while the conversation is idle: Rasa re-saves a tracker it is processing. A referral the study team already received gets an erasure notice
 through the outbox, so they can delete their copy too.
@@ -18,7 +18,7 @@ from typing import Dict
 from sqlalchemy import MetaData, Table, delete, inspect, select
 
 from bot import store
-from bot.store import CallbackReply, OutboxMessage, Referral, ReferralChange, Screening
+from bot.store import CallbackReply, OutboxMessage, Referral, ReferralChange, Screening, WeChatMessage
 
 
 def erase(sender_id: str) -> Dict[str, int]:
@@ -42,6 +42,9 @@ def erase(sender_id: str) -> Dict[str, int]:
         replies = db.execute(delete(CallbackReply).where(CallbackReply.recipient_id == sender_id)).rowcount
         if replies:
             removed["queued_replies"] = replies
+        answered = db.execute(delete(WeChatMessage).where(WeChatMessage.sender_id == sender_id)).rowcount
+        if answered:
+            removed["wechat_messages"] = answered
         if inspect(db.connection()).has_table("events"):
             events = Table("events", MetaData(), autoload_with=db.connection())
             removed["tracker_events"] = db.execute(delete(events).where(events.c.sender_id == sender_id)).rowcount

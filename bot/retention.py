@@ -4,7 +4,9 @@ consent (so without a referral), and conversations that never consented. Referra
 team is working on them (a volunteer can still have one erased with `python -m bot erase`). A reply the
 SMS gateway never took (bot/callbacks.py: marked failed, without its text) goes after RETENTION_DAYS too, and
 so does one cancelled because its number opted out. The opt-out itself stays (bot/carrier.py): it is the
-record that the number must not be messaged, and holds no health data.
+record that the number must not be messaged, and holds no health data. Each pass also purges the WeChat
+messages answered lately (bot/wechat.py), which the Rasa server itself purges within minutes: this catches
+what a server stopped in between left behind.
 
 `python -m bot purge` runs it once (`--now` moves the clock); `make run` runs it in the background
 every PURGE_INTERVAL_SECONDS (default 3600).
@@ -19,7 +21,7 @@ from typing import Dict, Optional, Set
 
 from sqlalchemy import MetaData, Table, delete, func, inspect, select
 
-from bot import erasure, store
+from bot import erasure, store, wechat
 from bot.store import CallbackReply, Referral, Screening
 
 logger = logging.getLogger(__name__)
@@ -64,6 +66,9 @@ def purge(now: Optional[dt.datetime] = None, days: Optional[float] = None) -> Di
                 CallbackReply.state == state, CallbackReply.created_at < now - dt.timedelta(days=days))).rowcount
         if gone:
             totals[kind] = totals.get(kind, 0) + gone
+    answered = wechat.purge(now)
+    if answered:
+        totals["wechat_messages"] = answered
     return totals
 
 

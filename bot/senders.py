@@ -5,7 +5,8 @@
 - SMS (the callback channel): `sms-` + an HMAC of the phone number (sms_id). The phone number itself is
   never a conversation id, so it is not stored with every event, and nobody who knows a volunteer's
   number can compute their conversation's id without the key.
-- REST may not use either prefix (rasa_addons/channels.py).
+- WeChat (rasa_addons/wechat.py): `wx-` + an HMAC of the volunteer's OpenID (wechat_id), for the same reasons.
+- REST may not use any of these prefixes (rasa_addons/channels.py).
 
 The key is SENDER_ID_KEY, generated once into var/ by `python -m bot run` (and handed to every server).
 """
@@ -46,3 +47,8 @@ def issued(session_id: Any) -> bool:
 def sms_id(phone: str, secret: Optional[bytes] = None) -> str:
     """The conversation id of the SMS volunteer with this phone number (as the gateway sends it)."""
     return f"sms-{_mac('sms', phone.strip(), 40, secret)}"
+
+
+def wechat_id(openid: str, secret: Optional[bytes] = None) -> str:
+    """The conversation id of the WeChat volunteer with this OpenID (their id for the Official Account)."""
+    return f"wx-{_mac('wx', openid.strip(), 40, secret)}"

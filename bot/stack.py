@@ -76,6 +76,10 @@ OPTIONAL_CHANNELS = {
     "telegram": {"TELEGRAM_ACCESS_TOKEN": "access_token", "TELEGRAM_VERIFY": "verify",
                  "TELEGRAM_WEBHOOK_URL": "webhook_url"},
 }
+# The WeChat Official Account channel (rasa_addons/wechat.py), enabled by WECHAT_TOKEN alone; the other two
+# turn on its safe mode (encrypted messages) and are written only when set.
+WECHAT_CHANNEL = "rasa_addons.wechat.WeChatInput"
+WECHAT_FIELDS = {"WECHAT_TOKEN": "token", "WECHAT_APPID": "appid", "WECHAT_ENCODING_AES_KEY": "encoding_aes_key"}
 
 
 def write_credentials(path: Path) -> List[str]:
@@ -88,6 +92,10 @@ def write_credentials(path: Path) -> List[str]:
         if all(os.environ.get(v) for v in fields):
             text += f"\n{channel}:\n" + "".join(f"  {field}: ${{{v}}}\n" for v, field in fields.items())
             enabled.append(channel)
+    if os.environ.get("WECHAT_TOKEN"):
+        text += f"\n{WECHAT_CHANNEL}:\n" + "".join(f"  {field}: ${{{v}}}\n" for v, field in WECHAT_FIELDS.items()
+                                                   if os.environ.get(v))
+        enabled.append("wechat")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return enabled

@@ -148,6 +148,18 @@ class SmsOptOut(Base):
     opted_out_at = Column(DateTime, nullable=False, default=now)
 
 
+class WeChatMessage(Base):
+    """A WeChat message lately answered or being answered (bot/wechat.py), so that WeChat's retries of it run no
+    second turn and get the same answer. Neither the OpenID nor the MsgId is stored, only an HMAC of both."""
+
+    __tablename__ = "wechat_messages"
+
+    key = Column(String(64), primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)  # the conversation's id (wx-...), for erasure
+    received_at = Column(DateTime, nullable=False, index=True)
+    reply = Column(Text)  # NULL while its turn runs; then the reply's text, kept for bot.wechat.REPLY_SECONDS; then ""
+
+
 class StaffUser(Base):
     """A coordinator who may log in to the review app."""
 

@@ -15,7 +15,7 @@ request gets a 400 with a clear error and nothing is stored:
 
 The REST channel's `metadata` is not read at all: nothing of ours uses it, so anything a client puts
 there (health details included) is neither processed nor stored. Sender ids that begin with a prefix
-another channel issues (`web-`, `sms-`) are refused over REST, so REST cannot drive those conversations.
+another channel issues (`web-`, `sms-`, `wx-`) are refused over REST, so REST cannot drive those conversations.
 In production set REST_CHANNEL=off, or REST_CHANNEL=token with REST_TOKEN (clients then send
 `Authorization: Bearer <REST_TOKEN>`); the default, `open`, is for a laptop and the tests.
 
@@ -73,7 +73,7 @@ MAX_SENDER_CHARS = 128  # a phone number, a UUID, a test's name; Rasa's column h
 SENDER = re.compile(rf"[A-Za-z0-9_\-.:+@]{{1,{MAX_SENDER_CHARS}}}")
 
 
-RESERVED_PREFIXES = ("web-", "sms-")  # ids other channels issue
+RESERVED_PREFIXES = ("web-", "sms-", "wx-")  # ids other channels issue (wx-: rasa_addons/wechat.py)
 
 
 def problem_with(body: Any, reserved: tuple = ()) -> Optional[str]:

@@ -57,6 +57,7 @@ class RunningStack:
 
 
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+WECHAT_TOKEN = "wx" + secrets.token_hex(8)  # the token a WeChat Official Account's console would hold
 
 
 @pytest.fixture(scope="session")
@@ -112,7 +113,8 @@ def stack(tmp_path_factory, study_team, sms_gateway, trials_dir):
     output = workdir / "run.out"
     process = spawn_run(settings, workdir, output, {
         "REFERRAL_WEBHOOK_URL": study_team.url, "REFERRAL_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "REFERRAL_RETRY_BASE_SECONDS": "0.2", "REFERRAL_RETRY_CAP_SECONDS": "1", "BOT_TRIALS_DIR": str(trials_dir)})
+        "REFERRAL_RETRY_BASE_SECONDS": "0.2", "REFERRAL_RETRY_CAP_SECONDS": "1", "BOT_TRIALS_DIR": str(trials_dir),
+        "WECHAT_TOKEN": WECHAT_TOKEN})
     running = RunningStack(settings, process, output)
     try:
         wait_running(process, output)

@@ -38,3 +38,25 @@ def test_optional_channels_are_enabled_only_with_all_their_variables(tmp_path, m
     assert written["twilio"] == {"account_sid": "${TWILIO_ACCOUNT_SID}", "auth_token": "${TWILIO_AUTH_TOKEN}",
                                  "twilio_number": "${TWILIO_NUMBER}"}  # no secret on disk
     assert "telegram" not in written and "secret-token" not in path.read_text()
+
+
+def test_the_wechat_channel_is_enabled_by_its_token_and_safe_mode_by_its_two_settings(tmp_path, monkeypatch):
+    from bot.stack import write_credentials
+
+    for name in ("TWILIO_ACCOUNT_SID", "TELEGRAM_ACCESS_TOKEN", "WECHAT_TOKEN", "WECHAT_APPID",
+                 "WECHAT_ENCODING_AES_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "credentials.yml"
+    monkeypatch.setenv("WECHAT_APPID", "wx1234567890abcdef")  # alone it enables nothing
+    assert "wechat" not in write_credentials(path)
+    assert "rasa_addons.wechat.WeChatInput" not in yaml.safe_load(path.read_text())
+    monkeypatch.setenv("WECHAT_TOKEN", "secret-token")
+    monkeypatch.delenv("WECHAT_APPID")
+    assert write_credentials(path)[-1] == "wechat"
+    assert yaml.safe_load(path.read_text())["rasa_addons.wechat.WeChatInput"] == {"token": "${WECHAT_TOKEN}"}
+    monkeypatch.setenv("WECHAT_APPID", "wx1234567890abcdef")
+    monkeypatch.setenv("WECHAT_ENCODING_AES_KEY", "k" * 43)
+    write_credentials(path)
+    assert yaml.safe_load(path.read_text())["rasa_addons.wechat.WeChatInput"] == {
+        "token": "${WECHAT_TOKEN}", "appid": "${WECHAT_APPID}", "encoding_aes_key": "${WECHAT_ENCODING_AES_KEY}"}
+    assert "secret-token" not in path.read_text()

@@ -50,7 +50,8 @@ def test_trouble_after_a_custom_action_that_produced_nothing_then_listen():
     succeeded = tracker(UserUttered("no"), ActionExecuted("action_reply"), SlotSet("trial_id", "NCT04143984"),
                         BotUttered("Question 3"))
     assert next_action(succeeded, DOMAIN) is None
-    assert next_action(tracker(UserUttered("no"), ActionExecuted("action_ask_contact_name")), DOMAIN) is None
+    asked = tracker(UserUttered("no"), ActionExecuted("action_ask_contact_name"), BotUttered("What name ...?"))
+    assert next_action(asked, DOMAIN) is None  # the contact form's question is a custom action that says something
 
 
 def test_trouble_while_the_database_is_unavailable():
@@ -216,3 +217,114 @@ def test_the_rest_channel_can_be_off_or_need_a_token():
     assert rest_refusal("token", "secret-token", "Bearer secret-token") is None
     assert rest_refusal("token", "secret-token", "Bearer wrong")[0] == 401
     assert rest_refusal("token", "", "Bearer ")[0] == 401  # no token set: nothing gets in
+
+
+# --- The WeChat channel (rasa_addons/wechat.py) on a Sanic server of its own, with a stand-in for Rasa's turn:
+# signing, safe mode, the XML of replies. The whole stack is driven in tests/e2e/test_wechat_channel.py. ---
+
+@pytest.fixture
+def wechat_server(database, monkeypatch):
+    """serve(channel) -> (the server's base URL, the messages its turns received); each turn answers
+    "got <text>" and "<text> again". The server runs on 127.0.0.1 in a thread with its own event loop."""
+    import asyncio
+    import threading
+
+    from sanic import Sanic
+
+    from bot.stack import free_port
+
+    monkeypatch.setenv("SENDER_ID_KEY", "test-key")
+    monkeypatch.setattr(Sanic, "test_mode", True)  # Sanic 21.12 starts a second app in a process only in test mode
+    stops, threads = [], []
+
+    def serve(channel):
+        received, port, ready = [], free_port(), threading.Event()
+
+        async def on_new_message(message):
+            received.append(message)
+            await message.output_channel.send_text_message(message.sender_id, f"got {message.text}")
+            await message.output_channel.send_text_message(message.sender_id, f"{message.text} again")
+
+        async def run():
+            app = Sanic(f"wechat_test_{port}")
+            app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/wechat")
+            server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
+            await server.startup()
+            stop = asyncio.Event()
+            stops.append((asyncio.get_running_loop(), stop))
+            ready.set()
+            await stop.wait()
+            server.close()
+            await server.wait_closed()
+
+        thread = threading.Thread(target=asyncio.run, args=(run(),), daemon=True)
+        thread.start()
+        threads.append(thread)
+        assert ready.wait(30)
+        return f"http://127.0.0.1:{port}", received
+
+    yield serve
+    for loop, stop in stops:
+        loop.call_soon_threadsafe(stop.set)
+    for thread in threads:
+        thread.join(10)
+
+
+def test_wechat_signatures_are_wechats_and_checked_in_full():
+    from rasa_addons.wechat import fresh, signed
+    from tests.wechat_standin import WeChat
+
+    standin = WeChat("http://unused", "token123")
+    params = standin.params(timestamp=1700000000)
+    assert signed("token123", params["signature"], params["timestamp"], params["nonce"])
+    assert not signed("token124", params["signature"], params["timestamp"], params["nonce"])
+    assert not signed("token123", params["signature"].upper(), params["timestamp"], params["nonce"])
+    assert not signed("token123", params["signature"], params["timestamp"], params["nonce"] + "1")
+    assert not signed("token123", None, params["timestamp"], params["nonce"])
+    assert not signed("token123", params["signature"], params["timestamp"], "")
+    assert fresh("1700000000", now=1700000000 + 300) and not fresh("1700000000", now=1700000000 + 301)
+    assert not fresh("-1", now=0) and not fresh("17e8", now=17e8) and not fresh("", now=0)
+
+
+def test_wechat_channel_settings():
+    from rasa_addons.wechat import WeChatInput
+
+    with pytest.raises(ValueError, match="WECHAT_TOKEN"):
+        WeChatInput.from_credentials({})
+    with pytest.raises(ValueError, match="both"):
+        WeChatInput.from_credentials({"token": "t", "appid": "wx123"})
+    assert WeChatInput.from_credentials({"token": "t"}).crypto is None
+    assert WeChatInput.name() == "wechat"
+
+
+def test_wechat_reply_holds_the_turns_messages_and_survives_a_cdata_end(wechat_server):
+    from rasa_addons.wechat import WeChatInput
+    from tests.wechat_standin import WeChat, new_openid
+
+    url, received = wechat_server(WeChatInput("plain-token"))
+    standin, openid = WeChat(url, "plain-token"), new_openid()
+    assert standin.say(openid, "a]]>b <c/>") == "got a]]>b <c/>\n\na]]>b <c/> again"
+    assert received[0].input_channel == "wechat" and received[0].sender_id.startswith("wx-")
+    assert openid not in received[0].sender_id and received[0].metadata is None
+
+
+def test_wechat_safe_mode_decrypts_and_encrypts_and_refuses_the_rest(wechat_server):
+    from rasa_addons.wechat import WeChatInput
+    from tests.wechat_standin import SafeWeChat, new_encoding_aes_key, new_openid
+
+    aes_key, appid = new_encoding_aes_key(), "wx1234567890abcdef"
+    url, received = wechat_server(WeChatInput("safe-token", appid, aes_key))
+    standin, openid = SafeWeChat(url, "safe-token", appid, aes_key), new_openid()
+    assert standin.verify("echo-me").text == "echo-me"
+
+    response = standin.post_encrypted(openid, standin.text_xml(openid, "你好"))
+    assert response.status_code == 200 and "你好" not in response.text  # encrypted
+    assert standin.reply_of(response, openid) == "got 你好\n\n你好 again"
+    assert [m.text for m in received] == ["你好"]
+
+    plaintext = standin.post(openid, standin.text_xml(openid, "plain"))
+    forged = standin.post_encrypted(openid, standin.text_xml(openid, "forged"), msg_signature="0" * 40)
+    other_account = SafeWeChat(url, "safe-token", "wx0000000000000000", aes_key).post_encrypted(
+        openid, standin.text_xml(openid, "other account"))
+    assert [plaintext.status_code, forged.status_code, other_account.status_code] == [403, 403, 403]
+    assert [m.text for m in received] == ["你好"]  # none of them reached a turn

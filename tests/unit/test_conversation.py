@@ -204,6 +204,14 @@ def test_numbers_mean_choices_only_while_a_question_offers_them(protocol):
     assert c.message(protocol, with_choices(opened), "1", "inform_number").state.consent is True
 
 
+def test_the_language_switch_is_picked_by_its_number_too(protocol):
+    for language, other, said in (("en", "zh", "好的"), ("zh", "en", "English")):
+        opened = with_choices(c.start(protocol, State(language=language)))
+        assert opened.choices[-1] == f'/set_language{{"language": "{other}"}}'
+        switched = c.message(protocol, opened, "3", "inform_number")
+        assert switched.state.language == other and said in switched.replies[0].text
+
+
 def test_plain_text_is_the_brief_form_with_the_choices_as_numbers(protocol):
     question = c.ask(protocol, State(), protocol.by_id["hiv"])
     assert c.plain_text(question) == ("Q13 of 25: Have you ever tested positive for HIV, or been told you have AIDS?\n"
