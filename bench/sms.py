@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import secrets
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -136,6 +137,7 @@ def start(workdir: Path):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--transcript", choices=("en", "zh"), help="print one screening with handoff, message by message")
+    parser.add_argument("--language", choices=("en", "zh"), help="only this language")
     args = parser.parse_args()
     protocol = load_protocol("NCT04143984")
     with tempfile.TemporaryDirectory(prefix="bench-sms-") as folder:
@@ -145,7 +147,7 @@ def main() -> None:
                   f"{'longest':>8} {'UCS-2':>6}")
             shown = None
             for number, (name, (overrides, handoff)) in enumerate(PERSONAS.items()):
-                for language in ("en", "zh"):
+                for language in [args.language] if args.language else ("en", "zh"):
                     line = SmsLine(settings.rasa_url, settings.token, key, gateway.for_recipient,
                                    f"+86139{number}{len(language)}{secrets.randbelow(10**5):05d}")
                     done = screen(line, protocol, language, overrides, handoff)
@@ -163,7 +165,10 @@ def main() -> None:
                     print(f"{'>' if who == 'volunteer' else '<'} {text}  {cost}".replace("\n", "\n  "))
         finally:
             process.send_signal(signal.SIGINT)
-            process.wait(timeout=60)
+            try:
+                process.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                process.kill()
             gateway.stop()
 
 
