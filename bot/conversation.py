@@ -359,7 +359,7 @@ def reach_text(protocol: Protocol, state: State) -> str:
 
 def summary(protocol: Protocol, state: State) -> Reply:
     _ = _tr(state)
-    if state.may_offer_other_studies:
+    if state.verdict == screening.LIKELY_INELIGIBLE:  # the details are for the site's other studies
         return _reply(state, _("Please check your details:\n{details}\nShall I pass them to the {site}, so that "
                                "they can contact you about their other studies? Your answers to this trial's "
                                "questions are not passed on.").format(
@@ -898,7 +898,7 @@ def _side_question(protocol: Protocol, state: State, topic: str) -> Turn:
     if topic == "ask_explain":
         return explain(protocol, state)
     if topic in (answers.NEXT_STEPS, answers.OTHER_TRIALS) or (
-            topic == "ask_what_happens" and state.verdict == screening.LIKELY_INELIGIBLE):
+            topic == "ask_what_happens" and (state.referral or state.verdict == screening.LIKELY_INELIGIBLE)):
         return next_steps_answer(protocol, state, topic)
     if topic in INFO_TOPICS:
         return trial_info(protocol, state, topic)
