@@ -313,7 +313,7 @@ def next_steps_reply(protocol: Protocol, state: State) -> Reply:
               _("- Look for other trials on ClinicalTrials.gov, the public register of clinical trials. This search "
                 "shows trials that are recruiting near the {site}:\n{link}")).format(
         condition=protocol.condition, site=protocol.study_team.site, link=next_steps.search_url(protocol))
-    others = next_steps.other_trials(protocol, state.answers)
+    others = next_steps.other_trials(protocol, state.answers, state.lang)
     site_trials = _lines(_("- The {site} also runs these studies, which your answers so far do not rule out. Ask "
                            "the site or your doctor whether one might suit you:").format(
         site=protocol.study_team.site), *(_("  {title} ({trial_id}): {link}").format(

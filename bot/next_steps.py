@@ -3,8 +3,9 @@
 - A ClinicalTrials.gov search for the trial's condition, recruiting, near the site. The parameters are the
   ones the public search page puts in its own address (cond, locStr, country, city, aggFilters=status:rec).
 - The site's other trials: every other protocol in BOT_TRIALS_DIR that the bot screens with (reviewed, not
-  a draft), whose registry status (where imported) is open, and whose age limits do not rule out the age
-  the volunteer already gave. Nothing else is matched across trials: the volunteer is told to ask.
+  a draft), whose registry status (where imported) is open, that has its texts in the volunteer's language,
+  and whose age limits do not rule out the age the volunteer already gave. Nothing else is matched across
+  trials: the volunteer is told to ask.
 - How to reach the site: its name and city, and the phone and e-mail the protocol (or the registry's
   contacts, for an imported trial) gives; None where it gives none.
 """
@@ -75,8 +76,8 @@ def _age_rules_out(protocol: Protocol, age) -> bool:
             and criterion.rules_out(age))
 
 
-def other_trials(protocol: Protocol, answers: Answers) -> Tuple[Protocol, ...]:
-    """The site's other open trials that the volunteer's recorded age does not already rule out."""
+def other_trials(protocol: Protocol, answers: Answers, language: str = "en") -> Tuple[Protocol, ...]:
+    """The site's other open trials, in the volunteer's language, that their recorded age does not rule out."""
     recorded = answers.get(AGE)
     age = recorded.answer if recorded is not None and protocol.by_id.get(AGE) is not None else None
     found = []
@@ -87,6 +88,7 @@ def other_trials(protocol: Protocol, answers: Answers) -> Tuple[Protocol, ...]:
             other = load_protocol(trial_id)
         except ProtocolError:  # a draft not yet reviewed, or a broken file: not offered
             continue
-        if _open(other) and not _age_rules_out(other, age):
+        in_language = language == other.language or language in other.translations
+        if _open(other) and in_language and not _age_rules_out(other, age):
             found.append(other)
     return tuple(found)

@@ -202,6 +202,7 @@ def test_the_site_s_other_trials_are_those_open_reviewed_and_not_ruled_out_by_th
     assert listed({"age": RecordedAnswer(45, "45")}) == ["NCT00000102", "NCT00000201"]
     assert listed({}) == ["NCT00000102", "NCT00000201"]  # no age given: nothing rules them out
     assert listed({"age": RecordedAnswer("not_sure", "not sure")}) == ["NCT00000102", "NCT00000201"]
+    assert next_steps.other_trials(protocol, {}, "zh") == ()  # no Chinese texts: not offered in Chinese
     turn = ruled_out(protocol)
     steps = turn.replies[1].text
     assert "also runs these studies" in steps
