@@ -16,11 +16,11 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import contact as contact_fields
-from bot import answers, conversation, erasure, i18n, redact, referrals, store
+from bot import answers, conversation, erasure, i18n, other_studies, redact, referrals, store
 from bot.conversation import State, Turn
 from bot.i18n import N_
 from bot.protocol import Protocol, ProtocolError, default_trial_id, load_protocol
-from bot.screening import RecordedAnswer
+from bot.screening import LIKELY_INELIGIBLE, RecordedAnswer
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def slot_events(state: State, tracker: Tracker) -> List[EventType]:
 def stored_part(state: State) -> State:
     """What the screening tables keep of a state: not the dialogue's own bookkeeping (an answer
     waiting to be confirmed is not an answer yet)."""
-    return replace(state, choices=(), pending=None, last_unclear=None, language=None)
+    return replace(state, choices=(), pending=None, last_unclear=None, language=None, other_studies=False)
 
 
 def remember_volunteer_text(tracker: Tracker) -> None:
@@ -139,6 +139,14 @@ def with_sent_referral(protocol: Protocol, state: State, sender_id: str) -> Tupl
     return (protocol if protocol.trial_id == sent.trial_id else load_protocol(sent.trial_id)), sent
 
 
+def with_other_studies(state: State, sender_id: str) -> State:
+    """Whether the volunteer's consent to hear about the site's other studies is stored: only asked after a
+    verdict that rules them out, where it decides what is offered (the database is the truth, as for referrals)."""
+    if state.verdict != LIKELY_INELIGIBLE or state.other_studies:
+        return state
+    return replace(state, other_studies=other_studies.given(sender_id))
+
+
 def message_turn(protocol: Protocol, state: State, tracker: Tracker) -> Turn:
     """The latest message, read by the core against where the conversation stands."""
     return conversation.message(protocol, state, latest_text(tracker), intent_of(tracker), confidence_of(tracker))
@@ -164,6 +172,7 @@ class ConversationAction(Action, ABC):
         before = state_from_tracker(tracker)
         try:
             protocol, before = with_sent_referral(protocol, before, tracker.sender_id)
+            before = with_other_studies(before, tracker.sender_id)
         except SQLAlchemyError:
             logger.exception("could not read the database; the conversation stays where it was")
             dispatcher.utter_message(text=i18n.gettext_for(before.language)(SAVE_FAILED))
@@ -175,6 +184,9 @@ class ConversationAction(Action, ABC):
             if turn.command == conversation.SUBMIT_REFERRAL:
                 reference = referrals.create_referral(tracker.sender_id, protocol, turn.state)
                 turn = conversation.referral_sent(protocol, replace(turn.state, referral=reference))
+            if turn.command == conversation.SAVE_OTHER_STUDIES:
+                other_studies.save(tracker.sender_id, protocol, turn.state)
+                turn = conversation.other_studies_saved(protocol, replace(turn.state, other_studies=True))
             if turn.state.consent and stored_part(turn.state) != stored_part(before):
                 store.save_screening(tracker.sender_id, protocol, turn.state)
         except store.ScreeningFrozen:  # the core never lets a referred screening change; should a path slip by
@@ -182,7 +194,8 @@ class ConversationAction(Action, ABC):
             turn = conversation.already_sent(protocol, before)
         except SQLAlchemyError:
             logger.exception("could not write to the database; the conversation stays where it was")
-            failed = {conversation.ERASE: ERASE_FAILED, conversation.SUBMIT_REFERRAL: REFERRAL_FAILED}
+            failed = {conversation.ERASE: ERASE_FAILED, conversation.SUBMIT_REFERRAL: REFERRAL_FAILED,
+                      conversation.SAVE_OTHER_STUDIES: REFERRAL_FAILED}
             dispatcher.utter_message(text=i18n.gettext_for(before.language)(failed.get(turn.command, SAVE_FAILED)))
             return []
         channel = tracker.get_latest_input_channel()

@@ -165,7 +165,28 @@ _QUESTION = re.compile(
     r"does|do (?:you|i|they|we)|did (?:you|they)|can (?:i|you|we)|could (?:i|you)|"
     r"will (?:i|you|it|they|this|someone|anyone|somebody|anybody|the)|"
     r"would (?:i|you|it)|should (?:i|we)|may i|tell me)\b")
+# After the verdict, and asked at any time: what the volunteer could do now, and where other trials are.
+NEXT_STEPS, OTHER_TRIALS = "next_steps", "other_trials"
+_NEXT_STEPS = re.compile(
+    r"\bwhat (?:should|shall|could|would you (?:suggest|recommend)(?: that)?) i do(?: now| next| instead| then| "
+    r"from here| about (?:it|this|that))?$|"
+    r"\bwhat (?:can|do|should|shall|could) i do (?:now|next|instead|from here)\b|"
+    r"^(?:so |and |ok(?:ay)? |well |then |but )?(?:what now|now what|what next|what(?:'s| is| are) (?:the |my )?next "
+    r"steps?|what are my options|what options do i have|where do i go from here|where (?:do|can|should) i go now|"
+    r"what do you (?:suggest|recommend)|what else can i do|any (?:advice|suggestions?))(?: then| now)?$")
+_OTHER_TRIALS = re.compile(
+    r"\b(?:are there|is there|do you have|have you got|do you know(?: of)?|any)\s+(?:any\s+)?(?:other|another|"
+    r"different|similar|more)\s+(?:clinical\s+)?(?:trials?|studies|study)\b|"
+    r"\b(?:other|another|different|similar)\s+(?:clinical\s+)?(?:trials?|studies|study)\s+(?:for me|i (?:can|could|"
+    r"might|may) (?:join|try|do|take part in|be in)|(?:that|which) (?:might|could|would|may) (?:suit|fit|help) me)\b|"
+    r"\b(?:where|how) (?:can|could|do|should) i (?:find|look for|search for|get into) (?:a |an |another |other |"
+    r"more )?(?:clinical )?(?:trials?|studies|study)\b|"
+    r"\b(?:find|look for|search for) (?:me )?(?:a |an |another |other |more |a different )?(?:clinical )?"
+    r"(?:trials?|studies)\b|\bwhat (?:other|else) (?:trials?|studies)\b|\bclinicaltrials(?:\.gov)?\b|"
+    r"\btrials? (?:that |which )?(?:would |might |could )?(?:suit|fit) me\b")
 _TOPICS = (
+    (NEXT_STEPS, _NEXT_STEPS),
+    (OTHER_TRIALS, _OTHER_TRIALS),
     ("who_answers", re.compile(r"\banswer (?:for|as) (?:me|him|her|them|myself)\b|"
                                r"\bfor me or (?:for )?(?:him|her|them)\b|"
                                r"\bon (?:his|her|their) behalf\b|\bwho should answer\b")),
@@ -187,7 +208,8 @@ _FALLBACK_TOPICS = (
                                r"researchers")),
     ("ask_size", re.compile(r"\bhow many (?:people|patients|volunteers|participants|subjects)")),
     ("ask_what_happens", re.compile(r"\bwhat (?:will|would|happens|is going to) (?:happen|i have to do)|"
-                                    r"\bnext steps?\b|will (?:someone|anyone|they) (?:contact|call)")),
+                                    r"\bnext steps?\b|will (?:someone|anyone|they) (?:contact|call)|"
+                                    r"\bwhat happens (?:now|next)\b")),
     ("ask_treatment", re.compile(r"\b(?:treatments?|drugs?|medicines?|therapy|carbon|camrelizumab|radiotherapy)\b")),
     ("ask_trial_about", re.compile(r"\bwhat(?:'s| is) (?:this|the) (?:trial|study)(?: about)?|about (?:this|the) "
                                    r"(?:trial|study)")),
@@ -342,7 +364,8 @@ def non_answer(text: str) -> Optional[Reading]:
             return Reading(WAIT)
         return non_answer(rest)
     asked = (text or "").rstrip().endswith(("?", "\uff1f")) and not is_hedged(cleaned)
-    if _QUESTION.search(cleaned) or asked or dict(_TOPICS)["skip"].search(cleaned) or _LOST.search(cleaned):
+    if (_QUESTION.search(cleaned) or asked or dict(_TOPICS)["skip"].search(cleaned) or _LOST.search(cleaned)
+            or _NEXT_STEPS.search(cleaned) or _OTHER_TRIALS.search(cleaned)):
         return Reading(QUESTION)
     return None
 

@@ -47,3 +47,9 @@ def secret(variable: str, filename: str) -> str:
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def other_studies_days() -> int:
+    """How long a volunteer's consent to hear about the site's other studies, and the contact details given
+    with it, are kept (bot/other_studies.py); the volunteer is told this number when asked."""
+    return int(os.environ.get("OTHER_STUDIES_RETENTION_DAYS") or 365)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from functools import wraps
 from typing import Mapping, Optional, Tuple
 
-from bot import answers, i18n, screening
+from bot import answers, config, i18n, next_steps, screening
 from bot import contact as contact_fields
 from bot.i18n import N_
 from bot.answers import MAX_MESSAGE_CHARS, Reading
@@ -36,6 +36,9 @@ START_OVER_NO = (N_("No, keep my answers"), "/deny")
 CONSENT_YES = (N_("Yes, let's start"), "/affirm")
 CONSENT_NO = (N_("No, thanks"), "/deny")
 CONTACT_YES = (N_("Yes, please contact me"), "/affirm")
+OTHER_STUDIES_YES = (N_("Yes, you may contact me"), "/affirm")
+# After a verdict that rules the volunteer out, "what happens" is what they could do now (_side_question).
+NEXT_STEPS = (N_("What can I do now?"), "/ask_what_happens")
 # A button's title on a text channel, where the choices are a line "Reply 1 Yes, 2 No": the fewest words
 # that still say what the choice does.
 BRIEF_TITLES = {CONSENT_YES[0]: YES[0], CONSENT_NO[0]: NO[0], CONFIRM_YES[0]: YES[0], CONTACT_YES[0]: YES[0],
@@ -43,7 +46,7 @@ BRIEF_TITLES = {CONSENT_YES[0]: YES[0], CONSENT_NO[0]: NO[0], CONFIRM_YES[0]: YE
                 N_("Either is fine"): N_("Either"), GO_BACK[0]: N_("Change it"),
                 ERASE_YES[0]: N_("Delete"), ERASE_NO[0]: N_("Keep"), START_OVER_YES[0]: N_("Clear them"),
                 START_OVER_NO[0]: N_("Keep them"), i18n.NAMES[i18n.CHINESE]: N_("Chinese"),
-                i18n.NAMES[i18n.ENGLISH]: N_("English")}
+                i18n.NAMES[i18n.ENGLISH]: N_("English"), OTHER_STUDIES_YES[0]: YES[0], NEXT_STEPS[0]: N_("What now?")}
 # The other language, offered in its own words beside the consent question.
 OTHER_LANGUAGE = {i18n.ENGLISH: i18n.CHINESE, i18n.CHINESE: i18n.ENGLISH}
 
@@ -65,6 +68,8 @@ OFFERS = {"go_back": (N_("Did you mean you want to go back to the previous quest
 # What the Rasa side must do after a turn, besides sending the replies.
 COLLECT_CONTACT = "collect_contact"  # run the contact form (it asks for the fields still missing)
 SUBMIT_REFERRAL = "submit_referral"  # store the referral and its outbox row, then call referral_sent()
+# store the consent to hear about the site's other studies (bot/other_studies.py), then call other_studies_saved()
+SAVE_OTHER_STUDIES = "save_other_studies"
 ERASE = "erase"  # delete everything stored about this conversation (bot.erasure), then end it
 
 # What a button click is recorded as: the words the volunteer saw on the button, in their language.
@@ -116,6 +121,9 @@ class State:
     last_unclear: Optional[str] = None  # why the last reply gave no answer, so a re-ask never repeats itself
     # The volunteer's language (i18n.LANGUAGES); None until they choose one or write in one (shown in English).
     language: Optional[str] = None
+    # The volunteer's consent that the site may contact them about its other studies is stored (a consent of
+    # its own, asked after a verdict that rules them out): read from the database by actions/, like the referral.
+    other_studies: bool = False
 
     @property
     def lang(self) -> str:
@@ -130,8 +138,14 @@ class State:
         return self.verdict in (screening.LIKELY_ELIGIBLE, screening.NEEDS_REVIEW) and self.referral is None
 
     @property
+    def may_offer_other_studies(self) -> bool:
+        """Ruled out, and not yet agreed to hear about the site's other studies: `contact_consent` and the
+        contact details are then for that, not for this trial."""
+        return self.verdict == screening.LIKELY_INELIGIBLE and not self.other_studies
+
+    @property
     def collecting_contact(self) -> bool:
-        return self.may_refer and bool(self.contact_consent)
+        return (self.may_refer or self.may_offer_other_studies) and bool(self.contact_consent)
 
 
 @dataclass(frozen=True)
@@ -239,15 +253,18 @@ def prompt(protocol: Protocol, state: State, lead: str = "") -> Tuple[Reply, ...
     if state.current:
         return (ask(protocol, state, protocol.by_id[state.current], lead),)
     if state.referral:
-        return (_reply(state, _("Your answers were sent to the study team with reference number {reference}. "
-                                "They will contact you in the next few days.").format(reference=state.referral)),)
+        return (_reply(state, _("Your answers were sent to the study team at the {site}.\nYour reference number:\n"
+                                "{reference}\nThey expect to contact you in the next few days.").format(
+            site=protocol.study_team.site, reference=state.referral)),)
     if state.collecting_contact and contact_fields.is_complete(state.contact):
         return (summary(protocol, state),)
     if state.may_refer:
         return (contact_question(protocol, state),)
+    if state.may_offer_other_studies and state.contact_consent is None:
+        return (other_studies_question(protocol, state),)
     if state.verdict:
-        return (_reply(state, _("The questions are finished. You can go back to change your last answer, or "
-                                "start over."), (GO_BACK, START_OVER)),)
+        return (_reply(state, _("The questions are finished. You can ask me what you could do now, go back to "
+                                "change your last answer, or start over."), (NEXT_STEPS, GO_BACK, START_OVER)),)
     return (_reply(state, _("Your answers so far are saved. Would you like to carry on with the questions?"),
                    (CONTINUE, START_OVER)),)
 
@@ -257,18 +274,31 @@ def verdict_replies(protocol: Protocol, state: State) -> Tuple[Reply, ...]:
     result = screening.evaluate(protocol, state.answers)
     if result.verdict == screening.LIKELY_INELIGIBLE:
         criterion = protocol.by_id[result.ruled_out_by]
+        # The buttons come last, on the question they answer (a numbered SMS reply picks the last message's).
         return (_reply(state, _(
             "Thank you for your honest answers. Because of your answer about {topic}, it is likely that you "
             "would not qualify for this trial. {reason} This is only a prescreen: the study team makes all final "
             "decisions. If that answer was not right, you can go back and change it.").format(
-                topic=criterion.short, reason=criterion.ruled_out), (GO_BACK, START_OVER)),)
+                topic=criterion.short, reason=criterion.ruled_out), brief=_(
+            "Thank you. From your answer about {topic}, you likely can't join this trial; the study team makes final "
+            "decisions. Reply WHY for the reason.").format(topic=criterion.short)),
+            next_steps_reply(protocol, state)) + prompt(protocol, state)
     if result.verdict == screening.NEEDS_REVIEW:
-        return (_reply(state, _(
-            "Thank you, that was the last question. From your answers, you may qualify for this trial. "
-            "You answered \"Not sure\" to {count} question(s), and that is fine: the study team would "
-            "check these with you. Things you could ask your doctor about:\n{checklist}\n"
-            "This is not a final decision: the study team decides who can take part, after further screening.").format(
-                count=len(result.not_sure), checklist=checklist_text(protocol, state))),
+        ngettext = i18n.ngettext_for(state.lang)
+        count = len(result.not_sure)
+        return (_reply(state, ngettext(
+            "Thank you, that was the last question. From your answers, you may qualify for this trial; the study "
+            "team needs to check {count} thing first. You answered \"Not sure\" to it, and that is fine: they "
+            "would check it with you. Things you could ask your doctor about:\n{checklist}\n"
+            "This is not a final decision: the study team decides who can take part, after further screening.",
+            "Thank you, that was the last question. From your answers, you may qualify for this trial; the study "
+            "team needs to check {count} things first. You answered \"Not sure\" to them, and that is fine: they "
+            "would check them with you. Things you could ask your doctor about:\n{checklist}\n"
+            "This is not a final decision: the study team decides who can take part, after further screening.",
+            count).format(count=count, checklist=checklist_text(protocol, state)), brief=ngettext(
+            "Last question done. You may qualify; the study team needs to check {count} thing first: {topics}.",
+            "Last question done. You may qualify; the study team needs to check {count} things first: {topics}.",
+            count).format(count=count, topics=_(", ").join(protocol.by_id[c].short for c in result.not_sure))),
             contact_question(protocol, state))
     return (_reply(state, _(
         "Thank you, that was the last question. From your answers, you may qualify for this trial. "
@@ -291,9 +321,95 @@ def contact_question(protocol: Protocol, state: State) -> Reply:
                   _("May the study team contact you? Then I'll ask your name and how to reach you."))
 
 
+def _lines(*lines: str) -> str:
+    return "\n".join(line for line in lines if line)
+
+
+def next_steps_reply(protocol: Protocol, state: State) -> Reply:
+    """What a volunteer this trial does not suit could do now: ask their own doctor (and what to ask), look
+    for other trials on ClinicalTrials.gov (a search for the condition, recruiting, near the site), and the
+    site's other trials that their answers do not already rule out (bot/next_steps.py)."""
+    _ = _tr(state)
+    result = screening.evaluate(protocol, state.answers)
+    doctor = _("- Talk to your own doctor. You could ask them: which treatments would suit you now, and whether "
+               "they know of a clinical trial that might suit you.")
+    if result.ruled_out_by:
+        criterion = protocol.by_id[result.ruled_out_by]
+        doctor = _("- Talk to your own doctor. You could ask them: whether your answer about {topic} is right "
+                   "(they can check {check}); which treatments would suit you now; and whether they know of a "
+                   "clinical trial that might suit you.").format(topic=criterion.short, check=criterion.doctor_check)
+    search = (_("- Look for other trials on ClinicalTrials.gov, the public register of clinical trials. This search "
+                "shows trials for {condition} that are recruiting near the {site}:\n{link}")
+              if protocol.condition else
+              _("- Look for other trials on ClinicalTrials.gov, the public register of clinical trials. This search "
+                "shows trials that are recruiting near the {site}:\n{link}")).format(
+        condition=protocol.condition, site=protocol.study_team.site, link=next_steps.search_url(protocol))
+    others = next_steps.other_trials(protocol, state.answers, state.lang)
+    site_trials = _lines(_("- The {site} also runs these studies, which your answers so far do not rule out. Ask "
+                           "the site or your doctor whether one might suit you:").format(
+        site=protocol.study_team.site), *(_("  {title} ({trial_id}): {link}").format(
+            title=other.in_language(state.lang).title, trial_id=other.trial_id,
+            link=next_steps.study_url(other.trial_id)) for other in others)) if others else ""
+    brief = _lines(_("What you could do now: ask your own doctor which treatments or trials might suit you, or look "
+                     "for trials recruiting near the {site}:").format(site=protocol.study_team.site),
+                   next_steps.search_url(protocol), site_trials)
+    return _reply(state, _lines(_("What you could do now:"), doctor, search, site_trials), brief=brief)
+
+
+def other_studies_question(protocol: Protocol, state: State) -> Reply:
+    """The separate consent, after a verdict that rules the volunteer out."""
+    _ = _tr(state)
+    ngettext = i18n.ngettext_for(state.lang)
+    days = config.other_studies_days()
+    return _reply(state, ngettext(
+        "Would you like the {site} to contact you about its other studies that might suit you? This is separate "
+        "from this trial. If you say yes, I'll ask for your name and how to reach you, and pass only those to the "
+        "site, not your answers. They are kept for {days} day at most, and you can ask me to delete them at any "
+        "time. If you say no, nothing more is collected.",
+        "Would you like the {site} to contact you about its other studies that might suit you? This is separate "
+        "from this trial. If you say yes, I'll ask for your name and how to reach you, and pass only those to the "
+        "site, not your answers. They are kept for {days} days at most, and you can ask me to delete them at any "
+        "time. If you say no, nothing more is collected.", days).format(site=protocol.study_team.site, days=days),
+        (OTHER_STUDIES_YES, CONSENT_NO, GO_BACK), ngettext(
+            "May the site contact you about its other studies? I'd pass on only your name and how to reach you, "
+            "kept {days} day at most.",
+            "May the site contact you about its other studies? I'd pass on only your name and how to reach you, "
+            "kept {days} days at most.", days).format(days=days))
+
+
+def reach_text(protocol: Protocol, state: State, brief: bool = False) -> str:
+    """How to reach the site, as far as the protocol says: its name and city, its phone and e-mail if it gives
+    them, else that the public listing gives none (and where to read the listing). `brief`: a line for SMS."""
+    _ = _tr(state)
+    phone, email = next_steps.site_contacts(protocol)
+    city, _country = next_steps.site_place(protocol)
+    site = protocol.study_team.site
+    if brief:
+        return _join(state, _("Site: the {site}, {city}.").format(site=site, city=city) if city else
+                     _("Site: the {site}.").format(site=site),
+                     _("Phone: {phone}").format(phone=phone) if phone else "",
+                     _("E-mail: {email}").format(email=email) if email else "")
+    place = (_("How to reach the site: the {site}, {city}.").format(site=site, city=city) if city else
+             _("How to reach the site: the {site}.").format(site=site))
+    if not (phone or email):
+        return _lines(place, _("The trial's public listing gives no phone number or e-mail address for the site, "
+                               "so please wait for the study team to contact you. You can read the listing at "
+                               "{link}").format(link=next_steps.study_url(protocol.trial_id)))
+    return _lines(place, _("Phone: {phone}").format(phone=phone) if phone else "",
+                  _("E-mail: {email}").format(email=email) if email else "",
+                  _("Please quote your reference number if you contact them.") if state.referral else "")
+
+
 def summary(protocol: Protocol, state: State) -> Reply:
     _ = _tr(state)
     details = contact_fields.summary_lines(state.contact, state.lang)
+    if state.verdict == screening.LIKELY_INELIGIBLE:  # the details are for the site's other studies
+        return _reply(state, _("Please check your details:\n{details}\nShall I pass them to the {site}, so that "
+                               "they can contact you about their other studies? Your answers to this trial's "
+                               "questions are not passed on.").format(
+            details=details, site=protocol.study_team.site), (SEND, CHANGE),
+            _("Please check:\n{details}\nPass them to the site for its other studies (not your answers)?").format(
+                details=contact_fields.summary_lines(state.contact, state.lang, brief=True)))
     return _reply(state, _("Please check your details:\n{details}\nShall I send them, with your answers, to the "
                            "study team at the {site}?").format(details=details, site=protocol.study_team.site),
                   (SEND, CHANGE), _("Please check:\n{details}\nSend them and your answers to the study team?").format(
@@ -612,21 +728,44 @@ def contact_collected(protocol: Protocol, state: State) -> Turn:
 
 
 def referral_sent(protocol: Protocol, state: State) -> Turn:
-    """The referral is stored under `state.referral`: say what happens next, in the listing's words."""
+    """The referral is stored under `state.referral`: its reference on a line of its own, what happens next
+    (in the listing's words) and when, and how to reach the site."""
+    _ = _tr(state)
+    protocol = protocol.in_language(state.lang)
+    text = _lines(_("Thank you. Your answers and contact details were sent to the study team at the {site}.\n"
+                    "Your reference number:\n{reference}").format(site=protocol.study_team.site,
+                                                                  reference=state.referral),
+                  what_happens_next(protocol, state), reach_text(protocol, state))
+    way = _(contact_fields.WAYS.get(state.contact.get(contact_fields.WAY), contact_fields.ANY_WAY))
+    brief = _lines(_("Sent. Your reference number:\n{reference}\nThe study team will contact you {way} in the next "
+                     "few days.").format(reference=state.referral, way=way), reach_text(protocol, state, brief=True))
+    checklist = checklist_text(protocol, state)
+    if checklist:
+        more = "\n" + _("Before they contact you, you could check these with your doctor:\n{checklist}").format(
+            checklist=checklist)
+        text, brief = text + more, brief + more
+    return Turn(state, (_reply(state, text, brief=brief),))
+
+
+def what_happens_next(protocol: Protocol, state: State) -> str:
+    _ = _tr(state)
+    way = _(contact_fields.WAYS.get(state.contact.get(contact_fields.WAY), contact_fields.ANY_WAY))
+    return _("What happens next: you can expect the study team to contact you {way} in the next few days. "
+             "Additional screening procedures may be conducted by the study team before you can be confirmed "
+             "eligible to participate. If you are confirmed eligible after full screening, you will be asked to "
+             "understand and sign the informed consent before you decide to enroll.").format(way=way)
+
+
+def other_studies_saved(protocol: Protocol, state: State) -> Turn:
+    """The consent to hear about the site's other studies is stored: say so, how to withdraw it, and where
+    the conversation stands."""
     _ = _tr(state)
     protocol = protocol.in_language(state.lang)
     way = _(contact_fields.WAYS.get(state.contact.get(contact_fields.WAY), contact_fields.ANY_WAY))
-    text = _("Thank you. Your reference number is {reference}.\n"
-             "What happens next: you can expect the study team to contact you {way} in the next few days. "
-             "Additional screening procedures may be conducted by the study team before you can be confirmed "
-             "eligible to participate. If you are confirmed eligible after full screening, you will be asked to "
-             "understand and sign the informed consent before you decide to enroll.").format(
-        reference=state.referral, way=way)
-    checklist = checklist_text(protocol, state)
-    if checklist:
-        text += "\n" + _("Before they contact you, you could check these with your doctor:\n{checklist}").format(
-            checklist=checklist)
-    return Turn(state, (_reply(state, text),))
+    text = _("Thank you. The {site} may contact you {way} about its other studies. This is separate from this "
+             "trial, and you can withdraw it at any time by saying \u201cdelete my data\u201d.").format(
+        site=protocol.study_team.site, way=way)
+    return Turn(state, (_reply(state, text),) + prompt(protocol, state))
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -655,14 +794,17 @@ def _choose(protocol: Protocol, state: State, intent: str, entities: dict) -> Tu
 
 
 def _contact_step(protocol: Protocol, state: State, intent: Optional[str]) -> Turn:
-    """After a verdict that may qualify: may the study team contact you, then confirm the details."""
+    """After a verdict that may qualify: may the study team contact you, then confirm the details. After one
+    that rules the volunteer out: may the site contact you about its other studies (a consent of its own)."""
     if state.collecting_contact and contact_fields.is_complete(state.contact):
         if intent == "affirm":
-            return Turn(state, (), SUBMIT_REFERRAL)
+            return Turn(state, (), SAVE_OTHER_STUDIES if state.may_offer_other_studies else SUBMIT_REFERRAL)
         if intent == "deny":
             return Turn(state, (change_menu(state),))
         return _unclear_choice(state, summary(protocol, state))
     _ = _tr(state)
+    if state.may_offer_other_studies:
+        return _other_studies_step(protocol, state, intent)
     if intent == "affirm":
         return Turn(replace(state, contact_consent=True, last_unclear=None), (_reply(state, _(
             "Thank you. I'll ask a few short questions about how the study team can reach you. "
@@ -673,6 +815,21 @@ def _contact_step(protocol: Protocol, state: State, intent: Optional[str]) -> Tu
             "That's fine: nothing more will be collected and no one will contact you. If you change your mind, "
             "come back to this chat and say \u201cyes, contact me\u201d.")),))
     return _unclear_choice(state, contact_question(protocol, state))
+
+
+def _other_studies_step(protocol: Protocol, state: State, intent: Optional[str]) -> Turn:
+    """The answer to "may the site contact you about its other studies?"."""
+    _ = _tr(state)
+    if intent == "affirm":
+        return Turn(replace(state, contact_consent=True, last_unclear=None), (_reply(state, _(
+            "Thank you. I'll ask a few short questions about how the {site} can reach you. You can say "
+            "\u201cstop\u201d at any time and nothing will be kept.").format(site=protocol.study_team.site)),),
+            COLLECT_CONTACT)
+    if intent == "deny":
+        declined = replace(state, contact_consent=False, contact={}, last_unclear=None)
+        return Turn(declined, (_reply(state, _("That's fine: nothing more will be collected.")),)
+                    + prompt(protocol, declined))
+    return _unclear_choice(state, other_studies_question(protocol, state))
 
 
 def _unclear_choice(state: State, question: Reply) -> Turn:
@@ -732,7 +889,7 @@ def _after_questions(protocol: Protocol, state: State, text: str, intent: Option
         return already_sent(protocol, state)
     if state.stopped and said == "affirm":
         return _advance(protocol, state, _t(state, "Welcome back. "))
-    if state.may_refer:
+    if state.may_refer or state.may_offer_other_studies and state.contact_consent is not False:
         return _contact_step(protocol, state, said)
     return Turn(state, prompt(protocol, state))
 
@@ -817,6 +974,9 @@ def _side_question(protocol: Protocol, state: State, topic: str) -> Turn:
         return why(protocol, state)
     if topic == "ask_explain":
         return explain(protocol, state)
+    if topic in (answers.NEXT_STEPS, answers.OTHER_TRIALS) or (
+            topic == "ask_what_happens" and (state.referral or state.verdict == screening.LIKELY_INELIGIBLE)):
+        return next_steps_answer(protocol, state, topic)
     if topic in INFO_TOPICS:
         return trial_info(protocol, state, topic)
     _ = _tr(state)
@@ -844,6 +1004,31 @@ def _side_question(protocol: Protocol, state: State, topic: str) -> Turn:
     else:
         text = _("I'm sorry, I don't know the answer to that. The study team can tell you.")
     return Turn(state, (_reply(state, text),) + prompt(protocol, state, _("Back to where we were. ")))
+
+
+@_opening
+def next_steps_answer(protocol: Protocol, state: State, topic: str) -> Turn:
+    """"What should I do now?", "are there other trials for me?": by where the conversation stands."""
+    _ = _tr(state)
+    if state.referral:
+        replies = (_reply(state, _lines(what_happens_next(protocol, state), reach_text(protocol, state))),)
+    elif state.verdict == screening.LIKELY_INELIGIBLE:
+        replies = (next_steps_reply(protocol, state),)
+    elif state.verdict and topic == answers.OTHER_TRIALS:
+        replies = (_reply(state, _("From your answers, you may qualify for this trial. If you'd like to look at other "
+                                   "trials too, ClinicalTrials.gov, the public register of clinical trials, lists "
+                                   "those recruiting near the {site}:\n{link}").format(
+            site=protocol.study_team.site, link=next_steps.search_url(protocol))),)
+    elif state.verdict:
+        replies = (_reply(state, _("From your answers, you may qualify for this trial. The next step is yours: if "
+                                   "you agree, I'll pass your answers and how to reach you to the study team at the "
+                                   "{site}, and they contact you to check the rest. You can also talk to your own "
+                                   "doctor about this trial.").format(site=protocol.study_team.site)),)
+    else:
+        replies = (_reply(state, _("Let's finish the questions for this trial first: then I'll tell you what this "
+                                   "prescreen suggests and what you could do next, including where to look for "
+                                   "other trials if this one doesn't suit you.")),)
+    return Turn(state, replies + prompt(protocol, state, _("Back to where we were. ")))
 
 
 # Why a reply gave no answer, said plainly; the second time in a row, said another way.

@@ -1,6 +1,7 @@
 """Deleting everything stored about one conversation: Rasa's tracker events, the screening, the referral,
-its outbox row, review notes, the bot's replies still queued for the SMS gateway or given up on
-(bot/callbacks.py), and the WeChat messages lately answered (bot/wechat.py) (`python -m bot erase SENDER_ID`, and "delete my data" in the chat, where the tracker
+its outbox row, review notes, the consent to hear about the site's other studies (bot/other_studies.py), the
+bot's replies still queued for the SMS gateway or given up on (bot/callbacks.py), and the WeChat messages
+lately answered (bot/wechat.py) (`python -m bot erase SENDER_ID`, and "delete my data" in the chat, where the tracker
 store in rasa_addons/ then deletes the turn instead of saving it). From the command line, run it
 while the conversation is idle: Rasa re-saves a tracker it is processing. A referral the study team already received gets an erasure notice
 through the outbox, so they can delete their copy too.
@@ -18,13 +19,21 @@ from typing import Dict
 from sqlalchemy import MetaData, Table, delete, inspect, select
 
 from bot import store
-from bot.store import CallbackReply, OutboxMessage, Referral, ReferralChange, Screening, WeChatMessage
+from bot.store import CallbackReply, OtherStudiesContact, OutboxMessage, Referral, ReferralChange, Screening, WeChatMessage
 
 
-def erase(sender_id: str) -> Dict[str, int]:
-    """Delete the conversation's data in one transaction; return how many rows of each kind went."""
+def erase(sender_id: str, keep_other_studies: bool = False) -> Dict[str, int]:
+    """Delete the conversation's data in one transaction; return how many rows of each kind went.
+
+    `keep_other_studies`: for retention only, which keeps a consent to hear about other studies for its own
+    period after the conversation it was given in has gone (the volunteer's own erasure takes it too)."""
     removed: Dict[str, int] = {}
     with store.unit_of_work() as db:
+        if not keep_other_studies:
+            consents = db.execute(delete(OtherStudiesContact).where(
+                OtherStudiesContact.sender_id == sender_id)).rowcount
+            if consents:
+                removed["other_studies_contacts"] = consents
         for referral in db.execute(select(Referral).where(Referral.sender_id == sender_id)).scalars().all():
             if referral.outbox is not None and referral.outbox.state == "delivered":
                 body = json.dumps({"type": "referral.erased", "timestamp": store.iso(store.now()),

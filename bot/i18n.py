@@ -81,19 +81,39 @@ def gettext_for(language: Optional[str]) -> Callable[[str], str]:
     return translations(language).gettext
 
 
+def ngettext_for(language: Optional[str]) -> Callable[[str, str, int], str]:
+    """The language's plural forms: `ngettext = ngettext_for(lang)`, then `ngettext(one, many, n)` (so that
+    `make messages` extracts both)."""
+    return translations(language).ngettext
+
+
 def missing(language: str, message_ids) -> List[str]:
     """The message ids that have no translation in the language's catalogue."""
     if known(language) == ENGLISH:
         return []
-    catalog = _catalog(language)
-    return [m for m in message_ids if not (catalog.get(m) is not None and catalog.get(m).string)]
+    translated = set()
+    for message in _catalog(language):
+        if message.id and all(message.string if isinstance(message.string, tuple) else (message.string,)):
+            translated.update(message.id if isinstance(message.id, tuple) else (message.id,))
+    return [m for m in message_ids if m not in translated]
 
 
 def unapproved(language: str) -> List[str]:
     """The message ids whose translation still awaits the study team's approval."""
     if known(language) == ENGLISH:
         return []
-    return [m.id for m in _catalog(language) if m.id and UNAPPROVED in m.flags]
+    return [one for m in _catalog(language) if m.id and UNAPPROVED in m.flags
+            for one in (m.id if isinstance(m.id, tuple) else (m.id,))]  # a plural message: both its ids
+
+
+def drafted(language: str, message_id: str) -> str:
+    """The catalogue's translation of one message id as it stands, approved or not (for a plural message,
+    its first form), or "" when there is none: what the review app shows beside the English."""
+    for message in _catalog(known(language)) if known(language) != ENGLISH else ():
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        if message_id in ids:
+            return message.string[0] if isinstance(message.string, tuple) else message.string
+    return ""
 
 
 def offered(protocol=None) -> Tuple[str, ...]:

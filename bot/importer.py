@@ -120,6 +120,7 @@ def draft_protocol(study: dict, imported_at: str) -> dict:
     locations = contacts_module.get("locations") or []
     central = (contacts_module.get("centralContacts") or [{}])[0]
     enrollment = ((section.get("designModule") or {}).get("enrollmentInfo") or {}).get("count")
+    conditions = (section.get("conditionsModule") or {}).get("conditions") or []
 
     taken: set = set()
     criteria = []
@@ -161,6 +162,7 @@ def draft_protocol(study: dict, imported_at: str) -> dict:
         "short_title": f"the {nct_id} study",
         "sponsor": sponsor,
         "source": f"ClinicalTrials.gov record {nct_id}, last updated {status.get('lastUpdatePostDateStruct', {}).get('date', 'unknown')}",
+        "condition": conditions[0] if conditions else None,
         "summary": summary,
         "intro": (f"Hello! I'm an automated prescreening assistant for a clinical study run by {sponsor}. "
                   "This is a short prescreen, not enrollment: the study team makes every decision. If you agree, "
@@ -179,6 +181,8 @@ def draft_protocol(study: dict, imported_at: str) -> dict:
         "study_team": {
             "site": (locations[0].get("facility") if locations else None) or sponsor,
             "email": central.get("email") or None, "phone": central.get("phone") or None,
+            "city": (locations[0].get("city") if locations else None) or None,
+            "country": (locations[0].get("country") if locations else None) or None,
             "default_phone_region": _phone_region(section),
         },
         "registry": {"status": status.get("overallStatus"), "arms": arms,

@@ -171,6 +171,10 @@ class StudyTeam(_Frozen):
     location: Optional[str] = None
     email: Optional[str] = None
     phone: Optional[str] = None
+    # Where the site is, in the registry's words (English): said to volunteers and used to search
+    # ClinicalTrials.gov for other trials near it (bot/next_steps.py).
+    city: Optional[str] = None
+    country: Optional[str] = None
     # ISO 3166 region for phone numbers typed without a country code, e.g. "CN".
     default_phone_region: str
 
@@ -222,6 +226,9 @@ class Protocol(_Frozen):
     headline: Optional[str] = None
     sponsor: str
     source: str
+    # What the trial studies, in the registry's words (its first condition): searched on ClinicalTrials.gov
+    # for other trials a volunteer who does not qualify might look at (bot/next_steps.py).
+    condition: Optional[str] = None
     summary: str
     intro: str
     consent_question: str
@@ -350,6 +357,11 @@ def load_protocol(trial_id: str, for_screening: bool = True) -> Protocol:
     if for_screening and protocol.pending_review():
         raise ProtocolNotReady(f"{path}: not screened until reviewed: {', '.join(protocol.pending_review())}")
     return protocol
+
+
+def trial_ids() -> List[str]:
+    """The trials of this site: one protocol file each in BOT_TRIALS_DIR (default data/trials/)."""
+    return sorted(path.stem for path in Path(os.environ.get("BOT_TRIALS_DIR", TRIALS_DIR)).glob("*.yml"))
 
 
 def default_trial_id() -> str:

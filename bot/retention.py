@@ -1,7 +1,9 @@
 """Retention: conversations that will never reach the study team are deleted after RETENTION_DAYS
 (default 30) without activity: screenings that ended likely_ineligible, screenings without contact
 consent (so without a referral), and conversations that never consented. Referrals stay: the study
-team is working on them (a volunteer can still have one erased with `python -m bot erase`). A reply the
+team is working on them (a volunteer can still have one erased with `python -m bot erase`). A consent to
+hear about the site's other studies (bot/other_studies.py: contact details, no answers) outlives the
+conversation it was given in, and goes OTHER_STUDIES_RETENTION_DAYS (default 365) after it was given. A reply the
 SMS gateway never took (bot/callbacks.py: marked failed, without its text) goes after RETENTION_DAYS too, and
 so does one cancelled because its number opted out. The opt-out itself stays (bot/carrier.py): it is the
 record that the number must not be messaged, and holds no health data. Each pass also purges the WeChat
@@ -21,8 +23,8 @@ from typing import Dict, Optional, Set
 
 from sqlalchemy import MetaData, Table, delete, func, inspect, select
 
-from bot import erasure, store, wechat
-from bot.store import CallbackReply, Referral, Screening
+from bot import config, erasure, store, wechat
+from bot.store import CallbackReply, OtherStudiesContact, Referral, Screening
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +59,14 @@ def purge(now: Optional[dt.datetime] = None, days: Optional[float] = None) -> Di
     days = retention_days() if days is None else days
     totals: Dict[str, int] = {"conversations": 0}
     for sender_id in sorted(expired_conversations(now, days)):
-        for kind, count in erasure.erase(sender_id).items():
+        for kind, count in erasure.erase(sender_id, keep_other_studies=True).items():
             totals[kind] = totals.get(kind, 0) + count
         totals["conversations"] += 1
+    with store.unit_of_work() as db:
+        consents = db.execute(delete(OtherStudiesContact).where(OtherStudiesContact.created_at < now - dt.timedelta(
+            days=config.other_studies_days()))).rowcount
+    if consents:
+        totals["other_studies_contacts"] = consents
     for state, kind in (("failed", "failed_replies"), ("cancelled", "cancelled_replies")):
         with store.unit_of_work() as db:
             gone = db.execute(delete(CallbackReply).where(

@@ -92,6 +92,26 @@ class Referral(Base):
     outbox = relationship("OutboxMessage", back_populates="referral", uselist=False, cascade="all, delete-orphan")
 
 
+class OtherStudiesContact(Base):
+    """A volunteer this trial does not suit agreed that the site may contact them about its other studies: a
+    consent of its own, not a referral for the trial (bot/other_studies.py). Only what reaching them needs:
+    no answer to any question. Kept for OTHER_STUDIES_RETENTION_DAYS (bot/retention.py), or until erased."""
+
+    __tablename__ = "other_studies_contacts"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, unique=True)
+    trial_id = Column(String(64), nullable=False)  # the trial they were screened for, which says the condition
+    site = Column(Text, nullable=False)
+    language = Column(String(8), nullable=False)
+    contact_name = Column(Text, nullable=False)
+    contact_email = Column(Text)
+    contact_phone = Column(String(32))
+    contact_preferred_way = Column(String(16), nullable=False)
+    contact_preferred_time = Column(Text)
+    created_at = Column(DateTime, nullable=False, default=now)
+
+
 class OutboxMessage(Base):
     """A referral waiting to reach the study team's webhook. Written in the referral's transaction."""
 

@@ -30,7 +30,7 @@ from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from bot import config, i18n, screening, store, transcripts
+from bot import config, i18n, other_studies, screening, store, transcripts
 from bot.protocol import CRITERION_TEXTS, ProtocolError, default_trial_id, load_protocol
 from bot.review import workflow
 from bot.screening import RecordedAnswer
@@ -367,8 +367,7 @@ def create_app() -> Flask:
                 texts = [(field, getattr(protocol, field), getattr(local, field))
                          for field in ("title", "headline", "summary", "intro", "consent_question")
                          if getattr(protocol, field)] + texts
-            translate = i18n.gettext_for(language)
-            messages = [(m, translate(m)) for m in i18n.unapproved(language)]
+            messages = [(m, i18n.drafted(language, m)) for m in i18n.unapproved(language)]
             languages.append({"code": language, "name": i18n.NAMES[language], "html": i18n.HTML_LANG[language],
                               "offered": language in i18n.offered(protocol), "texts": texts, "messages": messages})
         audit("view_translations")
@@ -395,6 +394,15 @@ def create_app() -> Flask:
         audit("view_screenings")
         return render_template("screenings.html", screenings=listed, verdicts=verdicts,
                                top_ender=enders.most_common(1)[0] if enders else None)
+
+    @app.get("/other-studies")
+    @login_required
+    def other_studies_page():
+        """Volunteers whom their trial did not suit and who agreed to be contacted about the site's other
+        studies: a consent of its own, not a referral, with contact details and no answers."""
+        listed = other_studies.list_all()
+        audit("view_other_studies", f"{len(listed)} consents")
+        return render_template("other_studies.html", consents=listed, days=config.other_studies_days())
 
     @app.get("/replies")
     @login_required

@@ -49,7 +49,8 @@ def test_short_screening_by_sms_with_numbered_replies(stack, sms_gateway, chat):
     sms(stack, sms_gateway, sender, "3")  # not sure about the dose
     sms(stack, sms_gateway, sender, "1")  # recurrence > 6 months
     verdict = sms(stack, sms_gateway, sender, "1")  # other treatment for the recurrence: rules out
-    assert "would not qualify" in texts(verdict) and "Reply 1 Change it, 2 Start over" in texts(verdict)
+    assert "would not qualify" in texts(verdict) and "What you could do now" in texts(verdict)
+    assert "Reply 1 Yes, 2 No, 3 Change it" in texts(verdict)
 
     slots = chat.slots()
     answers = slots["screening_answers"]
