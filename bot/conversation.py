@@ -385,8 +385,8 @@ def reach_text(protocol: Protocol, state: State, brief: bool = False) -> str:
     city, _country = next_steps.site_place(protocol)
     site = protocol.study_team.site
     if brief:
-        return _join(state, _("Site: the {site}, {city}.").format(site=site, city=city) if city else
-                     _("Site: the {site}.").format(site=site),
+        return _join(state, _("Site: {site}, {city}.").format(site=site, city=city) if city else
+                     _("Site: {site}.").format(site=site),
                      _("Phone: {phone}").format(phone=phone) if phone else "",
                      _("E-mail: {email}").format(email=email) if email else "")
     place = (_("How to reach the site: the {site}, {city}.").format(site=site, city=city) if city else
@@ -737,8 +737,8 @@ def referral_sent(protocol: Protocol, state: State) -> Turn:
                                                                   reference=state.referral),
                   what_happens_next(protocol, state), reach_text(protocol, state))
     way = _(contact_fields.WAYS.get(state.contact.get(contact_fields.WAY), contact_fields.ANY_WAY))
-    brief = _lines(_("Sent. Your reference number:\n{reference}\nThe study team will contact you {way} in the next "
-                     "few days.").format(reference=state.referral, way=way), reach_text(protocol, state, brief=True))
+    brief = _lines(_("Sent. Your reference:\n{reference}\nThe study team will contact you {way} in the next few "
+                     "days.").format(reference=state.referral, way=way), reach_text(protocol, state, brief=True))
     checklist = checklist_text(protocol, state)
     if checklist:
         more = "\n" + _("Before they contact you, you could check these with your doctor:\n{checklist}").format(

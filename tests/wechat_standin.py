@@ -13,7 +13,9 @@ import base64
 import hashlib
 import secrets
 import struct
+import socket
 import time
+import urllib.parse
 from typing import Optional, Tuple
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -80,6 +82,16 @@ class WeChat:
     def post(self, openid: str, xml: str, timeout: float = 30, params: Optional[dict] = None) -> requests.Response:
         return requests.post(self.url, params=params or self.params(openid), data=xml.encode("utf-8"),
                              headers={"Content-Type": "text/xml"}, timeout=timeout)
+
+    def hang_up(self, openid: str, xml: str) -> None:
+        """Send a message and hang up without reading the answer, as WeChat does when it has waited 5 s."""
+        address = urllib.parse.urlsplit(self.url)
+        body = xml.encode("utf-8")
+        request = (f"POST {address.path}?{urllib.parse.urlencode(self.params(openid))} HTTP/1.1\r\n"
+                   f"Host: {address.netloc}\r\nContent-Type: text/xml\r\nContent-Length: {len(body)}\r\n"
+                   f"Connection: close\r\n\r\n").encode("ascii") + body
+        with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
+            connection.sendall(request)
 
     def say(self, openid: str, content: str, msg_id: Optional[int] = None) -> str:
         """A volunteer's text message; returns the text of the bot's passive reply."""

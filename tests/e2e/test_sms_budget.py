@@ -23,7 +23,7 @@ def test_an_english_screening_with_handoff_fits_the_sms_budget(stack, sms_gatewa
     assert [c for c in costs if c[1] != sms.GSM7] == []  # every message in GSM-7: straight quotes, no ellipsis
     assert done.segments <= BUDGET, costs
     referral, = Chat(stack, line.sender).referrals()
-    assert referral["verdict"] == "likely_eligible" and referral["contact"]["contact_phone"] == "+8613912345678"
+    assert referral["verdict"] == "likely_eligible" and referral["contact_phone"] == "+8613912345678"
     last = done.sent[-1]
     assert f"\n{referral['reference']}\n" in f"\n{last}\n"  # the reference on a line of its own
     assert all(sms.segments(t) <= 2 for t in done.sent)
@@ -42,5 +42,5 @@ def test_a_chinese_screening_with_handoff_by_sms(stack, sms_gateway):
     line = line_for(stack, sms_gateway)
     done = screen(line, PROTOCOL, "zh", *PERSONAS["may qualify, handoff"])
     referral, = Chat(stack, line.sender).referrals()
-    assert referral["language"] == "zh" and referral["contact"]["contact_name"] == "李华"
+    assert referral["language"] == "zh" and referral["contact_name"] == "李华"
     assert done.segments <= 60, [(sms.segments(t), t) for t in done.sent]  # UCS-2: 70 characters a segment
