@@ -177,6 +177,27 @@ class StudyTeam(_Frozen):
     country: Optional[str] = None
     # ISO 3166 region for phone numbers typed without a country code, e.g. "CN".
     default_phone_region: str
+    # The site's time zone (IANA name): coordinators see times in it, and the first-contact target counts its
+    # working days (bot/sitetime.py).
+    timezone: str = "UTC"
+    # How soon a referral should get its first contact attempt, in the site's working days (Monday to Friday).
+    first_contact_working_days: int = 1
+
+    @validator("timezone")
+    def _known_timezone(cls, value):
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"not a time zone name (IANA, e.g. Asia/Shanghai): {value!r}") from None
+        return value
+
+    @validator("first_contact_working_days")
+    def _positive(cls, value):
+        if value < 1:
+            raise ValueError("at least 1 working day")
+        return value
 
     @validator("default_phone_region")
     def _known_region(cls, value):
