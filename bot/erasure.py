@@ -1,5 +1,5 @@
 """Deleting everything stored about one conversation: Rasa's tracker events, the screening, the referral,
-its outbox row, review notes, the consent to hear about the site's other studies (bot/other_studies.py), the
+its outbox row, review notes, contact attempts, the consent to hear about the site's other studies (bot/other_studies.py), the
 bot's replies still queued for the SMS gateway or given up on (bot/callbacks.py), and the WeChat messages
 lately answered (bot/wechat.py) (`python -m bot erase SENDER_ID`, and "delete my data" in the chat, where the tracker
 store in rasa_addons/ then deletes the turn instead of saving it). From the command line, run it
@@ -19,7 +19,8 @@ from typing import Dict
 from sqlalchemy import MetaData, Table, delete, inspect, select
 
 from bot import store
-from bot.store import CallbackReply, OtherStudiesContact, OutboxMessage, Referral, ReferralChange, Screening, WeChatMessage
+from bot.store import (CallbackReply, ContactAttempt, OtherStudiesContact, OutboxMessage, Referral, ReferralChange,
+                       Screening, WeChatMessage)
 
 
 def erase(sender_id: str, keep_other_studies: bool = False) -> Dict[str, int]:
@@ -43,6 +44,9 @@ def erase(sender_id: str, keep_other_studies: bool = False) -> Dict[str, int]:
                 removed["erasure_notices"] = removed.get("erasure_notices", 0) + 1
             removed["review_notes"] = removed.get("review_notes", 0) + db.execute(
                 delete(ReferralChange).where(ReferralChange.referral_id == referral.id)).rowcount
+            attempts = db.execute(delete(ContactAttempt).where(ContactAttempt.referral_id == referral.id)).rowcount
+            if attempts:
+                removed["contact_attempts"] = removed.get("contact_attempts", 0) + attempts
             db.delete(referral)  # with its outbox row
             removed["referrals"] = removed.get("referrals", 0) + 1
         for screening in db.execute(select(Screening).where(Screening.sender_id == sender_id)).scalars().all():

@@ -88,6 +88,9 @@ class Referral(Base):
     # The language the volunteer was screened in (bot/i18n.py): the questions in `answers` are as asked in it.
     language = Column(String(8), nullable=False, default="en", server_default="en")
     status = Column(String(32), nullable=False, default="new")
+    # Why it ended as it did, when its status takes a reason (bot/review/workflow.py): the criterion's id for
+    # not_eligible, a coded reason for declined and withdrew; NULL otherwise.
+    status_reason = Column(String(64))
     created_at = Column(DateTime, nullable=False, default=now)
     outbox = relationship("OutboxMessage", back_populates="referral", uselist=False, cascade="all, delete-orphan")
 
@@ -221,7 +224,26 @@ class ReferralChange(Base):
     by = Column(String(80), nullable=False)
     from_status = Column(String(32), nullable=False)
     to_status = Column(String(32), nullable=False)
+    reason = Column(String(64))  # the coded reason the move took (bot/review/workflow.py), if any
     note = Column(Text, nullable=False, default="")
+
+
+class ContactAttempt(Base):
+    """A coordinator's attempt to reach a referred volunteer (bot/review/attempts.py): numbered 1, 2, 3... per
+    referral, with the channel, when it happened, its outcome and a note, and who logged it."""
+
+    __tablename__ = "contact_attempts"
+    __table_args__ = (UniqueConstraint("referral_id", "number"),)
+
+    id = Column(Integer, primary_key=True)
+    referral_id = Column(Integer, ForeignKey("referrals.id", ondelete="CASCADE"), nullable=False)
+    number = Column(Integer, nullable=False)
+    channel = Column(String(16), nullable=False)  # phone | sms | email | wechat | in_person
+    at = Column(DateTime, nullable=False, default=now)  # when it happened (UTC), as the coordinator gave it
+    outcome = Column(String(16), nullable=False)  # no_answer | left_message | reached | wrong_number
+    note = Column(Text, nullable=False, default="")
+    by = Column(String(80), nullable=False)
+    logged_at = Column(DateTime, nullable=False, default=now)
 
 
 class AuditEntry(Base):

@@ -58,8 +58,10 @@ def test_a_database_from_before_migrations_is_adopted_with_its_rows(tmp_path):
     with engine.begin() as connection:
         connection.execute(store.StaffUser.__table__.insert().values(username="maria", password_hash="x",
                                                                      created_at=store.now()))
-        # ... when it was revision 0001: without what 0002 to 0007 added
+        # ... when it was revision 0001: without what 0002 to 0008 added
         connection.execute(text("ALTER TABLE referrals DROP COLUMN language"))
+        connection.execute(text("ALTER TABLE referrals DROP COLUMN status_reason"))
+        connection.execute(text("ALTER TABLE referral_changes DROP COLUMN reason"))
         connection.execute(text("ALTER TABLE staff_users DROP COLUMN disabled"))
         connection.execute(text("ALTER TABLE staff_users DROP COLUMN session_generation"))
         connection.execute(text("DROP TABLE login_throttle"))
@@ -67,6 +69,7 @@ def test_a_database_from_before_migrations_is_adopted_with_its_rows(tmp_path):
         connection.execute(text("DROP TABLE sms_opt_outs"))
         connection.execute(text("DROP TABLE wechat_messages"))
         connection.execute(text("DROP TABLE other_studies_contacts"))
+        connection.execute(text("DROP TABLE contact_attempts"))
         connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT)"))  # Rasa's table
     assert revision(url) is None
     assert store.migrate(url) == store.head_revision()
