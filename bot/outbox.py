@@ -56,6 +56,31 @@ class RelaySettings:
             Webhook(self.secret)  # fails now, not at the first referral, on a malformed secret
 
 
+# A referral's delivery to the study team's webhook, one label set wherever staff see it (the review app's inbox,
+# referral page and CSV): the outbox row's state, with "pending" split into not tried yet and being retried.
+DELIVERY_LABELS = {
+    "delivered": "Sent to the study team",
+    "waiting": "Waiting to be sent",
+    "retrying": "Not sent: retrying",
+    "failed": "Not sent: failed",
+}
+DELIVERY_EXPLANATIONS = {
+    "delivered": "The study team's system has received this referral.",
+    "waiting": "It goes to the study team's system as soon as the relay sends it, normally within seconds.",
+    "retrying": "The study team's system has not taken it yet; the relay keeps trying, waiting longer each time.",
+    "failed": "The study team's system refused it, so it is not tried again: tell whoever runs that system.",
+}
+
+
+def delivery(message: Optional[OutboxMessage]) -> str:
+    """The delivery state of a referral's outbox row: delivered | waiting | retrying | failed (DELIVERY_LABELS)."""
+    if message is None or message.state == "delivered":
+        return "delivered"  # an outbox row goes only with its referral
+    if message.state == "failed":
+        return "failed"
+    return "retrying" if message.attempts else "waiting"
+
+
 def backoff(attempts: int, base: float, cap: float) -> float:
     """Capped exponential backoff with jitter: between half and all of min(cap, base * 2^(n-1))."""
     return min(cap, base * 2 ** max(attempts - 1, 0)) * random.uniform(0.5, 1.0)

@@ -1,6 +1,7 @@
 """The coordinators' review app, route by route, over a real SQLite database (Flask's test client)."""
 import csv
 import datetime as dt
+import html
 import io
 import os
 import re
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot import referrals, store
 from bot.review import add_user, create_app
@@ -105,7 +107,7 @@ def test_logout_ends_the_session(app):
 def test_inbox_lists_referrals_with_counts_and_filters(app, referral):
     client = logged_in(app)
     page = client.get("/").get_data(as_text=True)
-    assert referral in page and "New: <strong>1</strong>" in page and "waiting" in page
+    assert referral in page and "New: <strong>1</strong>" in page and "Waiting to be sent" in page
     assert referral not in client.get("/?status=contacted").get_data(as_text=True)
     assert referral in client.get("/?verdict=needs_review&trial=NCT04143984").get_data(as_text=True)
     tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
@@ -122,14 +124,16 @@ def test_referral_page_shows_answers_as_text_and_records_a_status_change(app, re
     assert "default-src 'none'" in client.get(f"/referrals/{referral}").headers["Content-Security-Policy"]
 
     token = csrf(client, f"/referrals/{referral}")
-    client.post(f"/referrals/{referral}", data={"status": "contacted", "note": "Left a voicemail",
+    client.post(f"/referrals/{referral}/attempts", data={"channel": "phone", "outcome": "reached", "csrf_token": token})
+    client.post(f"/referrals/{referral}", data={"status": "screening_visit_booked", "note": "Visit on Monday",
                                                  "csrf_token": token})
-    assert referrals.list_referrals()[0]["status"] == "contacted"
+    assert referrals.list_referrals()[0]["status"] == "screening_visit_booked"
     page = client.get(f"/referrals/{referral}").get_data(as_text=True)
-    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC · maria · New → Contacted: Left a voicemail", page)
+    assert re.search(r"\(Shanghai\)</time> · maria · New → Contacted: Attempt 1 reached them</li>", page)
+    assert re.search(r"\(Shanghai\)</time> · maria · Contacted → Screening visit booked: Visit on Monday</li>", page)
     # a move the workflow does not allow is refused
-    client.post(f"/referrals/{referral}", data={"status": "enrolled", "csrf_token": token})
-    assert referrals.list_referrals()[0]["status"] == "contacted"
+    client.post(f"/referrals/{referral}", data={"status": "new", "csrf_token": token})
+    assert referrals.list_referrals()[0]["status"] == "screening_visit_booked"
 
 
 def test_screenings_page_has_no_contact_details_and_names_the_commonest_ender(app, protocol):
@@ -381,3 +385,316 @@ def test_users_passwd_command(database, capsys):
     assert users_command("passwd", "li", password="short") == 2  # in this process, which is quicker
     assert "12 characters" in capsys.readouterr().err
     assert users_command("passwd", "nobody", password="a long enough password") == 2
+
+
+# Issue 17 items 2 and 3: contact attempts, statuses with coded reasons, the referral page's order and wording.
+
+def post_attempt(client, reference, **fields):
+    data = {"channel": "phone", "outcome": "no_answer", "csrf_token": csrf(client, "/"), **fields}
+    return client.post(f"/referrals/{reference}/attempts", data=data)
+
+
+def post_status(client, reference, **fields):
+    return client.post(f"/referrals/{reference}",
+                       data={"csrf_token": csrf(client, f"/referrals/{reference}"), **fields})
+
+
+def status_of(reference):
+    with store.unit_of_work() as db:
+        row = db.query(store.Referral).filter_by(reference=reference).one()
+        return row.status, row.status_reason
+
+
+def attempts_of(reference):
+    with store.unit_of_work() as db:
+        referral_id = db.query(store.Referral.id).filter_by(reference=reference).scalar()
+        return [(a.number, a.channel, a.outcome, a.by, a.note, a.at) for a in
+                db.query(store.ContactAttempt).filter_by(referral_id=referral_id).order_by(store.ContactAttempt.id)]
+
+
+def flashes(response):
+    return [html.unescape(said) for said in
+            re.findall(r'<p class="flash" role="status">([^<]*)</p>', response.get_data(as_text=True))]
+
+
+def test_contact_attempts_are_numbered_and_the_first_that_reaches_the_volunteer_marks_it_contacted(app, referral):
+    from bot.review import attempts
+    client = logged_in(app)
+    first = post_attempt(client, referral, channel="phone", outcome="no_answer", note="rang twice")
+    assert first.status_code == 302 and status_of(referral) == ("new", None)  # a failed attempt keeps the status
+    assert flashes(client.get(f"/referrals/{referral}")) == ["Attempt 1 logged: No answer."]
+    post_attempt(client, referral, channel="sms", outcome="left_message")
+    assert status_of(referral) == ("new", None)
+    post_attempt(client, referral, channel="wechat", outcome="reached", note="will think about it")
+    assert status_of(referral) == ("contacted", None)
+    page = client.get(f"/referrals/{referral}")
+    assert flashes(page) == ["Attempt 3 logged: Reached. It reached the volunteer, so the referral moved from New "
+                             "to Contacted."]
+    post_attempt(client, referral, channel="email", outcome="reached")  # reached again: stays Contacted
+    assert status_of(referral) == ("contacted", None)
+    logged = attempts_of(referral)
+    assert [row[:5] for row in logged] == [(1, "phone", "no_answer", "maria", "rang twice"),
+                                           (2, "sms", "left_message", "maria", ""),
+                                           (3, "wechat", "reached", "maria", "will think about it"),
+                                           (4, "email", "reached", "maria", "")]
+    assert all(abs((at - store.now()).total_seconds()) < 60 for *_, at in logged)  # no time given: now
+    text = client.get(f"/referrals/{referral}").get_data(as_text=True)
+    assert re.search(r"Attempt 1 · <time[^>]*>[^<]*\(Shanghai\)</time> · Phone · <strong>No answer</strong> · maria: "
+                     r"rang twice</li>", text)
+    assert "Attempt 2 · " in text and " · SMS · <strong>Left a message</strong>" in text
+    assert " · WeChat · <strong>Reached</strong>" in text and "This is attempt 5." in text
+
+    with store.unit_of_work() as db:
+        referral_id = db.query(store.Referral.id).filter_by(reference=referral).scalar()
+        changes = db.query(store.ReferralChange).filter_by(referral_id=referral_id).all()
+        assert [(c.by, c.from_status, c.to_status) for c in changes] == [("maria", "new", "contacted")]
+        # what the inbox uses for "a contact attempt has been made" and for the time of the first
+        listed = db.execute(select(store.Referral.reference, attempts.attempted(),
+                                   attempts.first_attempt_at_column())).all()
+    assert listed == [(referral, True, logged[0][5])]
+    assert attempts.first_attempt_at(referral_id) == logged[0][5]
+    who = [(u, a, r) for u, a, r in audit_rows() if a in ("log_contact_attempt", "change_status")]
+    assert who[:4] == [("maria", "log_contact_attempt", f"referral {referral}: attempt {n}") for n in (1, 2, 3)] + [
+        ("maria", "change_status", f"referral {referral}: New → Contacted")]
+
+
+def test_an_attempt_takes_the_time_it_happened_in_the_sites_time_zone(app, referral):
+    from bot.review import attempts
+    client = logged_in(app)
+    with store.unit_of_work() as db:
+        db.query(store.Referral).filter_by(reference=referral).update(
+            {"created_at": dt.datetime(2026, 11, 27, 23, 0)})  # 28 Nov, 07:00 in Shanghai
+    post_attempt(client, referral, at="2026-11-28T09:30")
+    assert attempts_of(referral)[0][5] == dt.datetime(2026, 11, 28, 1, 30)  # 09:30 in Shanghai is 01:30 UTC
+    page = client.get(f"/referrals/{referral}").get_data(as_text=True)
+    assert ('Attempt 1 · <time datetime="2026-11-28T01:30:00Z" title="28 Nov 2026, 01:30 UTC">28 Nov 2026, 09:30 '
+            '(Shanghai)</time>') in page
+    assert 'When (Shanghai time; leave empty for now)' in page
+
+    for at, said in [("2026-11-28T06:00", "That time is before the referral arrived."),
+                     ((dt.datetime.now() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+                      "That time is in the future: give the time the attempt was made."),
+                     ("tomorrow morning", "The time must look like 2026-11-28 09:30 (Shanghai time).")]:
+        assert flashes(client.get(post_attempt(client, referral, at=at).headers["Location"])) == [said]
+    for fields, said in [({"channel": "pigeon"}, "Choose the channel of the attempt."),
+                         ({"outcome": ""}, "Choose the outcome of the attempt.")]:
+        assert flashes(client.get(post_attempt(client, referral, **fields).headers["Location"])) == [said]
+    assert len(attempts_of(referral)) == 1
+    with store.unit_of_work() as db:
+        assert db.query(store.ContactAttempt).count() == 1
+    assert attempts.first_attempt_at(10_000) is None
+
+
+def test_the_workflow_refuses_moves_it_does_not_allow_and_asks_for_reasons(app, referral):
+    client = logged_in(app)
+
+    def refused(said, **fields):
+        before = status_of(referral)
+        response = post_status(client, referral, **fields)
+        assert flashes(client.get(response.headers["Location"])) == [said]
+        assert status_of(referral) == before
+
+    refused("A referral that is New can't move to Enrolled.", status="enrolled")
+    refused("A referral that is New can't move to Screening visit booked.", status="screening_visit_booked")
+    refused("Log the contact attempt that reached the volunteer (outcome: Reached): that marks the referral "
+            "Contacted.", status="contacted")
+    refused("Not reachable needs contact attempts first: log each attempt, then mark it.", status="could_not_reach")
+    refused("That is not a status.", status="lost")
+    refused("Nothing to save: choose a new status or write a note.", status="new")
+    page = client.get(f"/referrals/{referral}").get_data(as_text=True)
+    assert ('<option value="could_not_reach" disabled>Not reachable (after 3 attempts that did not reach them)'
+            '</option>') in page and 'class="suggest"' not in page
+
+    for n in range(2):
+        post_attempt(client, referral, outcome="no_answer")
+        refused(f"Not reachable is for 3 attempts in a row that did not reach the volunteer; {n + 1} so far.",
+                status="could_not_reach")
+    post_attempt(client, referral, outcome="wrong_number")
+    page = client.get(f"/referrals/{referral}").get_data(as_text=True)
+    assert ("3 attempts in a row did not reach the volunteer: you can mark the referral <strong>Not reachable"
+            "</strong>") in page
+    assert '<option value="could_not_reach">Not reachable</option>' in page
+    post_status(client, referral, status="could_not_reach", note="three calls, then a wrong number")
+    assert status_of(referral) == ("could_not_reach", None)
+
+    post_attempt(client, referral, channel="email", outcome="reached")  # an e-mail answered after all
+    assert status_of(referral) == ("contacted", None)
+    refused("Not eligible needs which criterion: choose one.", status="not_eligible")
+    refused("That reason is not on the list.", status="not_eligible", criterion="favourite_colour")
+    refused("Other: write the reason in the note.", status="not_eligible", criterion="other")
+    refused("Declined needs the reason: choose one.", status="declined")
+    refused("That reason is not on the list.", status="declined", reason="bored")
+    post_status(client, referral, status="not_eligible", criterion="hiv", note="told us on the phone")
+    assert status_of(referral) == ("not_eligible", "hiv")
+    page = client.get(f"/referrals/{referral}").get_data(as_text=True)
+    assert "Status <strong>Not eligible</strong> (HIV or AIDS)" in page
+    assert "· maria · Contacted → Not eligible (HIV or AIDS): told us on the phone</li>" in page
+    refused("A referral that is Not eligible can't move to Contacted.", status="contacted")
+    assert '<option value="not_eligible" selected>Not eligible (keep)</option>' in page
+    assert 'name="criterion"' not in page  # an ended referral offers no move, so no reasons
+
+
+def test_declined_and_withdrew_take_a_coded_reason_in_plain_words(app, protocol):
+    client = logged_in(app)
+    declined = referrals.create_referral("decliner", protocol, referral_state())
+    post_attempt(client, declined, outcome="reached")
+    post_status(client, declined, status="declined", reason="too_far", criterion="age", note="lives in Harbin")
+    assert status_of(declined) == ("declined", "too_far")  # the criterion menu counts only for Not eligible
+    page = client.get(f"/referrals/{declined}").get_data(as_text=True)
+    assert "Status <strong>Declined</strong> (Too far to travel)" in page
+    assert "Contacted → Declined (Too far to travel): lives in Harbin" in page
+
+    enrolled = referrals.create_referral("enrollee", protocol, referral_state())
+    post_attempt(client, enrolled, outcome="reached")
+    post_status(client, enrolled, status="screening_visit_booked")
+    post_status(client, enrolled, status="enrolled")
+    post_status(client, enrolled, status="withdrew", reason="other")
+    assert status_of(enrolled) == ("enrolled", None)
+    post_status(client, enrolled, status="withdrew", reason="other", note="moved abroad")
+    assert status_of(enrolled) == ("withdrew", "other")
+    page = client.get(f"/referrals/{enrolled}").get_data(as_text=True)
+    assert "Enrolled → Withdrew (Other (see note)): moved abroad" in page
+    # every move: who, when, from, to, reason, note in referral_changes; who, when, from, to in the audit log
+    with store.unit_of_work() as db:
+        changes = [(c.by, c.from_status, c.to_status, c.reason, c.note, c.at) for c in
+                   db.query(store.ReferralChange).join(store.Referral).filter(store.Referral.reference == enrolled)
+                   .order_by(store.ReferralChange.id)]
+        audited = [(e.username, e.action, e.record, e.at) for e in db.query(store.AuditEntry)
+                   .filter(store.AuditEntry.record.like(f"referral {enrolled}:%"))
+                   .order_by(store.AuditEntry.id)]
+    assert [c[:5] for c in changes] == [
+        ("maria", "new", "contacted", None, "Attempt 1 reached them"),
+        ("maria", "contacted", "screening_visit_booked", None, ""),
+        ("maria", "screening_visit_booked", "enrolled", None, ""),
+        ("maria", "enrolled", "withdrew", "other", "moved abroad")]
+    assert all(abs((c[5] - store.now()).total_seconds()) < 60 for c in changes)
+    assert [a[:3] for a in audited] == [
+        ("maria", "log_contact_attempt", f"referral {enrolled}: attempt 1"),
+        ("maria", "change_status", f"referral {enrolled}: New → Contacted"),
+        ("maria", "change_status", f"referral {enrolled}: Contacted → Screening visit booked"),
+        ("maria", "change_status", f"referral {enrolled}: Screening visit booked → Enrolled"),
+        ("maria", "change_status", f"referral {enrolled}: Enrolled → Withdrew")]
+    assert all(abs((a[3] - store.now()).total_seconds()) < 60 for a in audited)
+
+
+def test_not_reachable_waits_for_the_configured_number_of_attempts(database, tmp_path, monkeypatch, protocol):
+    monkeypatch.setenv("BOT_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("REVIEW_NOT_REACHABLE_AFTER", "1")
+    add_user("maria", PASSWORD)
+    app = create_app()
+    reference = referrals.create_referral("volunteer-1", protocol, referral_state())
+    client = logged_in(app)
+    post_attempt(client, reference, outcome="wrong_number")
+    assert "1 attempts in a row did not reach" in client.get(f"/referrals/{reference}").get_data(as_text=True)
+    post_status(client, reference, status="could_not_reach")
+    assert status_of(reference) == ("could_not_reach", None)
+
+
+def test_the_referral_page_puts_the_actions_first_and_links_phone_and_e_mail(app, referral):
+    client = logged_in(app)
+    page = client.get(f"/referrals/{referral}").get_data(as_text=True)
+    order = [page.index(heading) for heading in (
+        ">What to do next</h2>", ">Change the status</h3>", ">Log a contact attempt</h3>", ">Contact details</h2>",
+        ">Open questions (answered Not sure)</h2>", ">Answers, criterion by criterion</h2>", ">Transcript</h2>")]
+    assert order == sorted(order)
+    assert '<a href="tel:+8613800138000">+8613800138000</a>' in page
+    assert '<a href="mailto:ana@example.com">ana@example.com</a>' in page
+    assert "<dt>Prefers</dt><dd>E-mail or phone, &lt;script&gt;" in page  # the typed time, as text
+    assert "<dt>Channel</dt><dd>other (REST)</dd>" in page and '<dd lang="en">English</dd>' in page
+    assert re.search(r'arrived <time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" title="\d+ \w{3} \d{4}, \d\d:\d\d UTC">'
+                     r'\d+ \w{3} \d{4}, \d\d:\d\d \(Shanghai\)</time> by other \(REST\)', page)
+    with store.unit_of_work() as db:  # an address may hold ? and =: they must not add a header to the e-mail
+        db.query(store.Referral).filter_by(reference=referral).update({"contact_email": "a?cc=x@example.com"})
+    page = client.get(f"/referrals/{referral}").get_data(as_text=True)
+    assert '<a href="mailto:a%3Fcc%3Dx@example.com">a?cc=x@example.com</a>' in page
+
+
+def test_notes_and_attempt_notes_with_markup_are_shown_as_text(app, referral):
+    client = logged_in(app)
+    post_attempt(client, referral, note=XSS)
+    post_status(client, referral, note=XSS)
+    page = client.get(f"/referrals/{referral}").get_data(as_text=True)
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt;") == 4  # also time
+    assert not any("alert" in record for _, _, record in audit_rows())
+
+
+def test_the_new_forms_refuse_without_a_login_or_a_csrf_token(app, referral):
+    anonymous = app.test_client()
+    for path in (f"/referrals/{referral}/attempts", f"/referrals/{referral}"):
+        response = anonymous.post(path, data={"channel": "phone", "outcome": "reached", "status": "contacted",
+                                              "csrf_token": csrf(anonymous)})
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    client = logged_in(app)
+    assert client.post(f"/referrals/{referral}/attempts", data={"channel": "phone", "outcome": "reached"}
+                       ).status_code == 400
+    assert client.post(f"/referrals/{referral}", data={"status": "declined", "reason": "too_far"}).status_code == 400
+    assert attempts_of(referral) == [] and status_of(referral) == ("new", None)
+    assert post_attempt(client, "RF-NONE-NONE").status_code == 404
+
+
+def test_delivery_is_named_the_same_way_on_the_inbox_and_the_referral_page(app, referral):
+    client = logged_in(app)
+    states = [({"attempts": 0}, "Waiting to be sent", "as soon as the relay sends it"),
+              ({"attempts": 2, "last_error": "could not connect"}, "Not sent: retrying",
+               "Tried 2 times (could not connect); next try <time"),
+              ({"state": "failed", "attempts": 1, "last_error": "HTTP 400: bad"}, "Not sent: failed",
+               "The answer: HTTP 400: bad."),
+              ({"state": "delivered", "delivered_at": dt.datetime(2026, 11, 28, 1, 30), "last_error": None},
+               "Sent to the study team", 'Received <time datetime="2026-11-28T01:30:00Z"')]
+    for values, label, explained in states:
+        with store.unit_of_work() as db:
+            db.query(store.OutboxMessage).update(values)
+        page = client.get(f"/referrals/{referral}").get_data(as_text=True)
+        assert f"<strong>{label}</strong>:" in page and explained in page
+        assert f">{label}" in client.get("/").get_data(as_text=True)
+    assert "pending" not in page and "waiting<" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_transcript_names_channels_in_plain_words_and_shows_the_sites_time(app, referral):
+    import json
+    from sqlalchemy import text
+    with store.engine().begin() as connection:  # Rasa's tracker table, as its SQL tracker store writes it
+        connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, "
+                                "timestamp REAL, intent_name TEXT, action_name TEXT, data TEXT)"))
+        stamp = dt.datetime(2026, 11, 28, 1, 30, 5, tzinfo=dt.timezone.utc).timestamp()
+        for n, (kind, channel) in enumerate([("user", "socketio"), ("bot", None), ("user", "callback"),
+                                             ("user", "wechat")]):
+            connection.execute(text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES "
+                                    "('volunteer-xss', :kind, :at, :data)"),
+                               {"kind": kind, "at": stamp + n, "data": json.dumps(
+                                   {"text": f"line {n}", "input_channel": channel})})
+    page = logged_in(app).get(f"/referrals/{referral}").get_data(as_text=True)
+    assert ('<time datetime="2026-11-28T01:30:05Z" title="28 Nov 2026, 01:30:05 UTC">28 Nov 2026, 09:30:05 '
+            '(Shanghai)</time> · volunteer · web chat</span>') in page
+    assert "(Shanghai)</time> · bot</span>" in page
+    assert "· volunteer · SMS</span>" in page and "· volunteer · WeChat</span>" in page
+    assert "socketio" not in page and "callback" not in page and "via " not in page
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_attempts_logged_at_the_same_moment_get_consecutive_numbers(backend, database, monkeypatch, protocol,
+                                                                      request):
+    """Six coordinators' attempts on one referral at once, on each database: numbers 1 to 6, none lost."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.review import attempts
+    if backend == "postgresql":
+        monkeypatch.setenv("BOT_DATABASE_URL", request.getfixturevalue("postgres")())
+    reference = referrals.create_referral("volunteer-1", protocol, referral_state())
+    with ThreadPoolExecutor(6) as pool:
+        logged = list(pool.map(lambda n: attempts.log(reference, f"coordinator-{n}", "phone", "no_answer", None, ""),
+                               range(6)))
+    assert sorted(done.number for done in logged) == [1, 2, 3, 4, 5, 6]
+    assert sorted(number for number, *_ in attempts_of(reference)) == [1, 2, 3, 4, 5, 6]
+
+
+def test_erasure_takes_the_contact_attempts_with_the_referral(app, referral):
+    from bot import erasure
+    client = logged_in(app)
+    post_attempt(client, referral, note="canary-attempt-note")
+    post_attempt(client, referral, outcome="reached")
+    removed = erasure.erase("volunteer-xss")
+    assert removed["contact_attempts"] == 2 and removed["review_notes"] == 1
+    with store.unit_of_work() as db:
+        assert db.query(store.ContactAttempt).count() == 0

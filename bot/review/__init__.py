@@ -30,9 +30,9 @@ from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from bot import config, i18n, other_studies, screening, store, transcripts
+from bot import config, i18n, other_studies, outbox, screening, sitetime, store, transcripts
 from bot.protocol import CRITERION_TEXTS, ProtocolError, default_trial_id, load_protocol
-from bot.review import workflow
+from bot.review import attempts, display, workflow
 from bot.screening import RecordedAnswer
 from bot.store import (AuditEntry, CallbackReply, LoginThrottle, Referral, ReferralChange, Screening, SmsOptOut,
                        StaffUser)
@@ -212,6 +212,20 @@ def _criterion_rows(referral: Referral):
     return rows
 
 
+def _trial_of(reference: str) -> Optional[str]:
+    with store.unit_of_work() as db:
+        return db.execute(select(Referral.trial_id).where(Referral.reference == reference)).scalar_one_or_none()
+
+
+def _criteria(trial_id: str) -> dict:
+    """The trial's criteria, id → a coordinator's label from its `short` text, in the protocol's order."""
+    try:
+        protocol = load_protocol(trial_id, for_screening=False)
+    except ProtocolError:
+        return {}
+    return {c.id: workflow.criterion_label(c.short) for c in protocol.criteria}
+
+
 def create_app() -> Flask:
     app = Flask(__name__)
     app.config.update(
@@ -224,6 +238,7 @@ def create_app() -> Flask:
         SESSION_REFRESH_EACH_REQUEST=True,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         **login_settings(),
+        REVIEW_NOT_REACHABLE_AFTER=workflow.not_reachable_after(),
     )
     CSRFProtect(app)
     login = LoginManager(app)
@@ -253,7 +268,10 @@ def create_app() -> Flask:
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    app.jinja_env.globals.update(status_labels=workflow.LABELS, language_names=i18n.NAMES, html_langs=i18n.HTML_LANG)
+    app.jinja_env.globals.update(status_labels=workflow.LABELS, language_names=i18n.NAMES, html_langs=i18n.HTML_LANG,
+                                 delivery_labels=outbox.DELIVERY_LABELS, delivery_of=outbox.delivery,
+                                 delivery_explanations=outbox.DELIVERY_EXPLANATIONS)
+    app.jinja_env.filters.update(site_time=display.site_time, mailto=display.mailto, tel=display.tel)
 
     @app.get("/favicon.ico")
     def no_favicon():
@@ -323,34 +341,96 @@ def create_app() -> Flask:
         return render_template("inbox.html", referrals=referrals, counts=counts, filters=filters, trials=trials,
                                now=store.now())
 
-    @app.route("/referrals/<reference>", methods=["GET", "POST"])
+    @app.get("/referrals/<reference>")
     @login_required
     def referral_page(reference: str):
+        """One referral, top to bottom: what to do (status, outcome with its reason, log a contact attempt), the
+        contact details, the open questions, the answers criterion by criterion, the transcript."""
         with store.unit_of_work() as db:
             referral = db.execute(select(Referral).where(Referral.reference == reference)).scalar_one_or_none()
             if referral is None:
                 abort(404)
-            if request.method == "POST":
-                target = request.form.get("status", referral.status)
-                note = request.form.get("note", "").strip()[:4000]
-                if target not in workflow.LABELS or not workflow.allowed(referral.status, target):
-                    flash(f"A referral that is {workflow.LABELS[referral.status]} can't move to that status.")
-                elif target == referral.status and not note:
-                    flash("Nothing to save: choose a new status or write a note.")
-                else:
-                    db.add(ReferralChange(referral_id=referral.id, by=current_user.id,
-                                               from_status=referral.status, to_status=target, note=note))
-                    referral.status = target
-                    flash("Saved.")
             changes = db.execute(select(ReferralChange).where(ReferralChange.referral_id == referral.id)
-                                      .order_by(ReferralChange.at, ReferralChange.id)).scalars().all()
+                                 .order_by(ReferralChange.at, ReferralChange.id)).scalars().all()
+            logged = attempts.listed(db, referral.id)
             delivery = referral.outbox
-        audit("change_status" if request.method == "POST" else "view_referral", f"referral {reference}")
-        if request.method == "POST":
+        timezone = display.site_timezone(referral.trial_id)
+        criteria = _criteria(referral.trial_id)
+        so_far = attempts.summary(logged)
+        needed = app.config["REVIEW_NOT_REACHABLE_AFTER"]
+        audit("view_referral", f"referral {reference}")
+        return render_template(
+            "referral.html", r=referral, rows=_criterion_rows(referral), changes=changes, delivery=delivery,
+            delivery_state=outbox.delivery(delivery), attempts=logged, timezone=timezone,
+            zone=display.zone_label(timezone), options=workflow.options(referral.status, so_far, needed),
+            suggest_not_reachable=workflow.suggest_not_reachable(referral.status, so_far, needed),
+            failed_in_a_row=so_far.failed_in_a_row, needed=needed, criteria=criteria,
+            decline_reasons=workflow.DECLINE_REASONS, takes_reason=workflow.NEEDS_REASON,
+            reason_label=lambda status, reason: workflow.reason_label(status, reason, criteria),
+            channel=transcripts.referral_channel(referral.sender_id), ways=display.WAYS,
+            channels=attempts.CHANNELS, outcomes=attempts.OUTCOMES,
+            now_input=f"{sitetime.local(store.now(), timezone):%Y-%m-%dT%H:%M}",
+            transcript=transcripts.transcript(referral.sender_id))
+
+    @app.post("/referrals/<reference>")
+    @login_required
+    def change_status(reference: str):
+        """A move to another status (with its reason where it takes one) and/or a note, as the workflow allows."""
+        note = request.form.get("note", "").strip()[:4000]
+        with store.unit_of_work() as db:
+            referral = db.execute(select(Referral).where(Referral.reference == reference)
+                                  .with_for_update()).scalar_one_or_none()
+            if referral is None:
+                abort(404)
+            current = referral.status
+            target = request.form.get("status", current)
+            reason = (request.form.get("criterion", "") if target == "not_eligible" else
+                      request.form.get("reason", "") if target in ("declined", "withdrew") else "")
+            so_far = attempts.summary(attempts.listed(db, referral.id))
+            refused = workflow.refusal(current, target, reason, note, so_far, list(_criteria(referral.trial_id)),
+                                       app.config["REVIEW_NOT_REACHABLE_AFTER"])
+            if refused is None:
+                db.add(ReferralChange(referral_id=referral.id, by=current_user.id, from_status=current,
+                                      to_status=target, reason=reason or None, note=note))
+                if target != current:
+                    referral.status, referral.status_reason = target, reason or None
+        if refused:
+            flash(refused)
+        elif target == current:
+            audit("add_note", f"referral {reference}")
+            flash("Note saved.")
+        else:
+            moved = f"{workflow.LABELS[current]} → {workflow.LABELS[target]}"
+            audit("change_status", f"referral {reference}: {moved}")
+            flash(f"Saved: {moved}.")
+        return redirect(url_for("referral_page", reference=reference))
+
+    @app.post("/referrals/<reference>/attempts")
+    @login_required
+    def log_attempt(reference: str):
+        """Log a contact attempt: its channel, when (the site's time; empty for now), outcome and a note."""
+        timezone = display.site_timezone(_trial_of(reference))
+        try:
+            at = display.local_input(request.form.get("at", ""), timezone)
+        except ValueError:
+            flash(f"The time must look like 2026-11-28 09:30 ({display.zone_label(timezone)} time).")
             return redirect(url_for("referral_page", reference=reference))
-        return render_template("referral.html", r=referral, rows=_criterion_rows(referral), changes=changes,
-                               delivery=delivery, moves=workflow.MOVES.get(referral.status, ()),
-                               transcript=transcripts.transcript(referral.sender_id))
+        try:
+            done = attempts.log(reference, current_user.id, request.form.get("channel", ""),
+                                request.form.get("outcome", ""), at, request.form.get("note", "").strip()[:4000])
+        except LookupError:
+            abort(404)
+        except ValueError as problem:
+            flash(str(problem))
+            return redirect(url_for("referral_page", reference=reference))
+        audit("log_contact_attempt", f"referral {reference}: attempt {done.number}")
+        message = f"Attempt {done.number} logged: {attempts.OUTCOMES[request.form['outcome']]}."
+        if done.moved_from:
+            audit("change_status", f"referral {reference}: {workflow.LABELS[done.moved_from]} → Contacted")
+            message += f" It reached the volunteer, so the referral moved from {workflow.LABELS[done.moved_from]} " \
+                       "to Contacted."
+        flash(message)
+        return redirect(url_for("referral_page", reference=reference))
 
     @app.get("/translations")
     @login_required
