@@ -11,7 +11,7 @@ from bot import store
 
 
 # Rasa's input channel names (rasa_addons/) in plain words.
-CHANNEL_NAMES = {"socketio": "web chat", "callback": "SMS", "wechat": "WeChat", "rest": "REST API"}
+CHANNEL_NAMES = {"socketio": "web chat", "callback": "SMS", "wechat": "WeChat", "rest": "other (REST)"}
 # The channels by the conversation id each issues (bot/senders.py); any other id came through the REST API.
 SENDER_PREFIXES = (("web-", "web chat"), ("sms-", "SMS"), ("wx-", "WeChat"))
 

@@ -12,7 +12,7 @@ IMG = "<img src=x onerror=alert(1)>"
 PASSWORD = "coordinator password 1"
 
 
-def test_coordinator_reads_volunteer_text_as_text_and_moves_the_referral(stack, chat, page):
+def test_coordinator_reads_volunteer_text_as_text_logs_attempts_and_moves_the_referral(stack, chat, page):
     begin(chat)
     answer_until_done(chat, {"prior_imrt": f"I had 70 Gy in 2021 {IMG}", "hiv": "not sure"})
     chat.say(SCRIPT)  # a message that is no answer still lands in the transcript
@@ -40,15 +40,49 @@ def test_coordinator_reads_volunteer_text_as_text_and_moves_the_referral(stack, 
     expect(page.locator(".transcript .said", has_text=re.compile(f"^{re.escape(SCRIPT)}$"))).to_have_count(1)
     assert page.locator("img[src=x]").count() == 0
 
-    page.get_by_label("Status", exact=True).select_option(label="Contacted")
-    page.get_by_label("Note", exact=True).fill("Called, will book a visit")
+    # the actions first, then the contact details, the e-mail a link; times in Shanghai with UTC on hover
+    actions = page.get_by_role("heading", name="What to do next").bounding_box()["y"]
+    assert actions < page.get_by_role("heading", name="Contact details").bounding_box()["y"] \
+        < page.get_by_role("heading", name="Answers, criterion by criterion").bounding_box()["y"]
+    expect(page.get_by_role("link", name="ana@example.com")).to_have_attribute("href", "mailto:ana@example.com")
+    arrived = page.locator(".summary time")
+    expect(arrived).to_have_text(re.compile(r"^\d+ \w{3} \d{4}, \d\d:\d\d \(Shanghai\)$"))
+    expect(arrived).to_have_attribute("title", re.compile(r" UTC$"))
+    expect(page.locator(".transcript .meta", has_text="volunteer · other (REST)").first).to_be_visible()
+
+    # a failed attempt keeps the status; the one that reaches her marks it Contacted
+    page.get_by_label("Channel").select_option(label="E-mail")
+    page.get_by_label("Outcome").select_option(label="No answer")
+    page.get_by_label("Attempt note").fill(f"no reply yet {SCRIPT}")
+    page.get_by_role("button", name="Log attempt").click()
+    expect(page.locator(".attempts")).to_contain_text("Attempt 1 · ")
+    expect(page.locator(".attempts")).to_contain_text(f"E-mail · No answer · maria: no reply yet {SCRIPT}")
+    expect(page.locator(".summary strong").first).to_have_text("New")
+    page.get_by_label("Channel").select_option(label="Phone")
+    page.get_by_label("Outcome").select_option(label="Reached")
+    page.get_by_role("button", name="Log attempt").click()
+    expect(page.locator(".flash")).to_contain_text("the referral moved from New to Contacted")
+    expect(page.locator(".summary strong").first).to_have_text("Contacted")
+
+    # a reason's menu shows only with the status that takes it (CSS, no script)
+    criterion = page.get_by_label("Which criterion (for Not eligible)")
+    expect(criterion).to_be_hidden()
+    page.get_by_label("Status", exact=True).select_option(label="Not eligible")
+    expect(criterion).to_be_visible()
+    page.get_by_role("button", name="Save").click()  # without the criterion: refused
+    expect(page.locator(".flash")).to_have_text("Not eligible needs which criterion: choose one.")
+    expect(page.locator(".summary strong").first).to_have_text("Contacted")
+
+    page.get_by_label("Status", exact=True).select_option(label="Screening visit booked")
+    page.get_by_label("Note", exact=True).fill("Called, visit on Monday")
     page.get_by_role("button", name="Save").click()
-    expect(page.locator(".history")).to_contain_text("maria · New → Contacted: Called, will book a visit")
+    expect(page.locator(".history")).to_contain_text("maria · Contacted → Screening visit booked: Called, visit on Monday")
+    expect(page.locator(".history time").first).to_have_attribute("title", re.compile(r"^\d+ \w{3} \d{4}, \d\d:\d\d UTC$"))
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
     csv_text = Path(download.value.path()).read_text(encoding="utf-8")
-    assert reference in csv_text and "contacted" in csv_text
+    assert reference in csv_text and re.search("screening.visit.booked", csv_text, re.I)
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{base}/referrals/{reference}")
