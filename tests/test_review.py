@@ -698,3 +698,39 @@ def test_erasure_takes_the_contact_attempts_with_the_referral(app, referral):
     assert removed["contact_attempts"] == 2 and removed["review_notes"] == 1
     with store.unit_of_work() as db:
         assert db.query(store.ContactAttempt).count() == 0
+
+
+def test_the_funnel_counts_every_stage_a_referral_reached_and_draws_it_without_script(app, referral, protocol):
+    """Two referrals: one is reached on the second attempt and booked, then declines; the other waits. The
+    funnel counts the first as contacted and booked (stages reached, not the status it ended in), draws SVG on
+    the server, gives the median time to first contact and where screenings end."""
+    from bot import store as stored
+    from bot.review import report
+    waiting = referrals.create_referral("sms-waiting", protocol, referral_state())
+    ruled_out = referral_state(answers={"age": RecordedAnswer(75, "75")}, verdict="likely_ineligible",
+                               contact_consent=None, contact={})
+    store.save_screening("web-ruled-out", protocol, ruled_out)
+    client = logged_in(app)
+    token = csrf(client, f"/referrals/{referral}")
+    for outcome in ("no_answer", "reached"):
+        assert client.post(f"/referrals/{referral}/attempts", data={"channel": "phone", "outcome": outcome,
+                                                                    "csrf_token": token}).status_code == 302
+    for target, extra in (("screening_visit_booked", {}), ("declined", {"reason": "too_far"})):
+        client.post(f"/referrals/{referral}", data={"status": target, "note": "", "csrf_token": token, **extra})
+    with stored.unit_of_work() as db:
+        assert {r.reference: r.status for r in db.execute(select(stored.Referral)).scalars()} == {
+            referral: "declined", waiting: "new"}
+        built = report.build(db)
+    assert built.total.counts == [2, 1, 1, 0]
+    channels = {row.label: row.counts for row in built.groupings["Channel"]}
+    assert channels == {"other (REST)": [1, 1, 1, 0], "SMS": [1, 0, 0, 0]}
+    assert [row.label for row in built.groupings["Verdict"]] == ["Needs review"]
+    assert built.first_contacts == 1 and built.first_contact_hours is not None and built.first_contact_hours < 1
+    assert built.not_sure == [("your blood counts", 2)] and built.screenings == 3
+    assert built.enders == [("your age", 1)]
+
+    page = client.get("/report").get_data(as_text=True)
+    assert "<svg" in page and "<script" not in page and "Median time to the first contact attempt" in page
+    assert 'aria-label="All referrals: Referred 2, Contacted 1, Visit booked 1, Enrolled 0"' in page
+    assert "By week" in page and "By channel" in page and "By language" in page and "By verdict" in page
+    assert app.test_client().get("/report").status_code == 302  # no login, no report

@@ -32,7 +32,7 @@ from sqlalchemy.orm import selectinload
 
 from bot import config, i18n, other_studies, outbox, screening, sitetime, store, transcripts
 from bot.protocol import CRITERION_TEXTS, ProtocolError, default_trial_id, load_protocol
-from bot.review import attempts, display, workflow
+from bot.review import attempts, display, report, workflow
 from bot.screening import RecordedAnswer
 from bot.store import (AuditEntry, CallbackReply, LoginThrottle, Referral, ReferralChange, Screening, SmsOptOut,
                        StaffUser)
@@ -474,6 +474,16 @@ def create_app() -> Flask:
         audit("view_screenings")
         return render_template("screenings.html", screenings=listed, verdicts=verdicts,
                                top_ender=enders.most_common(1)[0] if enders else None)
+
+    @app.get("/report")
+    @login_required
+    def report_page():
+        """The funnel: referrals → contacted → booked → enrolled, by week, channel, language and verdict, drawn as
+        SVG on the server (no script), with the median time to first contact and where screenings end."""
+        with store.unit_of_work() as db:
+            built = report.build(db)
+        audit("view_report")
+        return render_template("report.html", report=built, stages=report.STAGES)
 
     @app.get("/other-studies")
     @login_required
