@@ -24,7 +24,8 @@ XSS = '<script>alert(1)</script> <img src=x onerror=alert(1)>'
 @pytest.fixture
 def app(database, tmp_path, monkeypatch):
     monkeypatch.setenv("BOT_VAR_DIR", str(tmp_path))
-    add_user("maria", PASSWORD)
+    add_user("maria", PASSWORD)  # a coordinator
+    add_user("ada", PASSWORD, role="admin")
     application = create_app()
     application.config["TESTING"] = True  # CSRF stays on: TESTING does not disable Flask-WTF
     return application
@@ -41,9 +42,9 @@ def csrf(client, path="/login"):
     return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
 
 
-def logged_in(app):
+def logged_in(app, username="maria"):
     client = app.test_client()
-    response = client.post("/login", data={"username": "maria", "password": PASSWORD, "csrf_token": csrf(client)})
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf(client)})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     return client
 
@@ -161,7 +162,7 @@ def test_the_sms_replies_page_shows_undelivered_replies_without_their_text_or_th
     assert f'<a href="/referrals/{referral}">{referral}</a>' in page and "not consented" in page
     assert "could not connect" in page and "HTTP 503" in page
     assert "13912345678" not in page and "automated" not in page and "RF-XXXX" not in page
-    assert "view_replies" in client.get("/audit").get_data(as_text=True)
+    assert ("maria", "view_replies", "") in audit_rows()
 
 
 def test_the_sms_replies_page_marks_cancelled_replies_and_counts_the_numbers_that_opted_out(app):
@@ -188,7 +189,7 @@ def test_audit_log_records_who_opened_and_changed_what(app, referral):
     client = logged_in(app)
     client.get(f"/referrals/{referral}")
     client.get("/referrals.csv")
-    page = client.get("/audit").get_data(as_text=True)
+    page = logged_in(app, "ada").get("/audit").get_data(as_text=True)  # an admin reads it
     for action in ("login", "view_referral", "export_csv"):
         assert f"<td>maria</td><td>{action}</td>" in page
     assert f"referral {referral}" in page and "alert" not in page  # no health data or volunteer text
@@ -381,3 +382,193 @@ def test_users_passwd_command(database, capsys):
     assert users_command("passwd", "li", password="short") == 2  # in this process, which is quicker
     assert "12 characters" in capsys.readouterr().err
     assert users_command("passwd", "nobody", password="a long enough password") == 2
+
+
+# Issue 17, item 6: users and roles.
+
+def admin_only(rule: str) -> bool:
+    return rule == "/audit" or rule.startswith("/admin/")
+
+
+def shown_password(response) -> str:
+    return re.search(r'<code class="password">([^<]+)</code>', response.get_data(as_text=True)).group(1)
+
+
+def session_contents(app, client) -> str:
+    """What the signed session cookie carries, decoded (it is signed, not encrypted: anyone can read it)."""
+    cookie = client.get_cookie("session")
+    return repr(app.session_interface.get_signing_serializer(app).loads(cookie.value)) if cookie else ""
+
+
+def test_every_admin_route_refuses_a_coordinator_and_the_refusal_is_audited(app, referral):
+    client = logged_in(app)  # maria, a coordinator
+    token = csrf(client, "/")
+    swept = []
+    for rule in app.url_map.iter_rules():
+        if not admin_only(rule.rule):
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = client.open(rule.rule, method=method, data={
+                "csrf_token": token, "username": "ada" if "add" not in rule.endpoint else "mallory",
+                "role": "coordinator"})
+            assert response.status_code == 403, (method, rule.rule, response.status_code)
+            assert "This page is for admins" in response.get_data(as_text=True)
+            swept.append((method, rule.rule))
+    assert {("GET", "/audit"), ("GET", "/admin/users"), ("POST", "/admin/users"), ("POST", "/admin/users/disable"),
+            ("POST", "/admin/users/enable"), ("POST", "/admin/users/reset"), ("POST", "/admin/users/role")} <= set(swept)
+    refused = [record for who, action, record in audit_rows() if who == "maria" and action == "refused_not_admin"]
+    assert len(refused) == len(swept) and "/admin/users/disable" in refused
+    with store.unit_of_work() as db:  # nothing was done
+        users = {u.username: (u.role, u.disabled) for u in db.query(store.StaffUser)}
+    assert users == {"maria": ("coordinator", False), "ada": ("admin", False)}
+    page = client.get("/").get_data(as_text=True)  # and the coordinator's menu does not offer them
+    assert 'href="/audit"' not in page and 'href="/admin/users"' not in page and 'href="/account/password"' in page
+
+
+def test_a_coordinator_opens_every_page_that_is_not_for_admins(app, referral):
+    client = logged_in(app)
+    for path in ("/", f"/referrals/{referral}", "/screenings", "/other-studies", "/replies", "/translations",
+                 "/referrals.csv", "/account/password"):
+        assert client.get(path).status_code == 200, path
+    admin = logged_in(app, "ada")
+    assert admin.get("/audit").status_code == 200 and admin.get("/admin/users").status_code == 200
+    page = admin.get("/").get_data(as_text=True)
+    assert 'href="/audit"' in page and 'href="/admin/users"' in page
+
+
+def test_an_admin_adds_a_user_whose_temporary_password_is_shown_once_and_must_be_changed_first(app):
+    admin = logged_in(app, "ada")
+    response = admin.post("/admin/users", data={"username": "li", "role": "coordinator",
+                                                "csrf_token": csrf(admin, "/admin/users")})
+    assert response.status_code == 200  # shown in this answer: no redirect, so not in the session cookie
+    temporary = shown_password(response)
+    assert re.fullmatch(r"[a-z2-9]{4}(-[a-z2-9]{4}){3}", temporary)
+    assert temporary not in session_contents(app, admin) and "li" in response.get_data(as_text=True)
+    assert temporary not in admin.get("/admin/users").get_data(as_text=True)  # only that once
+    listed = admin.get("/admin/users").get_data(as_text=True)
+    assert re.search(r"<td>li<br><span class=\"meta\">temporary password, not yet changed</span></td>\s*"
+                     r"<td>Coordinator</td>\s*<td>No</td>", listed)
+    # the same name again, or no name, is refused
+    again = admin.post("/admin/users", data={"username": "li", "role": "admin", "csrf_token": csrf(admin, "/")})
+    assert again.status_code == 400 and "exists already" in again.get_data(as_text=True)
+    assert admin.post("/admin/users", data={"username": " ", "csrf_token": csrf(admin, "/")}).status_code == 400
+
+    li = app.test_client()
+    assert login_post(li, "li", temporary).status_code == 302
+    for path in ("/", "/referrals.csv", "/screenings"):  # nothing opens before the password is changed
+        response = li.get(path)
+        assert response.status_code == 302 and response.headers["Location"] == "/account/password", path
+    page = li.get("/account/password").get_data(as_text=True)
+    assert "You logged in with a temporary password" in page
+    token = csrf(li, "/account/password")
+    assert li.post("/account/password", data={"current": temporary, "new": temporary, "again": temporary,
+                                              "csrf_token": token}).status_code == 400  # the same one
+    done = li.post("/account/password", data={"current": temporary, "new": "li's own long password",
+                                              "again": "li's own long password", "csrf_token": token})
+    assert done.status_code == 302 and done.headers["Location"] == "/"
+    assert li.get("/").status_code == 200 and li.get("/referrals.csv").status_code == 200
+    assert login_post(app.test_client(), "li", temporary).status_code == 401  # the temporary one is gone
+    assert "temporary password, not yet changed" not in admin.get("/admin/users").get_data(as_text=True)
+
+    rows = audit_rows()
+    assert ("ada", "user_added", "user li as coordinator") in rows and ("li", "own_password_changed", "user li") in rows
+    assert not any(secret in field for row in rows for field in row
+                   for secret in (temporary, "li's own long password", PASSWORD))
+
+
+def test_an_admin_disables_enables_resets_and_changes_roles_and_each_is_audited(app):
+    maria = logged_in(app)
+    admin = logged_in(app, "ada")
+
+    def act(what, **form):
+        return admin.post(f"/admin/users/{what}", data={"username": "maria", "csrf_token": csrf(admin, "/"), **form})
+
+    assert act("disable").status_code == 302
+    assert maria.get("/").status_code == 302  # her open session ended
+    assert login_post(app.test_client()).status_code == 403
+    assert act("enable").status_code == 302
+    maria = logged_in(app)
+
+    reset = act("reset")
+    temporary = shown_password(reset)
+    assert "their open sessions have ended" in reset.get_data(as_text=True)
+    assert maria.get("/").status_code == 302  # ended
+    assert login_post(app.test_client()).status_code == 401  # the old password no longer works
+    maria = app.test_client()
+    assert login_post(maria, "maria", temporary).status_code == 302
+    assert maria.get("/").headers["Location"] == "/account/password"
+    maria.post("/account/password", data={"current": temporary, "new": "maria's new password",
+                                          "again": "maria's new password", "csrf_token": csrf(maria, "/account/password")})
+    assert maria.get("/").status_code == 200 and maria.get("/audit").status_code == 403
+
+    assert act("role", role="admin").status_code == 302
+    assert maria.get("/audit").status_code == 200  # at her next click, without logging in again
+    assert act("role", role="boss").status_code == 302  # no such role: nothing changes
+    assert act("role", role="coordinator").status_code == 302
+    assert maria.get("/audit").status_code == 403
+
+    # an admin does not disable or demote themselves here (so an enabled admin always remains)
+    for what, form in (("disable", {}), ("role", {"role": "coordinator"}), ("reset", {})):
+        response = admin.post(f"/admin/users/{what}", data={"username": "ada", "csrf_token": csrf(admin, "/"), **form})
+        assert response.status_code == 302
+    assert "You can&#39;t do that to your own login here" in admin.get("/admin/users").get_data(as_text=True)
+    assert admin.get("/audit").status_code == 200
+    assert admin.post("/admin/users/disable", data={"username": "nobody", "csrf_token": csrf(admin, "/")}
+                      ).status_code == 404
+
+    by_ada = [(action, record) for who, action, record in audit_rows() if who == "ada"]
+    for entry in (("user_disabled", "user maria"), ("user_enabled", "user maria"), ("password_reset", "user maria"),
+                  ("role_changed", "user maria: coordinator to admin"),
+                  ("role_changed", "user maria: admin to coordinator")):
+        assert entry in by_ada, entry
+    assert not any(a == "role_changed" and "boss" in r for a, r in by_ada)
+    assert not any(temporary in field or "maria's new password" in field for row in audit_rows() for field in row)
+
+
+def test_everyone_changes_their_own_password_which_ends_their_other_sessions(app):
+    here, elsewhere = logged_in(app), logged_in(app)
+    token = csrf(here, "/account/password")
+
+    def change(current, new, again):
+        return here.post("/account/password", data={"current": current, "new": new, "again": again,
+                                                     "csrf_token": token})
+
+    wrong = change("not my password", "a new long password", "a new long password")
+    assert wrong.status_code == 400 and "The current password is not right" in wrong.get_data(as_text=True)
+    differ = change(PASSWORD, "a new long password", "another long password")
+    assert differ.status_code == 400 and "The two new passwords differ" in differ.get_data(as_text=True)
+    short = change(PASSWORD, "short", "short")
+    assert short.status_code == 400 and "at least 12 characters" in short.get_data(as_text=True)
+    assert elsewhere.get("/").status_code == 200  # nothing changed yet
+
+    done = change(PASSWORD, "a new long password", "a new long password")
+    assert done.status_code == 302 and "Your password is changed" in here.get("/").get_data(as_text=True)
+    assert here.get("/").status_code == 200  # this session goes on ...
+    assert elsewhere.get("/").status_code == 302  # ... the other one ended
+    assert login_post(app.test_client()).status_code == 401
+    assert login_post(app.test_client(), password="a new long password").status_code == 302
+    with store.unit_of_work() as db:
+        assert db.query(store.StaffUser).filter_by(username="maria").one().password_hash.startswith("$argon2id$")
+    rows = audit_rows()
+    assert ("maria", "password_change_failed", "wrong current password") in rows
+    assert ("maria", "own_password_changed", "user maria") in rows
+    assert not any(secret in field for row in rows for field in row
+                   for secret in ("not my password", "a new long password", PASSWORD))
+
+
+def test_users_add_command_takes_a_role_and_users_role_changes_it(database, capsys):
+    assert users_command("add", "li", password="a long enough password") == 0
+    assert users_command("add", "chen", "--role", "admin", password="a long enough password") == 0
+    assert "added chen as admin" in capsys.readouterr().out
+    with store.unit_of_work() as db:
+        roles = {u.username: (u.role, u.must_change_password) for u in db.query(store.StaffUser)}
+    assert roles == {"li": ("coordinator", False), "chen": ("admin", False)}
+    assert users_command("role", "li", "admin") == 0
+    with store.unit_of_work() as db:
+        assert db.query(store.StaffUser).filter_by(username="li").one().role == "admin"
+    assert ("command line", "role_changed", "user li: coordinator to admin") in audit_rows()
+    from bot.__main__ import main
+    with pytest.raises(SystemExit):
+        main(["users", "add", "x", "--role", "boss", "--password-stdin"])
+    assert users_command("role", "nobody", "admin") == 2
+
