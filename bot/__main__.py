@@ -122,8 +122,17 @@ def _ask_password(args: argparse.Namespace) -> str:
 def _users_add(args: argparse.Namespace) -> int:
     from bot.review import add_user
 
-    add_user(args.name, _ask_password(args))
-    print(f"added {args.name}")
+    add_user(args.name, _ask_password(args), role=args.role)
+    print(f"added {args.name} as {args.role}")
+    return 0
+
+
+def _users_role(args: argparse.Namespace) -> int:
+    from bot.review import COMMAND_LINE
+    from bot.review.admin import set_role
+
+    set_role(args.name, args.role, by=COMMAND_LINE)
+    print(f"{args.name} is now {args.role}")
     return 0
 
 
@@ -253,10 +262,13 @@ def main(argv=None) -> int:
     review = commands.add_parser("review", help="serve the coordinators' review app (make run starts it)")
     review.set_defaults(func=lambda a: _review())
 
-    users = commands.add_parser("users", help="coordinators who may log in to the review app")
+    users = commands.add_parser("users", help="coordinators and admins who may log in to the review app")
     user_commands = users.add_subparsers(dest="users_command", required=True)
-    add = user_commands.add_parser("add", help="add a coordinator; asks for the password")
+    add = user_commands.add_parser("add", help="add a coordinator (or, with --role admin, an admin); asks for the "
+                                               "password")
     add.add_argument("name")
+    add.add_argument("--role", choices=("coordinator", "admin"), default="coordinator",
+                     help="coordinator (the default) works referrals; admin also manages users and reads the audit log")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=_users_add)
     passwd = user_commands.add_parser("passwd", help="set a coordinator's password; asks for it, ends their sessions")
@@ -269,6 +281,10 @@ def main(argv=None) -> int:
     enable = user_commands.add_parser("enable", help="allow a coordinator's logins again, and lift a lockout")
     enable.add_argument("name")
     enable.set_defaults(func=_users_enable)
+    role = user_commands.add_parser("role", help="make a user a coordinator or an admin")
+    role.add_argument("name")
+    role.add_argument("role", choices=("coordinator", "admin"))
+    role.set_defaults(func=_users_role)
 
     imports = commands.add_parser("import-trial", help="draft a protocol file from ClinicalTrials.gov")
     imports.add_argument("nct_id")

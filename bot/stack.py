@@ -496,7 +496,7 @@ def _banner(s: Settings, relay: RelaySettings, channels: List[str], lock_store: 
     return f"""
 {READY_LINE}
   Volunteers' page with the chat:  http://localhost:{s.web_port}/
-  Coordinators' review app:        http://localhost:{s.review_port}/  (add a login: .venv/bin/python -m bot users add NAME)
+  Coordinators' review app:        http://localhost:{s.review_port}/  (first login: .venv/bin/python -m bot users add NAME --role admin)
   Channels: {", ".join(channels)} (the callback channel sends the bot's messages to {s.callback_url};
     what it does not take is retried: python -m bot replies)
   Talk to it over REST:

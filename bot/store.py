@@ -183,8 +183,11 @@ class WeChatMessage(Base):
     reply = Column(Text)  # NULL while its turn runs; then the reply's text, kept for bot.wechat.REPLY_SECONDS; then ""
 
 
+ROLES = ("coordinator", "admin")  # coordinator: works referrals; admin: also manages users and reads the audit log
+
+
 class StaffUser(Base):
-    """A coordinator who may log in to the review app."""
+    """A member of the study team who may log in to the review app, as a coordinator or an admin."""
 
     __tablename__ = "staff_users"
 
@@ -197,6 +200,9 @@ class StaffUser(Base):
     # Every session cookie carries the generation it was issued in; logging out, a new password and
     # disabling add one, so every cookie issued before stops working (bot/review checks it on each request).
     session_generation = Column(Integer, nullable=False, default=0, server_default="0")
+    role = Column(String(16), nullable=False, default="coordinator", server_default="coordinator")  # ROLES
+    # A temporary password an admin had the app make (bot/review/admin.py): it must be replaced at the next login.
+    must_change_password = Column(Boolean, nullable=False, default=False, server_default=false())
 
 
 class LoginThrottle(Base):

@@ -58,12 +58,14 @@ def test_a_database_from_before_migrations_is_adopted_with_its_rows(tmp_path):
     with engine.begin() as connection:
         connection.execute(store.StaffUser.__table__.insert().values(username="maria", password_hash="x",
                                                                      created_at=store.now()))
-        # ... when it was revision 0001: without what 0002 to 0008 added
+        # ... when it was revision 0001: without what 0002 to 0009 added
         connection.execute(text("ALTER TABLE referrals DROP COLUMN language"))
         connection.execute(text("ALTER TABLE referrals DROP COLUMN status_reason"))
         connection.execute(text("ALTER TABLE referral_changes DROP COLUMN reason"))
         connection.execute(text("ALTER TABLE staff_users DROP COLUMN disabled"))
         connection.execute(text("ALTER TABLE staff_users DROP COLUMN session_generation"))
+        connection.execute(text("ALTER TABLE staff_users DROP COLUMN role"))
+        connection.execute(text("ALTER TABLE staff_users DROP COLUMN must_change_password"))
         connection.execute(text("DROP TABLE login_throttle"))
         connection.execute(text("DROP TABLE callback_replies"))
         connection.execute(text("DROP TABLE sms_opt_outs"))
@@ -74,9 +76,37 @@ def test_a_database_from_before_migrations_is_adopted_with_its_rows(tmp_path):
     assert revision(url) is None
     assert store.migrate(url) == store.head_revision()
     with engine.connect() as connection:
-        assert connection.execute(select(store.StaffUser.username)).scalars().all() == ["maria"]
+        assert connection.execute(select(store.StaffUser.username, store.StaffUser.role)).all() == [("maria", "admin")]
     assert "events" in tables(url), "a migration touched Rasa's tracker table"
     assert differences(url) == []
+
+
+def test_users_from_before_roles_become_admins_and_later_ones_coordinators(fresh_url):
+    """Migration 0009: the users who exist were added by the operator, so they become admins; a user added
+    afterwards without a role (the column's default) is a coordinator, and nobody must change a password."""
+    from alembic.script import ScriptDirectory
+
+    before = ScriptDirectory.from_config(store.alembic_config(fresh_url)).get_revision("0009").down_revision
+    settings = store.alembic_config(fresh_url)
+    command.upgrade(settings, before)
+    engine = create_engine(fresh_url, future=True)
+    with engine.begin() as connection:
+        for name in ("operator", "maria"):
+            connection.execute(text("INSERT INTO staff_users (username, password_hash, created_at) "
+                                    "VALUES (:name, 'x', CURRENT_TIMESTAMP)"), {"name": name})
+    assert store.migrate(fresh_url) == store.head_revision()
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO staff_users (username, password_hash, created_at) "
+                                "VALUES ('li', 'x', CURRENT_TIMESTAMP)"))
+        users = connection.execute(text("SELECT username, role, must_change_password FROM staff_users "
+                                        "ORDER BY id")).all()
+    assert [(name, role, bool(change)) for name, role, change in users] == [
+        ("operator", "admin", False), ("maria", "admin", False), ("li", "coordinator", False)]
+    command.downgrade(settings, before)  # and back: the users stay, without roles
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM staff_users")).scalar_one() == 3
+    assert "role" not in {c["name"] for c in inspect(engine).get_columns("staff_users")}
+    engine.dispose()
 
 
 def test_the_command_migrates_the_configured_database_and_says_so(tmp_path):

