@@ -34,7 +34,7 @@ AXE := var/axe.min.js
 TRAINING_DATA := config.yml domain.yml data/nlu.yml data/rules.yml data/stories.yml
 MODEL := models/prescreening.tar.gz
 
-.PHONY: setup train run shell test test-fast lock clean browser audit bench bench-nlu messages
+.PHONY: setup train run shell test test-fast lock clean browser audit bench bench-nlu bench-review messages
 
 setup: $(VENV)/.installed $(WEBCHAT) $(BLNS) $(AXE)
 	$(PY) -m bot migrate
@@ -122,6 +122,12 @@ bench: setup train
 # sent at its question through the running stack; prints right / confirmed / asked again / wrong.
 bench-nlu: setup train
 	$(PY) bench/nlu.py
+
+# The review app's inbox and screenings pages with 10,000 referrals and 10,000 screenings (bench/review.py,
+# issue 17): a fresh SQLite file, median and 95th percentile per page; asserts nothing.
+# PostgreSQL: .venv/bin/python bench/review.py --database-url postgresql://postgres@127.0.0.1:5432
+bench-review: $(VENV)/.installed
+	$(PY) bench/review.py
 
 # Browser tests drive Debian's chromium (Playwright cannot download browsers here), with a Chinese font
 # (WenQuanYi Zen Hei) so that screenshots of the Chinese page show characters.

@@ -74,11 +74,16 @@ DELIVERY_EXPLANATIONS = {
 
 def delivery(message: Optional[OutboxMessage]) -> str:
     """The delivery state of a referral's outbox row: delivered | waiting | retrying | failed (DELIVERY_LABELS)."""
-    if message is None or message.state == "delivered":
+    return delivery_of(message.state, message.attempts) if message is not None else "delivered"
+
+
+def delivery_of(state: Optional[str], attempts: int = 0) -> str:
+    """`delivery` from an outbox row's state and attempts (None: no row left, as after delivery)."""
+    if state is None or state == "delivered":
         return "delivered"  # an outbox row goes only with its referral
-    if message.state == "failed":
+    if state == "failed":
         return "failed"
-    return "retrying" if message.attempts else "waiting"
+    return "retrying" if attempts else "waiting"
 
 
 def backoff(attempts: int, base: float, cap: float) -> float:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Optional
 
-from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
                         create_engine, event, false, inspect, select, text)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
@@ -32,6 +32,9 @@ def now() -> dt.datetime:
 
 class Screening(Base):
     __tablename__ = "screenings"
+    # The review app's screenings page: newest first a page at a time, and counts per verdict (issue 17).
+    __table_args__ = (Index("ix_screenings_started_at", "started_at"),
+                      Index("ix_screenings_verdict", "verdict", "trial_id", "updated_at"))
 
     id = Column(Integer, primary_key=True)
     sender_id = Column(String(255), nullable=False, unique=True)
@@ -69,7 +72,14 @@ class Referral(Base):
     """A volunteer who may qualify and agreed to be contacted: a snapshot for the study team."""
 
     __tablename__ = "referrals"
-    __table_args__ = (UniqueConstraint("sender_id", "trial_id"),)
+    __table_args__ = (
+        UniqueConstraint("sender_id", "trial_id"),
+        # Every column the review app's inbox filters, searches, counts and sorts by (bot/review/queue.py), so
+        # that it reads this index and not the rows: on SQLite the answers (about 10 KB a referral) sit in the
+        # row before the contact details and the status, and a scan of 10,000 referrals took 70 ms (issue 17).
+        Index("ix_referrals_queue", "status", "trial_id", "created_at", "verdict", "language", "sender_id",
+              "reference", "contact_name", "contact_email", "contact_phone"),
+    )
 
     id = Column(Integer, primary_key=True)
     reference = Column(String(32), nullable=False, unique=True)
@@ -223,6 +233,8 @@ class ReferralChange(Base):
     """A status change or note on a referral, with who made it: the referral's history."""
 
     __tablename__ = "referral_changes"
+    # A referral's latest change, for the inbox's "most recent activity" (issue 17).
+    __table_args__ = (Index("ix_referral_changes_activity", "referral_id", "at"),)
 
     id = Column(Integer, primary_key=True)
     referral_id = Column(Integer, ForeignKey("referrals.id", ondelete="CASCADE"), nullable=False, index=True)

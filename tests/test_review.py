@@ -144,8 +144,8 @@ def test_screenings_page_has_no_contact_details_and_names_the_commonest_ender(ap
     store.save_screening("s-1", protocol, out)
     store.save_screening("s-2", protocol, out)
     page = logged_in(app).get("/screenings").get_data(as_text=True)
-    assert "most often ends a screening: <strong>age</strong> (2)" in page
-    assert "likely ineligible: <strong>2</strong>" in page
+    assert f"most often ends a screening: <strong>{protocol.by_id['age'].short}</strong> (2)" in page
+    assert "Likely not eligible: <strong>2</strong>" in page
 
 
 def test_the_sms_replies_page_shows_undelivered_replies_without_their_text_or_the_phone_number(app, referral):
@@ -1069,3 +1069,210 @@ def test_libreoffice_shows_the_phone_as_the_number_and_runs_no_formula_from_the_
     assert cells[header["Preferred time"] + "2"] == ("s", "'" + HYPERLINK)
     assert cells[header["Language"] + "2"] == ("s", "中文")
     assert not [ref for ref, (kind, _) in cells.items() if kind == "f"]
+
+
+# --- Issue 17: the inbox as a work queue, the screenings page -------------------------------------------------
+
+def make_referral(protocol, sender_id, name="Ana Lopez", phone="+8613912345678", email="ana@example.com",
+                  way="either", hours_ago=0.0, status="new", language="en", not_sure=True, activity_hours_ago=None):
+    """A referral as the bot stores it, then aged and moved on as a coordinator would have."""
+    from sqlalchemy import select, update
+
+    from bot.store import ContactAttempt, Referral, ReferralChange
+
+    contact = {"contact_name": name, "contact_preferred_way": way, "contact_email": email,
+               "contact_phone": phone, "contact_preferred_time": "mornings"}
+    answers = referral_state().answers if not_sure else {**referral_state().answers,
+                                                         "blood_counts": RecordedAnswer("yes", "fine")}
+    state = referral_state(contact={k: v for k, v in contact.items() if v}, language=language, answers=answers,
+                           verdict="needs_review" if not_sure else "likely_eligible")
+    reference = referrals.create_referral(sender_id, protocol, state)
+    arrived = store.now() - dt.timedelta(hours=hours_ago)
+    with store.unit_of_work() as db:
+        db.execute(update(Referral).where(Referral.reference == reference).values(created_at=arrived, status=status))
+        number = db.execute(select(Referral.id).where(Referral.reference == reference)).scalar_one()
+        if status != "new":  # moved on: a contact attempt reached them an hour after they arrived
+            db.add(ContactAttempt(referral_id=number, number=1, channel="phone", outcome="reached", by="maria",
+                                  at=arrived + dt.timedelta(hours=1)))
+        if activity_hours_ago is not None:
+            db.add(ReferralChange(referral_id=number, by="maria", from_status="new", to_status=status,
+                                  at=store.now() - dt.timedelta(hours=activity_hours_ago)))
+    return reference
+
+
+def references_in(page):
+    return re.findall(r'href="/referrals/(RF-[A-Z0-9-]+)"', page)
+
+
+def test_each_inbox_row_has_what_a_call_needs(app, protocol):
+    reference = make_referral(protocol, "web-" + "ab" * 28, hours_ago=3, language="zh")
+    page = logged_in(app).get("/").get_data(as_text=True)
+    row = page[page.index(f'href="/referrals/{reference}"'):]
+    row = row[:row.index("</tr>")]
+    assert 'href="tel:+8613912345678">+8613912345678</a>' in row
+    assert 'href="mailto:ana@example.com">ana@example.com</a>' in row
+    assert "Ana Lopez" in row and "E-mail or phone, mornings" in row and "中文" in row and "web chat" in row
+    assert "Needs review: 1 Not sure" in row and "New" in row and ">3 h</span>" in row
+    assert "Overdue" not in row and "overdue" not in row
+    assert '<th scope="col">Since referral</th>' in page and ">Age<" not in page  # not the volunteer's age
+
+
+def test_overdue_referrals_come_first_oldest_first_then_new_ones_then_latest_activity(app, protocol):
+    made = {
+        "overdue, 5 days": make_referral(protocol, "sms-1", hours_ago=5 * 24),
+        "overdue, 9 days": make_referral(protocol, "wx-1", hours_ago=9 * 24),
+        "new, 1 h": make_referral(protocol, "web-" + "1" * 56, hours_ago=1),
+        "new, 2 h": make_referral(protocol, "web-" + "2" * 56, hours_ago=2),
+        "contacted long ago": make_referral(protocol, "rest-1", hours_ago=30 * 24, status="contacted",
+                                            activity_hours_ago=20 * 24),
+        "contacted, just changed": make_referral(protocol, "rest-2", hours_ago=40 * 24, status="contacted",
+                                                 activity_hours_ago=1),
+        "booked, no change recorded": make_referral(protocol, "rest-3", hours_ago=10 * 24,
+                                                    status="screening_visit_booked"),
+    }
+    client = logged_in(app)
+    page = client.get("/").get_data(as_text=True)
+    expected = ["overdue, 9 days", "overdue, 5 days", "new, 2 h", "new, 1 h", "contacted, just changed",
+                "booked, no change recorded", "contacted long ago"]
+    assert references_in(page) == [made[k] for k in expected]
+    overdue_rows = re.findall(r'<tr class="overdue">\s*<td data-label="Reference"><a href="/referrals/([^"]+)"', page)
+    assert overdue_rows == [made["overdue, 9 days"], made["overdue, 5 days"]]
+    assert page.count('<strong class="overdue-tag">Overdue</strong>') == 2  # a word, not colour alone
+    assert "Overdue</a>: <strong>2</strong>" in page
+
+    assert references_in(client.get("/?overdue=1").get_data(as_text=True)) == \
+        [made["overdue, 9 days"], made["overdue, 5 days"]]
+    by_age = sorted(made, key=lambda k: -{"overdue, 5 days": 120, "overdue, 9 days": 216, "new, 1 h": 1,
+                                          "new, 2 h": 2, "contacted long ago": 720, "contacted, just changed": 960,
+                                          "booked, no change recorded": 240}[k])
+    assert references_in(client.get("/?sort=oldest").get_data(as_text=True)) == [made[k] for k in by_age]
+    assert references_in(client.get("/?sort=newest").get_data(as_text=True)) == [made[k] for k in by_age[::-1]]
+    # a contact attempt made, even one that did not reach them: no longer overdue
+    token = csrf(client, f"/referrals/{made['overdue, 9 days']}")
+    client.post(f"/referrals/{made['overdue, 9 days']}/attempts", data={"channel": "phone", "outcome": "no_answer",
+                                                                         "csrf_token": token})
+    page = client.get("/").get_data(as_text=True)
+    assert references_in(page)[0] == made["overdue, 5 days"] and page.count("overdue-tag") == 1
+
+
+def test_the_first_contact_target_counts_the_sites_working_days_in_the_inbox(app, protocol):
+    """1 working day in Shanghai: a referral that arrived on a Friday morning there is not overdue on the
+    Saturday, nor on the Monday before the time it arrived."""
+    from sqlalchemy import update
+
+    from bot.review import queue
+    from bot.store import Referral
+
+    reference = make_referral(protocol, "sms-friday")
+    friday_10am_shanghai = dt.datetime(2026, 11, 27, 2, 0)
+    with store.unit_of_work() as db:
+        db.execute(update(Referral).values(created_at=friday_10am_shanghai))
+    for now, late in [(dt.datetime(2026, 11, 28, 3, 0), False), (dt.datetime(2026, 11, 30, 1, 59), False),
+                      (dt.datetime(2026, 11, 30, 2, 1), True)]:
+        with store.unit_of_work() as db:
+            listed = queue.page(db, queue.View(), now)
+        assert [(r["reference"], r["overdue"]) for r in listed["rows"]] == [(reference, late)], now
+        assert listed["overdue_count"] == int(late)
+
+
+def test_search_by_reference_name_or_phone_however_typed(app, protocol):
+    ana = make_referral(protocol, "sms-ana", name="Ana Lopez", phone="+8613912345678", email=None, way="phone")
+    wei = make_referral(protocol, "sms-wei", name="王伟", phone="+8613800138000", email="wei@example.com")
+    client = logged_in(app)
+
+    def found(q):
+        return references_in(client.get("/", query_string={"q": q}).get_data(as_text=True))
+
+    assert found(ana) == [ana] and found(ana.lower().replace("-", "")) == [ana] and found(ana[3:7]) == [ana]
+    assert found("lopez") == [ana] and found("王") == [wei] and found("wei@example") == [wei]
+    for typed in ["139 1234 5678", "+86 139-1234-5678", "(139) 1234 5678", "0086 139 1234 5678", "13912345678",
+                  "5678"]:
+        assert found(typed) == [ana], typed
+    assert found("138 0013 8000") == [wei]
+    assert found("%") == [] and found("_") == [] and found("nobody") == []
+    page = client.get("/", query_string={"q": "139 1234 5678"}).get_data(as_text=True)
+    assert 'value="139 1234 5678"' in page and "1–1 of 1 referral matching" in page
+
+
+def test_filters_and_the_page_are_kept_in_the_url(app, protocol):
+    for n in range(57):
+        make_referral(protocol, f"sms-{n}", hours_ago=n, language="zh" if n % 2 else "en")
+    for n in range(3):
+        make_referral(protocol, f"web-{n:056d}", hours_ago=n, not_sure=False)
+    client = logged_in(app)
+    page = client.get("/?channel=sms").get_data(as_text=True)
+    assert "1–50 of 57 referrals matching" in page and len(references_in(page)) == 50
+    assert '<option value="sms" selected>SMS</option>' in page
+    assert 'href="/?channel=sms&amp;page=2" rel="next"' in page and "Page 1 of 2" in page
+    second = client.get("/?channel=sms&page=2").get_data(as_text=True)
+    assert "51–57 of 57" in second and len(references_in(second)) == 7
+    assert 'href="/?channel=sms" rel="prev"' in second
+    assert not set(references_in(page)) & set(references_in(second))
+    assert "51–57 of 57" in client.get("/?channel=sms&page=99").get_data(as_text=True)  # past the end: the last
+
+    filtered = client.get("/?channel=sms&language=zh&sort=oldest&q=Lopez").get_data(as_text=True)
+    assert "1–28 of 28 referrals matching, oldest first" in filtered
+    assert '<option value="zh" lang="zh-Hans" selected>' in filtered and '<option value="oldest" selected>' in filtered
+    assert 'name="q" value="Lopez"' in filtered
+    assert "3 of 3" in client.get("/?verdict=likely_eligible").get_data(as_text=True)
+    assert "web chat" in client.get("/?channel=web").get_data(as_text=True)
+    assert "No referrals matching" in client.get("/?channel=wechat").get_data(as_text=True)
+    assert "1–50 of 60" in client.get("/?status=new&trial=NCT04143984").get_data(as_text=True)
+    assert "No referrals matching" in client.get("/?status=contacted").get_data(as_text=True)
+
+
+def test_volunteer_text_in_the_inbox_is_escaped(app, referral):
+    client = logged_in(app)
+    page = client.get("/").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page and "<img src=x" not in page
+    page = client.get("/", query_string={"q": XSS}).get_data(as_text=True)
+    assert "<script>" not in page and "<img src=x" not in page and "&lt;img src=x" in page
+
+
+def test_the_new_parameters_refuse_without_a_login(app, referral):
+    for path in ["/?q=139+1234+5678", "/?overdue=1&channel=sms&language=zh", "/?sort=oldest&page=2",
+                 "/?status=new&verdict=needs_review&trial=NCT04143984", "/screenings?page=2",
+                 "/screenings?status=in_progress&verdict=open&trial=NCT04143984"]:
+        response = app.test_client().get(path)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login"), path
+        assert "Ana" not in response.get_data(as_text=True) and referral not in response.get_data(as_text=True)
+
+
+def save_screenings(protocol, count, answers, verdict=None, current=None, prefix="s"):
+    from bot.conversation import State
+
+    for n in range(count):
+        store.save_screening(f"{prefix}-{n}", protocol, State(
+            trial_id=protocol.trial_id, consent=True, verdict=verdict, current=current,
+            answers={k: RecordedAnswer(v, str(v)) for k, v in answers.items()}))
+
+
+def test_the_screenings_page_pages_and_says_everything_in_plain_words(app, protocol):
+    order = [c.id for c in protocol.questions]
+    save_screenings(protocol, 45, {"age": 45}, current=order[1], prefix="open")
+    save_screenings(protocol, 3, {"age": 45, "distant_metastasis": "yes"}, verdict="likely_ineligible",
+                    prefix="spread")
+    save_screenings(protocol, 2, {"age": 75}, verdict="likely_ineligible", prefix="old")
+    save_screenings(protocol, 4, {}, prefix="stopped")  # stopped before the first answer
+    client = logged_in(app)
+    page = client.get("/screenings").get_data(as_text=True)
+    assert "1–50 of 54 screenings" in page and page.count("<tr><td>") == 50 and "Page 1 of 2" in page
+    spread = protocol.by_id["distant_metastasis"].short
+    assert f"most often ends a screening: <strong>{spread}</strong> (3)" in page
+    assert "Stopped by the volunteer" in page and "Not finished: <strong>49</strong>" in page
+    for code in ("in_progress", "distant_metastasis", "likely_ineligible", ">stopped<", ">complete<"):
+        assert code not in page.replace('value="in_progress"', "").replace('value="likely_ineligible"', ""), code
+    second = client.get("/screenings?page=2").get_data(as_text=True)
+    assert "51–54 of 54" in second and second.count("<tr><td>") == 4
+
+    ended = client.get("/screenings?verdict=likely_ineligible").get_data(as_text=True)
+    assert "1–5 of 5 screenings matching" in ended and '<option value="likely_ineligible" selected>' in ended
+    assert ended.count(f"Ended by: {spread}") == 3 and ended.count(f"Ended by: {protocol.by_id['age'].short}") == 2
+    opened = client.get("/screenings?status=in_progress&page=1").get_data(as_text=True)
+    assert "1–45 of 45" in opened and f"At: {protocol.by_id[order[1]].short}" in opened and "In progress" in opened
+    assert "4 of 4" in client.get("/screenings?verdict=open&status=stopped").get_data(as_text=True)
+
+    # more screenings ended by age: the count is worked out again
+    save_screenings(protocol, 2, {"age": 80}, verdict="likely_ineligible", prefix="older")
+    page = client.get("/screenings").get_data(as_text=True)
+    assert f"most often ends a screening: <strong>{protocol.by_id['age'].short}</strong> (4)" in page

@@ -26,12 +26,10 @@ from flask_login import LoginManager, UserMixin, current_user, login_required, l
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
-from bot import config, i18n, other_studies, outbox, screening, sitetime, store, transcripts
+from bot import config, i18n, other_studies, outbox, sitetime, store, transcripts
 from bot.protocol import CRITERION_TEXTS, ProtocolError, default_trial_id, load_protocol
-from bot.review import attempts, display, report, spreadsheet, workflow
-from bot.screening import RecordedAnswer
+from bot.review import attempts, display, labels, queue, report, screening_list, spreadsheet, workflow
 from bot.store import (AuditEntry, CallbackReply, LoginThrottle, Referral, ReferralChange, Screening, SmsOptOut,
                        StaffUser)
 
@@ -335,27 +333,16 @@ def create_app() -> Flask:
     @app.get("/")
     @login_required
     def inbox():
-        filters = {k: request.args.get(k, "") for k in ("status", "verdict", "trial", "since")}
-        query = (select(Referral).options(selectinload(Referral.outbox))
-                 .order_by(Referral.created_at.desc(), Referral.id.desc()))
-        if filters["status"]:
-            query = query.where(Referral.status == filters["status"])
-        if filters["verdict"]:
-            query = query.where(Referral.verdict == filters["verdict"])
-        if filters["trial"]:
-            query = query.where(Referral.trial_id == filters["trial"])
-        if filters["since"]:
-            try:
-                query = query.where(Referral.created_at >= dt.datetime.fromisoformat(filters["since"]))
-            except ValueError:
-                flash("The date must look like 2026-11-25.")
+        """The referrals as a work queue: who to call first, search, filters and paging (bot/review/queue.py)."""
+        view = queue.View.from_args(request.args)
+        if view.since and queue.since_date(view.since) is None:
+            flash("The date must look like 2026-11-25.")
         with store.unit_of_work() as db:
-            referrals = db.execute(query).scalars().all()
-            counts = dict(db.execute(select(Referral.status, func.count()).group_by(Referral.status)).all())
-            trials = [t for (t,) in db.execute(select(Referral.trial_id).distinct()).all()]
+            listed = queue.page(db, view, store.now())
         audit("view_inbox")
-        return render_template("inbox.html", referrals=referrals, counts=counts, filters=filters, trials=trials,
-                               now=store.now())
+        return render_template("inbox.html", view=view, sorts=queue.SORTS, channels=labels.CHANNELS,
+                               verdicts={k: labels.VERDICTS[k] for k in ("likely_eligible", "needs_review")},
+                               **listed)
 
     @app.get("/referrals/<reference>")
     @login_required
@@ -472,24 +459,13 @@ def create_app() -> Flask:
     @app.get("/screenings")
     @login_required
     def screenings_page():
+        """Every screening, a page at a time, filters in the URL (bot/review/screening_list.py)."""
+        view = screening_list.View.from_args(request.args)
         with store.unit_of_work() as db:
-            rows = db.execute(select(Screening).order_by(Screening.started_at.desc())).scalars().all()
-            listed = []
-            for row in rows:
-                answers = {a.criterion_id: RecordedAnswer(a.answer, a.text) for a in row.answers}
-                try:
-                    ended_by = screening.evaluate(load_protocol(row.trial_id, for_screening=False),
-                                                  answers).ruled_out_by
-                except ProtocolError:
-                    ended_by = None
-                listed.append({"id": row.id, "trial_id": row.trial_id, "status": row.status,
-                               "verdict": row.verdict, "started_at": row.started_at, "answered": len(answers),
-                               "current": row.current_criterion, "ended_by": ended_by})
-        verdicts = Counter(s["verdict"] or "open" for s in listed)
-        enders = Counter(s["ended_by"] for s in listed if s["ended_by"])
+            listed = screening_list.page(db, view)
         audit("view_screenings")
-        return render_template("screenings.html", screenings=listed, verdicts=verdicts,
-                               top_ender=enders.most_common(1)[0] if enders else None)
+        return render_template("screenings.html", view=view, statuses=labels.SCREENING_STATUSES,
+                               verdicts_offered={**labels.VERDICTS, screening_list.OPEN: labels.NO_VERDICT}, **listed)
 
     @app.get("/report")
     @login_required

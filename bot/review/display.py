@@ -15,7 +15,7 @@ from markupsafe import Markup
 from bot import sitetime
 from bot.protocol import ProtocolError, default_trial_id, load_protocol
 
-WAYS = {"email": "E-mail", "phone": "Phone", "either": "E-mail or phone"}
+from bot.review.labels import WAYS  # noqa: F401 (the words for the ways to contact, shared with the inbox and CSV)
 
 
 def site_timezone(trial_id: Optional[str] = None) -> str:

@@ -18,15 +18,13 @@ from sqlalchemy.orm import Session
 
 from bot import i18n, screening, sitetime
 from bot.protocol import ProtocolError, load_protocol
-from bot.review import display
+from bot.review import display, labels
 from bot.store import ContactAttempt, Referral, ReferralChange, Screening, ScreeningAnswer
 from bot.transcripts import referral_channel
 
 STAGES = ("Referred", "Contacted", "Visit booked", "Enrolled")
 # The statuses that mean a stage was reached (`withdrew` comes only after enrolment: bot/review/workflow.py).
 REACHED_BY_STATUS = {"contacted": 1, "screening_visit_booked": 2, "enrolled": 3, "withdrew": 3}
-VERDICTS = {screening.LIKELY_ELIGIBLE: "May qualify", screening.NEEDS_REVIEW: "Needs review",
-            screening.LIKELY_INELIGIBLE: "Likely not eligible"}
 TOP = 5
 
 
@@ -89,7 +87,7 @@ def build(db: Session) -> Report:
         here = sitetime.local(created_at, display.site_timezone(trial_id))
         monday = (here - dt.timedelta(days=here.weekday())).date()
         keys = {"Week": f"Week of {monday:%d %b %Y}", "Channel": referral_channel(sender_id),
-                "Language": i18n.NAMES.get(language, language), "Verdict": VERDICTS.get(verdict, verdict)}
+                "Language": i18n.NAMES.get(language, language), "Verdict": labels.verdict(verdict)}
         for row in [total] + [groups[name].setdefault(key, Row(key)) for name, key in keys.items()]:
             for stage in range(stages[referral_id] + 1):
                 row.counts[stage] += 1
@@ -112,8 +110,8 @@ def _ordering(name: str):
     if name == "Week":
         return lambda row: -dt.datetime.strptime(row.label, "Week of %d %b %Y").toordinal()
     if name == "Verdict":
-        labels = list(VERDICTS.values())
-        return lambda row: labels.index(row.label) if row.label in labels else len(labels)
+        order = list(labels.VERDICTS.values())
+        return lambda row: order.index(row.label) if row.label in order else len(order)
     return lambda row: -row.counts[0]
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from bot import i18n, outbox, sitetime, store
 from bot.protocol import Protocol, ProtocolError, default_trial_id, load_protocol
-from bot.review import attempts, display, workflow
+from bot.review import attempts, display, labels, workflow
 from bot.store import ContactAttempt, Referral, ReferralChange
 from bot.transcripts import referral_channel
 
@@ -34,7 +34,6 @@ BOM = "\ufeff"
 # OWASP's formula initiators, with the full-width forms some locales also take as formulas.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
-VERDICTS = {"likely_eligible": "Likely eligible", "needs_review": "Needs review", "likely_ineligible": "Likely ineligible"}
 ANSWERS = {"yes": "Yes", "no": "No", "not_sure": "Not sure"}
 
 
@@ -150,7 +149,7 @@ def referrals_csv() -> Tuple[str, int]:
         writer.writerow([
             cell(r.reference), cell(sitetime.local(r.created_at, timezone).strftime("%Y-%m-%d %H:%M")),
             cell(r.trial_id), cell(i18n.NAMES.get(r.language, r.language)), cell(referral_channel(r.sender_id)),
-            cell(VERDICTS.get(r.verdict, r.verdict)), cell(workflow.LABELS.get(r.status, r.status)),
+            cell(labels.verdict(r.verdict)), cell(workflow.LABELS.get(r.status, r.status)),
             cell(len(r.flags)), cell("; ".join(shorts[r.trial_id].get(cid, cid) for cid in r.flags)),
             cell(r.contact_name), phone_cell(r.contact_phone), cell(r.contact_email),
             cell(display.WAYS.get(r.contact_preferred_way, r.contact_preferred_way)), cell(r.contact_preferred_time),

@@ -90,3 +90,63 @@ def test_coordinator_reads_volunteer_text_as_text_logs_attempts_and_moves_the_re
     page.goto(f"{base}/referrals/{reference}")
     page.screenshot(path=str(ARTIFACTS / "review.png"))
     assert dialogs == [] and page.console_errors == []
+
+
+def test_the_inbox_and_screenings_fit_a_phone_375_px_wide(stack, page, monkeypatch, protocol):
+    """Issue 17: on a phone the inbox's rows become cards and nothing makes the page wider than the screen;
+    the overdue referral is the first card, marked in words, with its number to call."""
+    import datetime as dt
+    import uuid
+
+    from sqlalchemy import update
+
+    from bot import referrals, store
+    from bot.review import add_user
+    from bot.store import Referral
+    from tests.test_outbox import referral_state
+
+    monkeypatch.setenv("BOT_DATABASE_URL", stack.settings.database_url)
+    contact = {"contact_name": "Alexandra Konstantinopoulou-Wolfeschlegelsteinhausen", "contact_preferred_way": "either",
+               "contact_email": "alexandra.konstantinopoulou.wolfeschlegelsteinhausen@example-hospital.org",
+               "contact_phone": "+8613912345678", "contact_preferred_time": f"weekday evenings after work {SCRIPT}"}
+    late = referrals.create_referral(f"sms-{uuid.uuid4().hex}", protocol, referral_state(contact=contact))
+    for _ in range(3):
+        referrals.create_referral(f"web-{uuid.uuid4().hex}", protocol, referral_state(contact=contact))
+    with store.unit_of_work() as db:
+        db.execute(update(Referral).where(Referral.reference == late)
+                   .values(created_at=store.now() - dt.timedelta(days=10)))
+    add_user("phone-user", PASSWORD)
+
+    page.set_viewport_size({"width": 375, "height": 812})
+    base = f"http://localhost:{stack.settings.review_port}"
+    page.goto(f"{base}/login")
+    page.get_by_label("User name").fill("phone-user")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Referrals")).to_be_visible()
+
+    first = page.locator("table.queue tbody tr").first
+    expect(first).to_have_class("overdue")
+    expect(first).to_contain_text(late)
+    expect(first.get_by_text("Overdue", exact=True)).to_be_visible()
+    expect(first.locator('a[href="tel:+8613912345678"]')).to_be_visible()
+    assert first.evaluate("row => getComputedStyle(row).display") == "block"  # a card, not a table row
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "inbox-375.png"), full_page=True)
+
+    page.get_by_role("searchbox", name="Search").fill("139 1234 5678")
+    page.get_by_label("Channel").select_option(label="SMS")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"q=139\+1234\+5678.*channel=sms"))
+    expect(page.locator("table.queue tbody tr")).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.reload()  # the search and the filter are in the URL: a reload keeps them
+    expect(page.get_by_role("searchbox", name="Search")).to_have_value("139 1234 5678")
+    expect(page.locator("table.queue tbody tr")).to_have_count(1)
+
+    page.goto(f"{base}/screenings")
+    expect(page.get_by_role("heading", name="Screenings")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # the table scrolls in its own box
+    page.screenshot(path=str(ARTIFACTS / "screenings-375.png"), full_page=True)
+    assert page.console_errors == []
