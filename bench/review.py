@@ -77,7 +77,7 @@ def sender(rng):
 def referral_rows(count, now, rng):
     """Referrals over the last 90 days: most handled, the last two days' new, and some older ones still new
     (the overdue); half with Not sure answers; each as create_referral stores it."""
-    referrals, outbox, changes = [], [], []
+    referrals, outbox, changes, attempts = [], [], [], []
     for number in range(1, count + 1):
         created = now - dt.timedelta(seconds=rng.uniform(0, 90 * 86400))
         age_days = (now - created).days
@@ -115,12 +115,20 @@ def referral_rows(count, now, rng):
         path = {"contacted": ["contacted"], "screening_visit_booked": ["contacted", "screening_visit_booked"],
                 "enrolled": ["contacted", "screening_visit_booked", "enrolled"], "not_eligible": ["not_eligible"],
                 "could_not_reach": ["could_not_reach"], "withdrew": ["contacted", "withdrew"], "new": []}[status]
+        tries = ([("no_answer", 1)] * rng.randrange(0, 3) + [("reached", 0)] if path and path[0] == "contacted"
+                 else [("no_answer", 1)] * 3 if status == "could_not_reach" else [])
+        if status == "new" and rng.random() < 0.3:
+            tries = [("no_answer", 1)]  # tried once, not reached yet
+        for number_of, (outcome, _) in enumerate(tries, start=1):
+            attempts.append({"referral_id": number, "number": number_of, "channel": "phone", "outcome": outcome,
+                             "note": "", "by": "maria", "logged_at": now,
+                             "at": min(now, created + dt.timedelta(hours=rng.uniform(1, 48) * number_of))})
         for step in path:
             at = min(now, at + dt.timedelta(hours=rng.uniform(2, 72)))
             changes.append({"referral_id": number, "at": at, "by": "maria", "from_status": previous,
                             "to_status": step, "note": rng.choice(["", "Called, left a message", "Booked"])})
             previous = step
-    return referrals, outbox, changes
+    return referrals, outbox, changes, attempts
 
 
 def screening_rows(count, now, rng):
@@ -159,15 +167,16 @@ def fill(referrals, screenings, seed=17):
     rng = random.Random(seed)
     now = store.now()
     started = time.monotonic()
-    rows, outbox, changes = referral_rows(referrals, now, rng)
+    rows, outbox, changes, attempts = referral_rows(referrals, now, rng)
     screened, answered = screening_rows(screenings, now, rng)
     with store.unit_of_work() as db:
         for table, values in ((store.Referral, rows), (store.OutboxMessage, outbox), (store.ReferralChange, changes),
-                              (store.Screening, screened), (store.ScreeningAnswer, answered)):
+                              (store.ContactAttempt, attempts), (store.Screening, screened),
+                              (store.ScreeningAnswer, answered)):
             for start in range(0, len(values), 2000):
                 db.execute(insert(table), values[start:start + 2000])
     print(f"filled: {len(rows)} referrals ({sum(r['status'] == 'new' for r in rows)} new), {len(changes)} status "
-          f"changes, {len(screened)} screenings with {len(answered)} answers, in {time.monotonic() - started:.1f} s")
+          f"changes, {len(attempts)} contact attempts, {len(screened)} screenings with {len(answered)} answers, in {time.monotonic() - started:.1f} s")
     return rows
 
 
