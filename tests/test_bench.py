@@ -37,7 +37,7 @@ def test_the_review_benchmark_fills_a_database_and_times_every_page():
                              "--requests", "3"], cwd=config.PROJECT_DIR, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
-    assert re.search(r"filled: 120 referrals \(\d+ new\), \d+ status changes, 130 screenings with \d+ answers", out)
+    assert re.search(r"filled: 120 referrals \(\d+ new\), \d+ status changes, \d+ contact attempts, 130 screenings with \d+ answers", out)
     timings = re.findall(r"^  (.+?)\s+median\s+([\d.]+) ms\s+p95\s+([\d.]+) ms", out, re.MULTILINE)
     assert len(timings) == 12 and all(float(m) > 0 and float(p) >= float(m) for _, m, p in timings), out
     assert any(label.startswith("inbox, search by phone typed") for label, _, _ in timings)
