@@ -150,3 +150,85 @@ def test_the_inbox_and_screenings_fit_a_phone_375_px_wide(stack, page, monkeypat
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # the table scrolls in its own box
     page.screenshot(path=str(ARTIFACTS / "screenings-375.png"), full_page=True)
     assert page.console_errors == []
+
+
+def funnel_counts(page, base):
+    """The funnel's four counts for all referrals, as the report page's table shows them."""
+    page.goto(f"{base}/report")
+    cells = page.locator("#overall ~ table tbody tr").first.locator("td")
+    return [int(cells.nth(i).inner_text()) for i in range(4)]
+
+
+def test_a_coordinator_works_the_overdue_referral_from_the_queue_to_a_booked_visit(stack, page, monkeypatch,
+                                                                                   protocol):
+    """Issue 17's 'done when', in chromium: a coordinator logs in, finds the overdue referral at the top of the
+    queue, has its number to call (tel:), logs a failed attempt then one that reaches the volunteer, books the
+    screening visit, sees the funnel move, and exports a CSV that reads correctly. Screenshots at each step."""
+    import datetime as dt
+    import uuid
+
+    from sqlalchemy import update
+
+    from bot import referrals, store
+    from bot.review import add_user
+    from bot.store import Referral
+    from tests.test_outbox import referral_state
+
+    monkeypatch.setenv("BOT_DATABASE_URL", stack.settings.database_url)
+    contact = {"contact_name": "Wang Fang", "contact_preferred_way": "phone", "contact_phone": "+8613987654321",
+               "contact_preferred_time": "mornings"}
+    waiting = referrals.create_referral(f"sms-{uuid.uuid4().hex}", protocol, referral_state(contact=contact))
+    with store.unit_of_work() as db:  # it came in two months ago and nobody has tried to reach her yet
+        db.execute(update(Referral).where(Referral.reference == waiting)
+                   .values(created_at=store.now() - dt.timedelta(days=60)))
+    add_user("li-coordinator", PASSWORD)  # a coordinator (the default role)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    base = f"http://localhost:{stack.settings.review_port}"
+    page.goto(f"{base}/login")
+    page.get_by_label("User name").fill("li-coordinator")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    first = page.locator("table.queue tbody tr").first
+    expect(first).to_contain_text(waiting)
+    expect(first.get_by_text("Overdue", exact=True)).to_be_visible()
+    expect(first.locator('a[href="tel:+8613987654321"]')).to_be_visible()  # the number to call, one tap away
+    page.screenshot(path=str(ARTIFACTS / "coordinator-1-queue.png"), full_page=True)
+
+    before = funnel_counts(page, base)
+    page.goto(f"{base}/")
+    page.locator("table.queue tbody tr").first.get_by_role("link", name=waiting).click()
+    expect(page.get_by_role("heading", name=f"Referral {waiting}")).to_be_visible()
+    page.get_by_label("Channel").select_option(label="Phone")
+    page.get_by_label("Outcome").select_option(label="No answer")
+    page.get_by_label("Attempt note").fill("no answer at 9:00, will try after lunch")
+    page.get_by_role("button", name="Log attempt").click()
+    expect(page.locator(".summary strong").first).to_have_text("New")
+    page.get_by_label("Channel").select_option(label="Phone")
+    page.get_by_label("Outcome").select_option(label="Reached")
+    page.get_by_role("button", name="Log attempt").click()
+    expect(page.locator(".summary strong").first).to_have_text("Contacted")
+    page.get_by_label("Status", exact=True).select_option(label="Screening visit booked")
+    page.get_by_label("Note", exact=True).fill("Visit on Tuesday 10:00")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".summary strong").first).to_have_text("Screening visit booked")
+    expect(page.locator(".attempts")).to_contain_text("Attempt 2 · ")
+    page.screenshot(path=str(ARTIFACTS / "coordinator-2-referral.png"), full_page=True)
+
+    after = funnel_counts(page, base)
+    assert after == [before[0], before[1] + 1, before[2] + 1, before[3]], (before, after)
+    page.screenshot(path=str(ARTIFACTS / "coordinator-3-funnel.png"), full_page=True)
+
+    page.goto(f"{base}/")
+    expect(page.locator("table.queue tbody tr", has_text=waiting).get_by_text("Overdue", exact=True)).to_have_count(0)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"), newline="")))
+    row, = [r for r in rows if r["Reference"] == waiting]
+    assert (row["Name"], row["Phone"], row["Status"], row["Channel"]) == (
+        "Wang Fang", "(+86) 139 8765 4321", "Screening visit booked", "SMS")
+    tried = row["Contact attempts"].split("\n")
+    assert len(tried) == 2 and "Phone, No answer (li-coordinator): no answer at 9:00" in tried[0]
+    assert "Phone, Reached (li-coordinator)" in tried[1] and "Visit on Tuesday 10:00" in row["Notes"]
+    assert page.console_errors == []
