@@ -4,6 +4,7 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS
@@ -92,26 +93,46 @@ def test_coordinator_reads_volunteer_text_as_text_logs_attempts_and_moves_the_re
     assert dialogs == [] and page.console_errors == []
 
 
-def test_the_inbox_and_screenings_fit_a_phone_375_px_wide(stack, page, monkeypatch, protocol):
-    """Issue 17: on a phone the inbox's rows become cards and nothing makes the page wider than the screen;
-    the overdue referral is the first card, marked in words, with its number to call."""
-    import datetime as dt
+@pytest.fixture
+def stored_referral(stack, monkeypatch, protocol):
+    """Stores a referral straight into the running stack's database, as the bot would after a screening (no
+    conversation behind it), and erases each one after the test: the consent gate's last check reads every
+    row of the shared database and finds no consent event for these."""
     import uuid
 
-    from sqlalchemy import update
-
-    from bot import referrals, store
-    from bot.review import add_user
-    from bot.store import Referral
+    from bot import erasure, referrals
     from tests.test_outbox import referral_state
 
     monkeypatch.setenv("BOT_DATABASE_URL", stack.settings.database_url)
+    made = []
+
+    def store(prefix: str, contact: dict) -> str:
+        sender = f"{prefix}{uuid.uuid4().hex}"
+        made.append(sender)
+        return referrals.create_referral(sender, protocol, referral_state(contact=contact))
+
+    yield store
+    for sender in made:
+        erasure.erase(sender)
+
+
+def test_the_inbox_and_screenings_fit_a_phone_375_px_wide(stack, page, stored_referral):
+    """Issue 17: on a phone the inbox's rows become cards and nothing makes the page wider than the screen;
+    the overdue referral is the first card, marked in words, with its number to call."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from bot import store
+    from bot.review import add_user
+    from bot.store import Referral
+
     contact = {"contact_name": "Alexandra Konstantinopoulou-Wolfeschlegelsteinhausen", "contact_preferred_way": "either",
                "contact_email": "alexandra.konstantinopoulou.wolfeschlegelsteinhausen@example-hospital.org",
                "contact_phone": "+8613912345678", "contact_preferred_time": f"weekday evenings after work {SCRIPT}"}
-    late = referrals.create_referral(f"sms-{uuid.uuid4().hex}", protocol, referral_state(contact=contact))
+    late = stored_referral("sms-", contact)
     for _ in range(3):
-        referrals.create_referral(f"web-{uuid.uuid4().hex}", protocol, referral_state(contact=contact))
+        stored_referral("web-", contact)
     with store.unit_of_work() as db:
         db.execute(update(Referral).where(Referral.reference == late)
                    .values(created_at=store.now() - dt.timedelta(days=10)))
@@ -159,25 +180,21 @@ def funnel_counts(page, base):
     return [int(cells.nth(i).inner_text()) for i in range(4)]
 
 
-def test_a_coordinator_works_the_overdue_referral_from_the_queue_to_a_booked_visit(stack, page, monkeypatch,
-                                                                                   protocol):
+def test_a_coordinator_works_the_overdue_referral_from_the_queue_to_a_booked_visit(stack, page, stored_referral):
     """Issue 17's 'done when', in chromium: a coordinator logs in, finds the overdue referral at the top of the
     queue, has its number to call (tel:), logs a failed attempt then one that reaches the volunteer, books the
     screening visit, sees the funnel move, and exports a CSV that reads correctly. Screenshots at each step."""
     import datetime as dt
-    import uuid
 
     from sqlalchemy import update
 
-    from bot import referrals, store
+    from bot import store
     from bot.review import add_user
     from bot.store import Referral
-    from tests.test_outbox import referral_state
 
-    monkeypatch.setenv("BOT_DATABASE_URL", stack.settings.database_url)
     contact = {"contact_name": "Wang Fang", "contact_preferred_way": "phone", "contact_phone": "+8613987654321",
                "contact_preferred_time": "mornings"}
-    waiting = referrals.create_referral(f"sms-{uuid.uuid4().hex}", protocol, referral_state(contact=contact))
+    waiting = stored_referral("sms-", contact)
     with store.unit_of_work() as db:  # it came in two months ago and nobody has tried to reach her yet
         db.execute(update(Referral).where(Referral.reference == waiting)
                    .values(created_at=store.now() - dt.timedelta(days=60)))
