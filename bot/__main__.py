@@ -183,6 +183,8 @@ def _import_trial(args: argparse.Namespace) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(drafted), target)
     print(f"wrote {target}: {len(draft['criteria'])} criteria drafted, all marked for review")
+    for note in draft["review_notes"]:
+        print(f"to settle in review: {note}")
     return 0
 
 
@@ -193,6 +195,8 @@ def _validate_trial(args: argparse.Namespace) -> int:
         print(f"{args.file}: valid, but not screened until reviewed: {', '.join(pending)}")
         return 1
     print(f"{args.file}: valid and reviewed: {len(protocol.criteria)} criteria, ready to screen")
+    for note in protocol.review_notes:
+        print(f"review note: {note}")
     for language in i18n.LANGUAGES[1:]:  # translations the bot uses meanwhile, until the study team approves them
         texts, messages = protocol.unapproved(language), i18n.unapproved(language)
         if texts or messages:
@@ -215,7 +219,9 @@ def _check_trial(args: argparse.Namespace) -> int:
         print(f"{args.nct_id}: the registry's criteria are unchanged since the import "
               f"(imported {protocol.provenance.imported_at}, registry last updated {protocol.provenance.last_update})")
         return 0
-    changes = importer.compare_criteria({c.id: c.text for c in protocol.criteria}, study)
+    texts = {c.id: c.text for c in protocol.criteria if c.derived_from is None}
+    texts.update({f"{c.id} (covers {n})": text for c in protocol.criteria for n, text in enumerate(c.covers, 1)})
+    changes = importer.compare_criteria(texts, study)
     print(f"{args.nct_id}: the registry's criteria CHANGED since the import")
     for text in changes["added"]:
         print(f"  new or reworded in the registry: {text!r}")

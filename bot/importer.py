@@ -76,6 +76,32 @@ def _years(value: Optional[str]) -> Optional[int]:
     return number if unit == "year" else 0
 
 
+# An age range written in the criteria text: "Aged between 17-70 years", "Age: ≥ 18 and ≤ 70 years old".
+_TEXT_AGES = (re.compile(r"\baged?\b\s*(?:between|from)?\s*:?\s*(\d{1,3})\s*(?:-|–|to|and)\s*(\d{1,3})\s*years?", re.I),
+              re.compile(r"\bage\b\s*:?\s*(?:≥|>=|>)\s*(\d{1,3})\s*(?:years?)?\s*(?:and|,|to)\s*(?:≤|<=|<)\s*(\d{1,3})", re.I))
+
+
+def text_ages(text: str) -> Optional[Tuple[int, int]]:
+    """The age range the criteria text states, as written (lowest, highest), if it states one."""
+    for pattern in _TEXT_AGES:
+        match = pattern.search(text or "")
+        if match:
+            return int(match.group(1)), int(match.group(2))
+    return None
+
+
+def age_notes(eligibility: dict) -> List[str]:
+    """What a reviewer must settle about age: the criteria text and the structured limits disagree."""
+    written = text_ages(eligibility.get("eligibilityCriteria", ""))
+    structured = (_years(eligibility.get("minimumAge")), _years(eligibility.get("maximumAge")))
+    if written is None or structured == (None, None) or written == structured:
+        return []
+    low, high = (str(n) if n is not None else "no limit" for n in structured)
+    return [f"Age: the criteria text says {written[0]}-{written[1]} years, but the registry's structured age limits "
+            f"say {low} to {high} years. Ask the study team which is right, write it in the age criterion's `met` "
+            "range, and say here what was decided."]
+
+
 def _drafted(kind: str, text: str, cid: str) -> dict:
     first_line = text.split("\n")[0]
     short = " ".join(first_line.split()[:6]).rstrip(",;:.")
@@ -127,13 +153,11 @@ def draft_protocol(study: dict, imported_at: str) -> dict:
     minimum, maximum = _years(eligibility.get("minimumAge")), _years(eligibility.get("maximumAge"))
     if minimum is not None or maximum is not None:
         low, high = minimum or 0, (maximum - 1 if maximum and maximum > (minimum or 0) else 120)
+        # the shared age question (data/concepts/questions.yml): asked once for every trial of the site
         criteria.append({
-            "id": "age", "kind": "inclusion", "needs_review": True,
+            "id": "age", "shared": "age", "kind": "inclusion", "needs_review": True,
             "text": f"Age: minimum {eligibility.get('minimumAge', 'none')}, maximum {eligibility.get('maximumAge', 'none')}",
-            "short": "your age", "question": "How old are you? Please type your age in years, for example 45.",
             "why": f"The study is for people aged {low} to {high}.",
-            "explanation": "We just need your age in whole years today. Please type it as a number, for example 45.",
-            "answer_type": "number", "unit": "years", "plausible": {"min": 10, "max": 120},
             "met": {"min": low, "max": high}, "ruled_out": f"This study is only for people aged {low} to {high}.",
             "doctor_check": "your age on the date the study would start"})
         taken.add("age")
@@ -191,6 +215,8 @@ def draft_protocol(study: dict, imported_at: str) -> dict:
         "provenance": {"nct_id": nct_id, "last_update": status.get("lastUpdatePostDateStruct", {}).get("date"),
                        "eligibility_sha256": eligibility_hash(eligibility.get("eligibilityCriteria", "")),
                        "imported_at": imported_at},
+        # what the registry's record says in two ways, for the reviewer to settle with the study team
+        "review_notes": age_notes(eligibility),
         "order_rationale": "DRAFT: the registry's order. Put the commonest reasons not to qualify first.",
         "order": [c["id"] for c in criteria],
         "criteria": criteria,

@@ -2,10 +2,9 @@
 
 - A ClinicalTrials.gov search for the trial's condition, recruiting, near the site. The parameters are the
   ones the public search page puts in its own address (cond, locStr, country, city, aggFilters=status:rec).
-- The site's other trials: every other protocol in BOT_TRIALS_DIR that the bot screens with (reviewed, not
-  a draft), whose registry status (where imported) is open, that has its texts in the volunteer's language,
-  and whose age limits do not rule out the age the volunteer already gave. Nothing else is matched across
-  trials: the volunteer is told to ask.
+- The site's other trials: every other open trial (bot/trials.py: the operator's BOT_OPEN_TRIALS, else the
+  reviewed protocol files open by their registry status) that has its texts in the volunteer's language,
+  and whose age limits do not rule out the age the volunteer already gave.
 - How to reach the site: its name and city, and the phone and e-mail the protocol (or the registry's
   contacts, for an imported trial) gives; None where it gives none.
 """
@@ -14,14 +13,12 @@ from __future__ import annotations
 from typing import Optional, Tuple
 from urllib.parse import quote, urlencode
 
-from bot.protocol import Protocol, ProtocolError, load_protocol, trial_ids
+from bot import trials
+from bot.protocol import Protocol
 from bot.screening import Answers
 
 SEARCH_PAGE = "https://clinicaltrials.gov/search"
 STUDY_PAGE = "https://clinicaltrials.gov/study/{trial_id}"
-# Registry statuses of a trial that may still take volunteers (a protocol without a registry status counts
-# as open: a person put it in the trials folder to screen with it).
-OPEN_STATUSES = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION"})
 AGE = "age"
 
 
@@ -65,11 +62,6 @@ def study_url(trial_id: str) -> str:
     return STUDY_PAGE.format(trial_id=trial_id)
 
 
-def _open(protocol: Protocol) -> bool:
-    status = (protocol.registry or {}).get("status")
-    return status is None or status in OPEN_STATUSES
-
-
 def _age_rules_out(protocol: Protocol, age) -> bool:
     criterion = protocol.by_id.get(AGE)
     return (isinstance(age, int) and criterion is not None and criterion.answer_type == "number"
@@ -81,14 +73,10 @@ def other_trials(protocol: Protocol, answers: Answers, language: str = "en") -> 
     recorded = answers.get(AGE)
     age = recorded.answer if recorded is not None and protocol.by_id.get(AGE) is not None else None
     found = []
-    for trial_id in trial_ids():
-        if trial_id == protocol.trial_id:
-            continue
-        try:
-            other = load_protocol(trial_id)
-        except ProtocolError:  # a draft not yet reviewed, or a broken file: not offered
+    for other in trials.open_protocols():
+        if other.trial_id == protocol.trial_id:
             continue
         in_language = language == other.language or language in other.translations
-        if _open(other) and in_language and not _age_rules_out(other, age):
+        if in_language and not _age_rules_out(other, age):
             found.append(other)
     return tuple(found)

@@ -14,6 +14,8 @@ from typing import Any, Dict, List, Literal, Optional, Tuple, Union
 import yaml
 from pydantic import BaseModel, ValidationError, root_validator, validator
 
+from bot import shared_questions
+
 TRIALS_DIR = Path(__file__).resolve().parent.parent / "data" / "trials"
 DEFAULT_TRIAL_ID = "NCT04143984"
 BRIEF_QUESTION_CHARS = 119  # with "Q12 of 25: " and "\nReply 1 Yes, 2 No, 3 Not sure", one SMS of 160
@@ -102,6 +104,14 @@ class Criterion(VolunteerTexts):
     measure: Optional[Measure] = None
     not_sure_is_normal: bool = False
     concept: Optional[str] = None  # the entry of data/concepts/<language>.yml whose words state this criterion
+    # The shared question it asks (data/concepts/questions.yml; its id is the key): answered once for every trial.
+    shared: Optional[str] = None
+    # Other registry criteria this one also answers (e.g. an exclusion that is this inclusion said the other way
+    # round), so `check-trial` does not report them as new.
+    covers: Tuple[str, ...] = ()
+    # Where a criterion that is not in the registry's list comes from (e.g. the trial's design, "for newly
+    # diagnosed cancer"): `check-trial` does not report it as removed.
+    derived_from: Optional[str] = None
     needs_review: bool = False  # drafted by `python -m bot import-trial`; a person must rewrite and clear it
     # The volunteer-facing texts in other languages (language code -> texts); `text` stays the registry's own.
     translations: Dict[str, CriterionText] = {}
@@ -261,6 +271,9 @@ class Protocol(_Frozen):
     review_required: bool = False  # a drafted file, as a whole, not yet switched on by a person
     registry: Optional[Dict[str, Any]] = None  # status, arms, contacts, locations as imported
     provenance: Optional[Provenance] = None
+    # What the import found the registry saying in two ways (e.g. its free text and structured age limits),
+    # and, once reviewed, what was decided: shown by `python -m bot validate-trial`.
+    review_notes: Tuple[str, ...] = ()
     order_rationale: str
     order: Tuple[str, ...]
     criteria: Tuple[Criterion, ...]
@@ -351,6 +364,12 @@ def load_protocol_file(path: Union[str, Path]) -> Protocol:
         raise ProtocolError(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(raw, dict):
         raise ProtocolError(f"{path}: a protocol file must be a mapping of fields")
+    for index, criterion in enumerate(raw.get("criteria") or []):
+        if isinstance(criterion, dict):
+            try:
+                raw["criteria"][index] = shared_questions.expand(criterion)
+            except ValueError as exc:
+                raise ProtocolError(f"{path}: criterion {criterion.get('id') or '#' + str(index + 1)}, {exc}") from None
     try:
         protocol = Protocol.parse_obj(raw)
     except ValidationError as exc:

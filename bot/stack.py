@@ -25,10 +25,10 @@ from typing import Dict, List, Optional, Tuple
 
 import requests
 
-from bot import config, store
+from bot import config, store, trials
 from bot.callbacks import DEFAULT_URL as DEFAULT_CALLBACK_URL
 from bot.outbox import RelaySettings
-from bot.protocol import default_trial_id, load_protocol_file
+from bot.protocol import ProtocolError, default_trial_id, load_protocol_file
 
 MODELS_DIR = config.PROJECT_DIR / "models"
 
@@ -65,6 +65,12 @@ def validate_trials() -> List[str]:
             ready.append(protocol.trial_id)
     if default_trial_id() not in ready:
         raise StackError(f"the default trial {default_trial_id()} (BOT_TRIAL_ID) has no reviewed protocol file")
+    try:
+        problems = trials.conflicts(trials.open_protocols())
+    except ProtocolError as exc:  # BOT_OPEN_TRIALS names a trial without a reviewed file
+        raise StackError(f"BOT_OPEN_TRIALS: {exc}") from None
+    if problems:
+        raise StackError("the open trials cannot be screened together: " + "; ".join(problems))
     return ready
 
 

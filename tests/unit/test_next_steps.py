@@ -210,7 +210,8 @@ def test_the_site_s_other_trials_are_those_open_reviewed_and_not_ruled_out_by_th
     assert "NCT00000201" not in steps and "NCT00000202" not in steps and "NCT00000203" not in steps
 
 
-def test_a_trial_alone_on_its_site_lists_no_other_trials(protocol):
+def test_a_trial_alone_on_its_site_lists_no_other_trials(protocol, monkeypatch):
+    monkeypatch.setenv("BOT_OPEN_TRIALS", "NCT04143984")  # the site's other trials closed
     assert next_steps.other_trials(protocol, {}) == ()
     assert "also runs" not in ruled_out(protocol).replies[1].text
 

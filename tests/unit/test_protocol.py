@@ -60,11 +60,11 @@ def _broken(tmp_path, change):
 
 
 def test_missing_field_names_file_criterion_and_field(tmp_path):
-    path = _broken(tmp_path, lambda d: d["criteria"][3].pop("question"))
+    path = _broken(tmp_path, lambda d: d["criteria"][3].pop("why"))
     with pytest.raises(ProtocolError) as error:
         load_protocol_file(path)
     message = str(error.value)
-    assert str(path) in message and "criterion measurable_lesion" in message and "field question" in message
+    assert str(path) in message and "criterion measurable_lesion" in message and "field why" in message
 
 
 def test_unquoted_yes_read_as_boolean_is_refused(tmp_path):
