@@ -55,6 +55,11 @@ def state_from_tracker(tracker: Tracker) -> State:
         pending=tracker.get_slot("pending_answer"),
         last_unclear=tracker.get_slot("last_unclear"),
         language=tracker.get_slot("language"),
+        catalogue=tuple(tracker.get_slot("screening_catalogue") or ()),
+        asked=tuple(tracker.get_slot("catalogue_asked") or ()),
+        trial_verdicts=dict(tracker.get_slot("trial_verdicts") or {}),
+        teams=tuple(tracker.get_slot("contact_teams") or ()),
+        references=dict(tracker.get_slot("referral_references") or {}),
     )
 
 
@@ -72,6 +77,12 @@ def slot_values(state: State) -> Dict[str, Any]:
         "pending_answer": dict(state.pending) if state.pending else None,
         "last_unclear": state.last_unclear,
         "language": state.language,
+        # (None while empty, as the tracker has them before they are first set)
+        "screening_catalogue": list(state.catalogue) or None,
+        "catalogue_asked": list(state.asked) or None,
+        "trial_verdicts": dict(state.trial_verdicts) or None,
+        "contact_teams": list(state.teams) or None,
+        "referral_references": dict(state.references) or None,
     }
 
 
@@ -181,7 +192,11 @@ class ConversationAction(Action, ABC):
         try:
             if turn.command == conversation.ERASE:
                 erasure.erase(tracker.sender_id)
-            if turn.command == conversation.SUBMIT_REFERRAL:
+            if turn.command == conversation.SUBMIT_REFERRAL and turn.state.teams:
+                references = referrals.create_referrals(tracker.sender_id, protocol, turn.state)
+                turn = conversation.referral_sent(protocol, replace(
+                    turn.state, referral=next(iter(references.values())), references=references))
+            elif turn.command == conversation.SUBMIT_REFERRAL:
                 reference = referrals.create_referral(tracker.sender_id, protocol, turn.state)
                 turn = conversation.referral_sent(protocol, replace(turn.state, referral=reference))
             if turn.command == conversation.SAVE_OTHER_STUDIES:

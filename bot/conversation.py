@@ -12,11 +12,11 @@ from dataclasses import dataclass, field, replace
 from functools import wraps
 from typing import Mapping, Optional, Tuple
 
-from bot import answers, config, i18n, next_steps, screening
+from bot import answers, config, i18n, matching, next_steps, screening, trials
 from bot import contact as contact_fields
 from bot.i18n import N_
 from bot.answers import MAX_MESSAGE_CHARS, Reading
-from bot.protocol import Criterion, Protocol
+from bot.protocol import Criterion, Protocol, load_protocol
 from bot.screening import RecordedAnswer
 
 # Buttons: (title, payload). Titles are message ids, translated when a reply is sent (Reply.buttons_in).
@@ -39,6 +39,9 @@ CONTACT_YES = (N_("Yes, please contact me"), "/affirm")
 OTHER_STUDIES_YES = (N_("Yes, you may contact me"), "/affirm")
 # After a verdict that rules the volunteer out, "what happens" is what they could do now (_side_question).
 NEXT_STEPS = (N_("What can I do now?"), "/ask_what_happens")
+# Screen for the site's other open trials too, reusing the answers given (bot/matching.py).
+FIND_TRIALS = (N_("Check the site's other studies"), "/find_trials")
+ALL_TEAMS = (N_("Yes, all of them"), "/affirm")
 # A button's title on a text channel, where the choices are a line "Reply 1 Yes, 2 No": the fewest words
 # that still say what the choice does.
 BRIEF_TITLES = {CONSENT_YES[0]: YES[0], CONSENT_NO[0]: NO[0], CONFIRM_YES[0]: YES[0], CONTACT_YES[0]: YES[0],
@@ -46,7 +49,8 @@ BRIEF_TITLES = {CONSENT_YES[0]: YES[0], CONSENT_NO[0]: NO[0], CONFIRM_YES[0]: YE
                 N_("Either is fine"): N_("Either"), GO_BACK[0]: N_("Change it"),
                 ERASE_YES[0]: N_("Delete"), ERASE_NO[0]: N_("Keep"), START_OVER_YES[0]: N_("Clear them"),
                 START_OVER_NO[0]: N_("Keep them"), i18n.NAMES[i18n.CHINESE]: N_("Chinese"),
-                i18n.NAMES[i18n.ENGLISH]: N_("English"), OTHER_STUDIES_YES[0]: YES[0], NEXT_STEPS[0]: N_("What now?")}
+                i18n.NAMES[i18n.ENGLISH]: N_("English"), OTHER_STUDIES_YES[0]: YES[0], NEXT_STEPS[0]: N_("What now?"),
+                FIND_TRIALS[0]: N_("Other studies"), ALL_TEAMS[0]: N_("All")}
 # The other language, offered in its own words beside the consent question.
 OTHER_LANGUAGE = {i18n.ENGLISH: i18n.CHINESE, i18n.CHINESE: i18n.ENGLISH}
 
@@ -124,6 +128,14 @@ class State:
     # The volunteer's consent that the site may contact them about its other studies is stored (a consent of
     # its own, asked after a verdict that rules them out): read from the database by actions/, like the referral.
     other_studies: bool = False
+    # The site's trials screened together in this conversation (bot/matching.py): the other open trials, once
+    # the volunteer asked to check them after the verdict of the one they came for; or every open trial, the
+    # one they came for first, when they asked "which trials could suit me?" before starting.
+    catalogue: Tuple[str, ...] = ()
+    asked: Tuple[str, ...] = ()  # the catalogue's questions asked so far, in order (numbering, "go back")
+    trial_verdicts: Mapping[str, Optional[str]] = field(default_factory=dict)  # every trial screened: its verdict
+    teams: Tuple[str, ...] = ()  # the trials whose study teams the volunteer chose to be contacted by
+    references: Mapping[str, str] = field(default_factory=dict)  # trial id -> its referral's reference number
 
     @property
     def lang(self) -> str:
@@ -134,14 +146,25 @@ class State:
         return bool(self.consent) and self.current is None and self.verdict is None
 
     @property
+    def referable(self) -> Tuple[str, ...]:
+        """The trials this volunteer may qualify for: each may get a referral (the one they came for first)."""
+        may = (screening.LIKELY_ELIGIBLE, screening.NEEDS_REVIEW)
+        if not self.catalogue:
+            return (self.trial_id,) if self.verdict in may else ()
+        if self.current is not None or not self.verdict:  # still asking the catalogue's questions
+            return ()
+        return tuple(t for t, v in self.trial_verdicts.items() if v in may)
+
+    @property
     def may_refer(self) -> bool:
-        return self.verdict in (screening.LIKELY_ELIGIBLE, screening.NEEDS_REVIEW) and self.referral is None
+        return bool(self.referable) and self.referral is None
 
     @property
     def may_offer_other_studies(self) -> bool:
-        """Ruled out, and not yet agreed to hear about the site's other studies: `contact_consent` and the
-        contact details are then for that, not for this trial."""
-        return self.verdict == screening.LIKELY_INELIGIBLE and not self.other_studies
+        """Ruled out of every trial checked, and not yet agreed to hear about the site's other studies:
+        `contact_consent` and the contact details are then for that, not for a trial."""
+        return (self.verdict == screening.LIKELY_INELIGIBLE and not self.other_studies and not self.referable
+                and (not self.catalogue or self.current is None))
 
     @property
     def collecting_contact(self) -> bool:
@@ -230,12 +253,17 @@ def _payload(text: str) -> Optional[Tuple[str, dict]]:
 def ask(protocol: Protocol, state: State, criterion: Criterion, lead: str = "", brief_lead: Optional[str] = None
         ) -> Reply:
     _ = _tr(state)
+    buttons = (NOT_SURE,) if criterion.answer_type == "number" else (YES, NO, NOT_SURE)
+    if state.catalogue:  # the order is chosen as the answers come (bot/matching.py): no "of N"
+        number = state.asked.index(criterion.id) + 1 if criterion.id in state.asked else len(state.asked) + 1
+        return _reply(state, lead + _("Question {number} for the site's studies: {question}").format(
+            number=number, question=criterion.question), buttons, (lead if brief_lead is None else brief_lead) + _(
+            "Q{number}: {question}").format(number=number, question=criterion.brief_question or criterion.question))
     number = screening.question_number(protocol, criterion.id)
     text = lead + _("Question {number} of {total}: {question}").format(
         number=number, total=len(protocol.criteria), question=criterion.question)
     brief = (lead if brief_lead is None else brief_lead) + _("Q{number} of {total}: {question}").format(
         number=number, total=len(protocol.criteria), question=criterion.brief_question or criterion.question)
-    buttons = (NOT_SURE,) if criterion.answer_type == "number" else (YES, NO, NOT_SURE)
     return _reply(state, text, buttons, brief)
 
 
@@ -251,7 +279,11 @@ def prompt(protocol: Protocol, state: State, lead: str = "") -> Tuple[Reply, ...
     if not state.consent:
         return (consent_prompt(protocol, state),)
     if state.current:
-        return (ask(protocol, state, protocol.by_id[state.current], lead),)
+        return (ask(protocol, state, criterion_of(protocol, state, state.current), lead),)
+    if state.referral and len(state.references) > 1:
+        return (_reply(state, _("Your answers were sent to the study teams. Your reference numbers:\n{references}\n"
+                                "They expect to contact you in the next few days.").format(
+            references=references_text(protocol, state)),),)
     if state.referral:
         return (_reply(state, _("Your answers were sent to the study team at the {site}.\nYour reference number:\n"
                                 "{reference}\nThey expect to contact you in the next few days.").format(
@@ -315,10 +347,26 @@ def checklist_text(protocol: Protocol, state: State) -> str:
 
 def contact_question(protocol: Protocol, state: State) -> Reply:
     _ = _tr(state)
+    if state.catalogue and state.referable != (protocol.trial_id,):
+        return teams_question(protocol, state)
     return _reply(state, _("Would you like the study team at the {site} to contact you about this trial? If you "
                            "say yes, I'll ask for your name and how they can reach you. If you say no, nothing more "
-                           "is collected.").format(site=protocol.study_team.site), (CONTACT_YES, CONSENT_NO),
+                           "is collected.").format(site=protocol.study_team.site),
+                  (CONTACT_YES, CONSENT_NO) + _find_offer(protocol, state),
                   _("May the study team contact you? Then I'll ask your name and how to reach you."))
+
+
+def teams_question(protocol: Protocol, state: State) -> Reply:
+    """After the catalogue: which of the study teams whose trials the volunteer may qualify for may contact them."""
+    _ = _tr(state)
+    titles = {p.trial_id: p.short_title for p in screened(protocol, state)}
+    choices = tuple((_("Only {study}").format(study=titles[t]), f'/affirm{{"trial_id": "{t}"}}')
+                    for t in state.referable)
+    return _reply(state, _("Which study teams may contact you? I'll ask for your name and how to reach you once, "
+                           "and each team gets only the answers its own study needs. If you say no, nothing more is "
+                           "collected."),
+                  ((ALL_TEAMS,) + choices if len(choices) > 1 else ((CONTACT_YES[0], choices[0][1]),)) + (CONSENT_NO,),
+                  _("Which study teams may contact you? I'll ask your name and how to reach you once."))
 
 
 def _lines(*lines: str) -> str:
@@ -370,7 +418,7 @@ def other_studies_question(protocol: Protocol, state: State) -> Reply:
         "from this trial. If you say yes, I'll ask for your name and how to reach you, and pass only those to the "
         "site, not your answers. They are kept for {days} days at most, and you can ask me to delete them at any "
         "time. If you say no, nothing more is collected.", days).format(site=protocol.study_team.site, days=days),
-        (OTHER_STUDIES_YES, CONSENT_NO, GO_BACK), ngettext(
+        (OTHER_STUDIES_YES, CONSENT_NO, GO_BACK) + _find_offer(protocol, state), ngettext(
             "May the site contact you about its other studies? I'd pass on only your name and how to reach you, "
             "kept {days} day at most.",
             "May the site contact you about its other studies? I'd pass on only your name and how to reach you, "
@@ -409,6 +457,13 @@ def summary(protocol: Protocol, state: State) -> Reply:
                                "questions are not passed on.").format(
             details=details, site=protocol.study_team.site), (SEND, CHANGE),
             _("Please check:\n{details}\nPass them to the site for its other studies (not your answers)?").format(
+                details=contact_fields.summary_lines(state.contact, state.lang, brief=True)))
+    if state.catalogue and state.teams:
+        studies = _("; ").join(p.short_title for p in screened(protocol, state) if p.trial_id in state.teams)
+        return _reply(state, _("Please check your details:\n{details}\nShall I send them to the study teams of: "
+                               "{studies}? Each team gets only the answers its own study needs.").format(
+            details=details, studies=studies), (SEND, CHANGE), _(
+            "Please check:\n{details}\nSend them and your answers to the study teams you chose?").format(
                 details=contact_fields.summary_lines(state.contact, state.lang, brief=True)))
     return _reply(state, _("Please check your details:\n{details}\nShall I send them, with your answers, to the "
                            "study team at the {site}?").format(details=details, site=protocol.study_team.site),
@@ -570,6 +625,8 @@ def message(protocol: Protocol, state: State, text: str, intent: Optional[str], 
     if state.pending:
         return _settle_pending(protocol, state, text, intent, confidence)
     command = answers.command_in(text)
+    if state.trial_id is None and (intent == "find_trials" or (clicked and clicked[0] == "find_trials")):
+        return find_trials(protocol, state)
     if state.trial_id is None:
         other = answers.non_answer(text)
         if command or intent in answers.SIDE_INTENTS or (other is not None and other.kind == answers.QUESTION):
@@ -584,7 +641,7 @@ def message(protocol: Protocol, state: State, text: str, intent: Optional[str], 
     if state.current is None:
         return _after_questions(protocol, state, text, intent)
 
-    criterion = protocol.by_id[state.current]
+    criterion = criterion_of(protocol, state, state.current)
     reading = answers.read(criterion, text, intent, confidence)
     if reading.kind == answers.ANSWER:
         return _answered(protocol, replace(state, last_unclear=None), criterion, reading, text)
@@ -634,6 +691,8 @@ def go_back(protocol: Protocol, state: State) -> Turn:
     if not state.consent:
         return Turn(state, prompt(protocol, state))
     _ = _tr(state)
+    if state.catalogue and state.asked:
+        return _catalogue_back(protocol, state)
     previous = screening.previous_criterion(protocol, state.answers, state.current)
     if previous is None:
         return Turn(state, (_reply(state, _("This is the first question, so there is nothing before it.")),)
@@ -652,8 +711,9 @@ def start_over(protocol: Protocol, state: State) -> Turn:
         return already_sent(protocol, state)
     if not state.consent:
         return Turn(state, prompt(protocol, state))
+    catalogue = state.catalogue if protocol.trial_id in state.catalogue else ()
     return _advance(protocol, replace(state, answers={}, verdict=None, current=None, contact_consent=None,
-                                      contact={}),
+                                      contact={}, catalogue=catalogue, asked=(), trial_verdicts={}, teams=()),
                     _t(state, "I've cleared all your answers. Let's start again. "))
 
 
@@ -732,6 +792,15 @@ def referral_sent(protocol: Protocol, state: State) -> Turn:
     (in the listing's words) and when, and how to reach the site."""
     _ = _tr(state)
     protocol = protocol.in_language(state.lang)
+    if len(state.references) > 1:
+        text = _lines(_("Thank you. Your contact details, and the answers each study needs, were sent to the study "
+                        "teams you chose. Your reference numbers:\n{references}").format(
+            references=references_text(protocol, state)), what_happens_next(protocol, state))
+        brief = _("Sent. Your references:\n{references}\nThe study teams will contact you in the next few days.").format(
+            references=references_text(protocol, state, brief=True))
+        return Turn(state, (_reply(state, text, brief=brief),))
+    if state.referral and state.catalogue and state.teams and state.teams[0] != protocol.trial_id:
+        protocol = next(p for p in screened(protocol, state) if p.trial_id == state.teams[0])
     text = _lines(_("Thank you. Your answers and contact details were sent to the study team at the {site}.\n"
                     "Your reference number:\n{reference}").format(site=protocol.study_team.site,
                                                                   reference=state.referral),
@@ -768,12 +837,164 @@ def other_studies_saved(protocol: Protocol, state: State) -> Turn:
     return Turn(state, (_reply(state, text),) + prompt(protocol, state))
 
 
+# ----------------------------------------------------------------------------- the site's other trials
+
+
+def _others(protocol: Protocol, state: State) -> Tuple[Protocol, ...]:
+    """The site's other open trials (bot/trials.py) that speak the volunteer's language."""
+    return tuple(p for p in trials.open_protocols() if p.trial_id != protocol.trial_id
+                 and (state.lang == p.language or state.lang in p.translations))
+
+
+def screened(protocol: Protocol, state: State) -> Tuple[Protocol, ...]:
+    """The trials screened in this conversation, in the volunteer's language: the one they came for first."""
+    found = [protocol.in_language(state.lang)]
+    for trial_id in state.catalogue:
+        if trial_id != protocol.trial_id:
+            found.append(load_protocol(trial_id).in_language(state.lang))
+    return tuple(found)
+
+
+def _catalogue(protocol: Protocol, state: State) -> Tuple[Protocol, ...]:
+    """The trials the catalogue's questions are for."""
+    return tuple(p for p in screened(protocol, state) if p.trial_id in state.catalogue)
+
+
+def criterion_of(protocol: Protocol, state: State, criterion_id: str) -> Criterion:
+    """A criterion of the trial the volunteer came for, or of one of the others being checked."""
+    if criterion_id in protocol.by_id:
+        return protocol.by_id[criterion_id]
+    return next(p.by_id[criterion_id] for p in _catalogue(protocol, state) if criterion_id in p.by_id)
+
+
+def _still_possible(protocol: Protocol, state: State) -> bool:
+    """Some other open trial that the answers given do not already rule out."""
+    return any(screening.evaluate(p, state.answers).verdict != screening.LIKELY_INELIGIBLE
+               for p in _others(protocol, state))
+
+
+def _find_offer(protocol: Protocol, state: State) -> Tuple[Tuple[str, str], ...]:
+    """The button that checks the site's other trials, where one may still suit and they were not checked yet."""
+    return (FIND_TRIALS,) if not state.catalogue and _still_possible(protocol, state) else ()
+
+
+def references_text(protocol: Protocol, state: State, brief: bool = False) -> str:
+    _ = _tr(state)
+    titles = {p.trial_id: p.short_title for p in screened(protocol, state)}
+    return "\n".join(reference if brief else _("{study}: {reference}").format(study=titles[t], reference=reference)
+                     for t, reference in state.references.items())
+
+
+@_keeps_sent
+def find_trials(protocol: Protocol, state: State) -> Turn:
+    """"Which trials could suit me?" / the button "Check the site's other studies": screen for the site's
+    other open trials too, reusing every answer given and asking only what decides them (bot/matching.py)."""
+    protocol = protocol.in_language(state.lang)
+    _ = _tr(state)
+    others = _others(protocol, state)
+    if state.referral or not _still_possible(protocol, state):  # nothing left to check: where else to look
+        return next_steps_answer(protocol, state, answers.OTHER_TRIALS)
+    if state.catalogue:  # already checking them: carry on where it stands
+        return Turn(state, prompt(protocol, state, _("Back to where we were. ")))
+    if state.trial_id is None or not state.consent:
+        fresh = replace(state, trial_id=protocol.trial_id, catalogue=(protocol.trial_id,) + tuple(
+            p.trial_id for p in others), pending=None)
+        titles = "\n".join(_("- {title}").format(title=p.headline or p.title) for p in (protocol,) + others)
+        intro = _("Hello! I'm an automated prescreening assistant for the {site}. I can check which of its {count} "
+                  "studies might suit you:\n{titles}\nI ask one question at a time, only what decides them, and "
+                  "never the same thing twice. This is a short prescreen, not enrollment: each study team makes "
+                  "every decision. If you agree, I'll keep your answers so the study teams can review them. Nothing "
+                  "about your health is stored until you agree. You can stop at any time, or ask for your answers "
+                  "to be deleted.").format(site=protocol.study_team.site, count=1 + len(others), titles=titles)
+        return Turn(fresh, (_reply(fresh, intro + "\n" + _language_hint(fresh), brief=_(
+            "Hi! I'm an automated prescreen for the {site}'s {count} studies: I can check which might suit you.").format(
+            site=protocol.study_team.site, count=1 + len(others))), consent_prompt(protocol, fresh)))
+    if state.verdict is None:  # in the middle of the questions for the trial they came for
+        return Turn(state, (_reply(state, _("Let's finish the questions for this trial first. At the end I can check "
+                                            "the site's other studies too, with the answers you've already given.")),)
+                    + prompt(protocol, state, _("Back to where we were. ")))
+    checking = replace(state, catalogue=tuple(p.trial_id for p in others), contact_consent=None, contact={},
+                       pending=None)
+    ngettext = i18n.ngettext_for(state.lang)
+    return _advance(protocol, checking, ngettext(
+        "I'll check the site's other study with the answers you've already given, and ask only what is still "
+        "missing. ",
+        "I'll check the site's other {count} studies with the answers you've already given, and ask only what is "
+        "still missing. ", len(others)).format(count=len(others)))
+
+
+def _advance_catalogue(protocol: Protocol, state: State, lead: str = "", brief_lead: Optional[str] = None) -> Turn:
+    """The next question that decides the most of the catalogue's open trials, or every trial's result."""
+    catalogue = _catalogue(protocol, state)
+    step = matching.next_step(catalogue, state.answers)
+    evaluated = matching.verdicts(screened(protocol, state), state.answers)
+    verdicts = {t: e.verdict for t, e in evaluated.items()}
+    if state.verdict:
+        verdicts[protocol.trial_id] = state.verdict  # the trial they came for was decided before the others
+    if step is not None:
+        cid = step.criterion.id
+        moved = replace(state, current=cid, asked=state.asked if cid in state.asked else state.asked + (cid,),
+                        trial_verdicts=verdicts)
+        return Turn(moved, (ask(protocol, moved, criterion_of(protocol, moved, cid), lead, brief_lead),))
+    done = replace(state, current=None, verdict=verdicts[protocol.trial_id], trial_verdicts=verdicts)
+    replies = (catalogue_results(protocol, done),) + (() if done.referable else (next_steps_reply(protocol, done),)) \
+        + prompt(protocol, done)
+    if lead:
+        replies = (_reply(state, lead.strip(), brief=(brief_lead or lead).strip()),) + replies
+    return Turn(done, replies)
+
+
+def catalogue_results(protocol: Protocol, state: State) -> Reply:
+    """Per trial screened: may qualify, needs review (with what to check), or likely not (with the reason)."""
+    _ = _tr(state)
+    lines, brief = [], []
+    for trial in screened(protocol, state):
+        result = screening.evaluate(trial, state.answers)
+        verdict = state.trial_verdicts.get(trial.trial_id, result.verdict)
+        if verdict == screening.LIKELY_INELIGIBLE:
+            ruled_out_by = result.ruled_out_by or screening.evaluate(trial, state.answers).ruled_out_by
+            criterion = trial.by_id[ruled_out_by]
+            lines.append(_("- {study}: likely not, because of your answer about {topic}. {reason}").format(
+                study=trial.title, topic=criterion.short, reason=criterion.ruled_out))
+            brief.append(_("{study}: likely not ({topic})").format(study=trial.short_title, topic=criterion.short))
+        elif verdict == screening.NEEDS_REVIEW:
+            checks = screening.doctor_checklist(trial, state.answers)
+            lines.append(_("- {study}: you may qualify; the study team needs to check: {checks}.").format(
+                study=trial.title, checks=_("; ").join(f"{item.short} ({item.check})" for item in checks)))
+            brief.append(_("{study}: you may qualify, to check: {topics}").format(
+                study=trial.short_title, topics=_(", ").join(item.short for item in checks)))
+        else:
+            lines.append(_("- {study}: you may qualify.").format(study=trial.title))
+            brief.append(_("{study}: you may qualify").format(study=trial.short_title))
+    return _reply(state, _lines(_("Thank you, that was the last question. What your answers suggest for each "
+                                  "study:"), *lines, _("This is only a prescreen: each study team decides who can "
+                                                        "take part, after further screening.")),
+                  brief=_lines(_("Done. For each study:"), *brief))
+
+
+def _catalogue_back(protocol: Protocol, state: State) -> Turn:
+    """"Go back" while (or after) checking the other studies: the catalogue's question before."""
+    _ = _tr(state)
+    place = state.asked.index(state.current) if state.current in state.asked else len(state.asked)
+    if place == 0:
+        return Turn(state, (_reply(state, _("This is the first question for the site's studies, so there is "
+                                            "nothing before it here.")),) + prompt(protocol, state))
+    previous = state.asked[place - 1]
+    recorded = state.answers.get(previous)
+    lead = (_("Let's go back. You answered \u201c{answer}\u201d. ").format(answer=recorded.text) if recorded
+            else _("Let's go back. "))
+    back = replace(state, current=previous, contact_consent=None, contact={}, teams=())
+    if protocol.trial_id in state.catalogue:
+        back = replace(back, verdict=None)
+    return Turn(back, prompt(protocol, back, lead))
+
+
 # ----------------------------------------------------------------------------- helpers
 
 
 # The buttons _choose carries out itself; any other payload (an answer, a side question) is read as a
 # message with its intent. (Routing every payload here made a typed "/ask_why{...}" call itself forever.)
-_CHOSEN = frozenset({"go_back", "start_over", "change_contact", "erase_data", "stop"})
+_CHOSEN = frozenset({"go_back", "start_over", "change_contact", "erase_data", "stop", "find_trials"})
 
 
 def _choose(protocol: Protocol, state: State, intent: str, entities: dict) -> Turn:
@@ -788,12 +1009,14 @@ def _choose(protocol: Protocol, state: State, intent: str, entities: dict) -> Tu
         return erase_data(protocol, state)
     if intent == "stop":
         return stop(protocol, state)
+    if intent == "find_trials":
+        return find_trials(protocol, state)
     if intent == "set_language":  # the language switch picked by its number: its language is in the payload
         return set_language(protocol, replace(state, pending=None), entities.get("language"))
-    return message(protocol, state, f"/{intent}", intent, 1.0)
+    return message(protocol, state, f"/{intent}" + (json.dumps(entities) if entities else ""), intent, 1.0)
 
 
-def _contact_step(protocol: Protocol, state: State, intent: Optional[str]) -> Turn:
+def _contact_step(protocol: Protocol, state: State, intent: Optional[str], team: Optional[str] = None) -> Turn:
     """After a verdict that may qualify: may the study team contact you, then confirm the details. After one
     that rules the volunteer out: may the site contact you about its other studies (a consent of its own)."""
     if state.collecting_contact and contact_fields.is_complete(state.contact):
@@ -806,7 +1029,8 @@ def _contact_step(protocol: Protocol, state: State, intent: Optional[str]) -> Tu
     if state.may_offer_other_studies:
         return _other_studies_step(protocol, state, intent)
     if intent == "affirm":
-        return Turn(replace(state, contact_consent=True, last_unclear=None), (_reply(state, _(
+        teams = ((team,) if team in state.referable else state.referable) if state.catalogue else ()
+        return Turn(replace(state, contact_consent=True, last_unclear=None, teams=teams), (_reply(state, _(
             "Thank you. I'll ask a few short questions about how the study team can reach you. "
             "You can say \u201cpause\u201d at any time and nothing will be sent."),
             brief=_("Thank you. Nothing is sent until you confirm.")),), COLLECT_CONTACT)
@@ -890,7 +1114,8 @@ def _after_questions(protocol: Protocol, state: State, text: str, intent: Option
     if state.stopped and said == "affirm":
         return _advance(protocol, state, _t(state, "Welcome back. "))
     if state.may_refer or state.may_offer_other_studies and state.contact_consent is not False:
-        return _contact_step(protocol, state, said)
+        clicked = _payload(text)
+        return _contact_step(protocol, state, said, (clicked[1] if clicked else {}).get("trial_id"))
     return Turn(state, prompt(protocol, state))
 
 
@@ -956,7 +1181,7 @@ def _settle_pending(protocol: Protocol, state: State, text: str, intent: Optiona
         if said in ("no", "not_sure"):
             return Turn(cleared, (_reply(state, _("Okay, I've kept all your answers.")),) + prompt(protocol, cleared))
     else:
-        criterion = protocol.by_id[pending["criterion"]]
+        criterion = criterion_of(protocol, state, pending["criterion"])
         if said == "yes":
             return _record(protocol, cleared, criterion, pending["answer"], pending["text"])
         if said == "not_sure":
@@ -974,6 +1199,8 @@ def _side_question(protocol: Protocol, state: State, topic: str) -> Turn:
         return why(protocol, state)
     if topic == "ask_explain":
         return explain(protocol, state)
+    if topic == answers.OTHER_TRIALS and not state.referral and _others(protocol, state):
+        return find_trials(protocol, state)
     if topic in (answers.NEXT_STEPS, answers.OTHER_TRIALS) or (
             topic == "ask_what_happens" and (state.referral or state.verdict == screening.LIKELY_INELIGIBLE)):
         return next_steps_answer(protocol, state, topic)
@@ -981,7 +1208,10 @@ def _side_question(protocol: Protocol, state: State, topic: str) -> Turn:
         return trial_info(protocol, state, topic)
     _ = _tr(state)
     total = len(protocol.criteria)
-    if topic == "progress" and state.current:
+    if topic == "progress" and state.current and state.catalogue:
+        text = _("This is question {number} for the site's studies. I ask only what decides them, so the number "
+                 "left depends on your answers.").format(number=len(state.asked))
+    elif topic == "progress" and state.current:
         number = screening.question_number(protocol, state.current)
         text = _("This is question {number} of {total}, so there are {left} more after this one.").format(
             number=number, total=total, left=total - number)
@@ -1074,7 +1304,7 @@ def _no_answer(protocol: Protocol, state: State, reading: Reading) -> Turn:
         text = _(again if state.last_unclear == key else first)
     if reading.kind in (answers.WAIT, answers.PERSON) or not state.current:
         pass
-    elif protocol.by_id[state.current].answer_type == "number":
+    elif criterion_of(protocol, state, state.current).answer_type == "number":
         text = _join(state, text, _("Please type your age now in years, for example 45, or choose "
                                     "\u201cNot sure\u201d."))
     elif state.current:
@@ -1084,6 +1314,8 @@ def _no_answer(protocol: Protocol, state: State, reading: Reading) -> Turn:
 
 def _advance(protocol: Protocol, state: State, lead: str = "", brief_lead: Optional[str] = None) -> Turn:
     """Ask the next question, or give the verdict when the answers decide it."""
+    if state.catalogue:
+        return _advance_catalogue(protocol, state, lead, brief_lead)
     result = screening.evaluate(protocol, state.answers)
     if result.verdict is None:
         moved = replace(state, current=result.next_criterion, verdict=None)
@@ -1102,7 +1334,7 @@ def _confirming_erase(state: State) -> bool:
 
 def _criterion_in_focus(protocol: Protocol, state: State) -> Optional[Criterion]:
     if state.current:
-        return protocol.by_id[state.current]
+        return criterion_of(protocol, state, state.current)
     if state.verdict == screening.LIKELY_INELIGIBLE:
         return protocol.by_id[screening.evaluate(protocol, state.answers).ruled_out_by]
     return None

@@ -19,7 +19,7 @@ Which question next:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterable, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 from bot import screening
 from bot.protocol import Criterion, Protocol
@@ -79,8 +79,3 @@ def _most_deciding(remaining: Sequence[Protocol], answers: Answers) -> str:
             askers[cid] = askers.get(cid, 0) + 1
             rank[cid] = min(rank.get(cid, place), place)
     return max(scores, key=lambda cid: (round(scores[cid], 9), askers[cid], -rank[cid]))
-
-
-def asked_for(protocols: Iterable[Protocol], criterion_id: str) -> Tuple[str, ...]:
-    """The trials whose screening uses this criterion (shared questions: several)."""
-    return tuple(p.trial_id for p in protocols if criterion_id in p.by_id)

@@ -31,6 +31,9 @@ from bot.store import OutboxMessage
 logger = logging.getLogger(__name__)
 
 
+ROUTE_URL, ROUTE_SECRET = "REFERRAL_WEBHOOK_URL_", "REFERRAL_WEBHOOK_SECRET_"
+
+
 @dataclass(frozen=True)
 class RelaySettings:
     url: Optional[str]
@@ -39,19 +42,36 @@ class RelaySettings:
     backoff_base: float = 2.0
     backoff_cap: float = 300.0
     lease: float = 60.0
+    # A trial whose study team has its own endpoint: trial id -> (url, secret), from
+    # REFERRAL_WEBHOOK_URL_<trial id> and REFERRAL_WEBHOOK_SECRET_<trial id>; other trials' referrals go to url.
+    routes: Tuple[Tuple[str, str, Optional[str]], ...] = ()
 
     @classmethod
     def from_env(cls) -> "RelaySettings":
         env = os.environ
+        routes = tuple(sorted((name[len(ROUTE_URL):], value, env.get(ROUTE_SECRET + name[len(ROUTE_URL):]) or None)
+                              for name, value in env.items() if name.startswith(ROUTE_URL) and value))
         return cls(url=env.get("REFERRAL_WEBHOOK_URL") or None, secret=env.get("REFERRAL_WEBHOOK_SECRET") or None,
                    backoff_base=float(env.get("REFERRAL_RETRY_BASE_SECONDS", 2)),
                    backoff_cap=float(env.get("REFERRAL_RETRY_CAP_SECONDS", 300)),
-                   lease=float(env.get("REFERRAL_LEASE_SECONDS", 60)))
+                   lease=float(env.get("REFERRAL_LEASE_SECONDS", 60)), routes=routes)
+
+    def target(self, trial_id: Optional[str]) -> Tuple[Optional[str], Optional[str]]:
+        """Where a trial's referrals go, and the secret they are signed with: its own team's endpoint, if set."""
+        for route_trial, url, secret in self.routes:
+            if route_trial == trial_id:
+                return url, secret
+        return self.url, self.secret
 
     def check(self) -> None:
         if self.url and not self.secret:
             raise ValueError("REFERRAL_WEBHOOK_URL is set but REFERRAL_WEBHOOK_SECRET is not: referrals are "
                              "only sent signed (a Standard Webhooks secret, e.g. whsec_<base64>)")
+        for trial_id, _url, secret in self.routes:
+            if not secret:
+                raise ValueError(f"{ROUTE_URL}{trial_id} is set but {ROUTE_SECRET}{trial_id} is not: referrals "
+                                 "are only sent signed")
+            Webhook(secret)
         if self.secret:
             Webhook(self.secret)  # fails now, not at the first referral, on a malformed secret
 
@@ -101,6 +121,13 @@ def _retry_after(response: requests.Response) -> float:
         return 0.0
 
 
+def _trial_of(body: str) -> Optional[str]:
+    try:
+        return (json.loads(body).get("data") or {}).get("trial_id")
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
 def _claim(now: dt.datetime, lease: float) -> Optional[int]:
     """Lease the oldest due row; None when nothing is due."""
     with store.unit_of_work() as session:
@@ -120,16 +147,17 @@ def _claim(now: dt.datetime, lease: float) -> Optional[int]:
     return None
 
 
-def _send(settings: RelaySettings, http: requests.Session, webhook_id: str, body: str) -> requests.Response:
+def _send(settings: RelaySettings, http: requests.Session, url: str, secret: str, webhook_id: str,
+          body: str) -> requests.Response:
     sent_at = dt.datetime.now(dt.timezone.utc)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "prescreening-bot-relay/1",
         "webhook-id": webhook_id,
         "webhook-timestamp": str(int(sent_at.timestamp())),
-        "webhook-signature": Webhook(settings.secret).sign(webhook_id, sent_at, body),
+        "webhook-signature": Webhook(secret).sign(webhook_id, sent_at, body),
     }
-    return http.post(settings.url, data=body.encode("utf-8"), headers=headers, timeout=settings.timeout,
+    return http.post(url, data=body.encode("utf-8"), headers=headers, timeout=settings.timeout,
                      allow_redirects=False)
 
 
@@ -137,7 +165,7 @@ def deliver_due(settings: RelaySettings, http: Optional[requests.Session] = None
     """Send every row that is due now, once each; return how many were delivered / retried / failed."""
     settings.check()
     outcome: Counter = Counter()
-    if not settings.url:
+    if not settings.url and not settings.routes:
         return outcome
     http = http or requests.Session()
     seen = set()
@@ -149,13 +177,19 @@ def deliver_due(settings: RelaySettings, http: Optional[requests.Session] = None
         with store.unit_of_work() as session:
             message = session.get(OutboxMessage, row_id)
             webhook_id, body, attempts = message.webhook_id, message.body, message.attempts + 1
+            # (an erasure notice has no referral row any more: its body names the trial)
+            trial_id = message.referral.trial_id if message.referral is not None else _trial_of(body)
+            url, secret = settings.target(trial_id)
+            if url is None:  # no endpoint for this trial's team yet: it waits in the outbox
+                message.leased_until = None
+                continue
         try:  # what the study team's server may echo back in an error must not reach the relay's log
             redact.remember_all(json.loads(body))
         except (TypeError, ValueError):
             redact.remember(body)
         retry_in, error = None, None
         try:
-            response = _send(settings, http, webhook_id, body)
+            response = _send(settings, http, url, secret, webhook_id, body)
             if 200 <= response.status_code < 300:
                 pass
             elif response.status_code == 429 or response.status_code >= 500:

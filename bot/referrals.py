@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from typing import List, Optional
+from dataclasses import replace
+from typing import Dict, List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import contact as contact_fields
 from bot import screening, store
 from bot.conversation import State
-from bot.protocol import Protocol
+from bot.protocol import Protocol, load_protocol
 from bot.screening import RecordedAnswer
 from bot.store import OutboxMessage, Referral
 
@@ -76,17 +77,7 @@ def create_referral(sender_id: str, protocol: Protocol, state: State) -> str:
     existing = _reference_of(sender_id, protocol.trial_id)
     if existing:
         return existing
-    contact = {f: state.contact.get(f) for f in contact_fields.required_fields(state.contact)}
-    checklist = screening.doctor_checklist(protocol, state.answers)
-    referral = Referral(
-        reference=new_reference(), sender_id=sender_id, trial_id=protocol.trial_id,
-        protocol_version=protocol.version, verdict=state.verdict, flags=[item.criterion_id for item in checklist],
-        doctor_checklist=[{"criterion_id": i.criterion_id, "criterion": i.short, "check": i.check}
-                          for i in checklist],
-        answers=_snapshot(protocol, state), contact_name=contact[contact_fields.NAME],
-        contact_email=contact.get(contact_fields.EMAIL), contact_phone=contact.get(contact_fields.PHONE),
-        contact_preferred_way=contact[contact_fields.WAY], contact_preferred_time=contact.get(contact_fields.TIME),
-        language=state.lang, status="new", created_at=store.now())
+    referral = _referral(sender_id, protocol, state)
     try:
         with store.unit_of_work() as session:
             store.write_screening(session, sender_id, protocol, state)  # before the referral, which freezes it
@@ -97,6 +88,48 @@ def create_referral(sender_id: str, protocol: Protocol, state: State) -> str:
     except IntegrityError:  # the same conversation confirmed twice at once
         return _reference_of(sender_id, protocol.trial_id)
     return referral.reference
+
+
+def _referral(sender_id: str, protocol: Protocol, state: State) -> Referral:
+    contact = {f: state.contact.get(f) for f in contact_fields.required_fields(state.contact)}
+    checklist = screening.doctor_checklist(protocol, state.answers)
+    return Referral(
+        reference=new_reference(), sender_id=sender_id, trial_id=protocol.trial_id,
+        protocol_version=protocol.version, verdict=state.verdict, flags=[item.criterion_id for item in checklist],
+        doctor_checklist=[{"criterion_id": i.criterion_id, "criterion": i.short, "check": i.check}
+                          for i in checklist],
+        answers=_snapshot(protocol, state), contact_name=contact[contact_fields.NAME],
+        contact_email=contact.get(contact_fields.EMAIL), contact_phone=contact.get(contact_fields.PHONE),
+        contact_preferred_way=contact[contact_fields.WAY], contact_preferred_time=contact.get(contact_fields.TIME),
+        language=state.lang, status="new", created_at=store.now())
+
+
+def create_referrals(sender_id: str, protocol: Protocol, state: State) -> Dict[str, str]:
+    """One referral per trial the volunteer chose (`state.teams`), each with its own outbox row to its own
+    study team and only the answers its trial asks; stored with the screening in one transaction. Returns
+    {trial_id: reference}. A conversation that already has them gets the same references back."""
+    if not (state.teams and set(state.teams) <= set(state.referable) and state.contact_consent
+            and contact_fields.is_complete(state.contact)):
+        raise ValueError("referrals need trials the volunteer may qualify for, contact consent and complete details")
+    existing = {t: _reference_of(sender_id, t) for t in state.teams}
+    if all(existing.values()):
+        return existing
+    made = {}
+    try:
+        with store.unit_of_work() as session:
+            store.write_screening(session, sender_id, protocol, state)  # before the referrals, which freeze it
+            for trial_id in state.teams:
+                trial = protocol if trial_id == protocol.trial_id else load_protocol(trial_id)
+                referral = _referral(sender_id, trial, replace(state, trial_id=trial_id,
+                                                               verdict=state.trial_verdicts[trial_id]))
+                session.add(referral)
+                session.flush()
+                session.add(OutboxMessage(referral=referral, webhook_id=f"msg_{uuid.uuid4().hex}",
+                                          body=webhook_body(referral, trial), next_attempt_at=referral.created_at))
+                made[trial_id] = referral.reference
+    except IntegrityError:  # the same conversation confirmed twice at once
+        return {t: _reference_of(sender_id, t) for t in state.teams}
+    return made
 
 
 def _reference_of(sender_id: str, trial_id: str) -> Optional[str]:
@@ -112,18 +145,24 @@ def sent_state(sender_id: str, language: Optional[str] = None) -> Optional[State
     built-in /back and /restart rewind the slots, and the turn that stored a referral may fail to save them.
     A conversation with a referral carries on from this state, whatever its slots say."""
     with store.unit_of_work() as session:
-        referral = session.execute(select(Referral).where(Referral.sender_id == sender_id).order_by(
-            Referral.created_at.desc(), Referral.id.desc())).scalars().first()
-        if referral is None:
+        sent = session.execute(select(Referral).where(Referral.sender_id == sender_id).order_by(
+            Referral.created_at, Referral.id)).scalars().all()
+        if not sent:
             return None
+        referral = sent[0]
         contact = {contact_fields.NAME: referral.contact_name, contact_fields.WAY: referral.contact_preferred_way,
                    contact_fields.EMAIL: referral.contact_email, contact_fields.PHONE: referral.contact_phone,
                    contact_fields.TIME: referral.contact_preferred_time}
         return State(trial_id=referral.trial_id, consent=True, current=None,
-                     answers={a["criterion_id"]: RecordedAnswer(a["answer"], a["text"]) for a in referral.answers},
+                     answers={a["criterion_id"]: RecordedAnswer(a["answer"], a["text"])
+                              for r in sent for a in r.answers},
                      verdict=referral.verdict, contact_consent=True,
                      contact={f: v for f, v in contact.items() if v is not None}, referral=referral.reference,
-                     language=language or referral.language)
+                     language=language or referral.language,
+                     references={r.trial_id: r.reference for r in sent} if len(sent) > 1 else {},
+                     teams=tuple(r.trial_id for r in sent) if len(sent) > 1 else (),
+                     catalogue=tuple(r.trial_id for r in sent) if len(sent) > 1 else (),
+                     trial_verdicts={r.trial_id: r.verdict for r in sent} if len(sent) > 1 else {})
 
 
 def list_referrals() -> List[dict]:

@@ -46,6 +46,9 @@ class Screening(Base):
     started_at = Column(DateTime, nullable=False, default=now)
     updated_at = Column(DateTime, nullable=False, default=now)
     completed_at = Column(DateTime)
+    # The site's trials screened in this conversation besides trial_id, each with its verdict (null while open):
+    # null when only trial_id was screened (issue 18, bot/matching.py).
+    trials = Column(JSON)
     answers = relationship("ScreeningAnswer", back_populates="screening", cascade="all, delete-orphan",
                            order_by="ScreeningAnswer.id")
 
@@ -403,6 +406,7 @@ def write_screening(session: Session, sender_id: str, protocol: Protocol, state:
     if state.verdict and state.verdict != row.verdict:
         row.completed_at = stamp
     row.verdict = state.verdict
+    row.trials = dict(state.trial_verdicts) or None
     row.updated_at = stamp
     stored = {a.criterion_id: a for a in row.answers}
     for criterion_id, recorded in state.answers.items():
@@ -418,8 +422,9 @@ def write_screening(session: Session, sender_id: str, protocol: Protocol, state:
 
 def _changes(row: Screening, protocol: Protocol, state: State) -> bool:
     """Whether writing `state` would change what the stored screening says (not just when it was saved)."""
-    return ((row.trial_id, row.protocol_version, row.status, row.current_criterion, row.verdict)
-            != (protocol.trial_id, protocol.version, _status(state), state.current, state.verdict)
+    return ((row.trial_id, row.protocol_version, row.status, row.current_criterion, row.verdict, row.trials or {})
+            != (protocol.trial_id, protocol.version, _status(state), state.current, state.verdict,
+                dict(state.trial_verdicts))
             or {a.criterion_id: (a.answer, a.text) for a in row.answers}
             != {cid: (a.answer, a.text) for cid, a in state.answers.items()})
 
@@ -445,4 +450,27 @@ def get_screening(sender_id: str) -> Optional[dict]:
             "completed_at": iso(row.completed_at),
             "answers": {a.criterion_id: {"answer": a.answer, "text": a.text, "answered_at": iso(a.answered_at)}
                         for a in row.answers},
+            "trials": _trial_results(row),
         }
+
+
+def _trial_results(row: Screening) -> dict:
+    """Every trial screened in the conversation: {trial_id: {"verdict", "reasons", "not_sure"}}, read from the
+    stored answers with each trial's own protocol (the trial it was started for first). A trial whose protocol
+    file is gone keeps the verdict stored for it."""
+    from bot.protocol import ProtocolError, load_protocol
+    from bot.screening import RecordedAnswer, evaluate
+
+    answers = {a.criterion_id: RecordedAnswer(a.answer, a.text) for a in row.answers}
+    results = {}
+    for trial_id in [row.trial_id] + [t for t in (row.trials or {}) if t != row.trial_id]:
+        stored = row.verdict if trial_id == row.trial_id else (row.trials or {}).get(trial_id)
+        try:
+            result = evaluate(load_protocol(trial_id, for_screening=False), answers)
+        except ProtocolError:
+            results[trial_id] = {"verdict": stored, "reasons": [], "not_sure": []}
+            continue
+        results[trial_id] = {"verdict": stored if stored is not None or trial_id == row.trial_id else result.verdict,
+                             "reasons": [result.ruled_out_by] if result.ruled_out_by else [],
+                             "not_sure": list(result.not_sure)}
+    return results

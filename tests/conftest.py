@@ -57,6 +57,9 @@ class RunningStack:
 
 
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+# NCT04533620's study team has an endpoint and a signing key of its own (REFERRAL_WEBHOOK_URL_NCT04533620)
+SECOND_TEAM_TRIAL = "NCT04533620"
+SECOND_TEAM_SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 WECHAT_TOKEN = "wx" + secrets.token_hex(8)  # the token a WeChat Official Account's console would hold
 
 
@@ -64,6 +67,14 @@ WECHAT_TOKEN = "wx" + secrets.token_hex(8)  # the token a WeChat Official Accoun
 def study_team():
     """The study team's webhook receiver that the running stack delivers referrals to."""
     receiver = Receiver(WEBHOOK_SECRET).start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def second_team():
+    """The webhook receiver of NCT04533620's own study team."""
+    receiver = Receiver(SECOND_TEAM_SECRET).start()
     yield receiver
     receiver.stop()
 
@@ -103,7 +114,7 @@ def trials_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory, study_team, sms_gateway, trials_dir):
+def stack(tmp_path_factory, study_team, second_team, sms_gateway, trials_dir):
     """`python -m bot run` — what `make run` starts — on free ports and a fresh SQLite
     database, shared by every end-to-end test, and stopped with Ctrl-C (SIGINT) at the end."""
     workdir = tmp_path_factory.mktemp("stack")
@@ -114,7 +125,8 @@ def stack(tmp_path_factory, study_team, sms_gateway, trials_dir):
     process = spawn_run(settings, workdir, output, {
         "REFERRAL_WEBHOOK_URL": study_team.url, "REFERRAL_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "REFERRAL_RETRY_BASE_SECONDS": "0.2", "REFERRAL_RETRY_CAP_SECONDS": "1", "BOT_TRIALS_DIR": str(trials_dir),
-        "WECHAT_TOKEN": WECHAT_TOKEN})
+        "WECHAT_TOKEN": WECHAT_TOKEN, f"REFERRAL_WEBHOOK_URL_{SECOND_TEAM_TRIAL}": second_team.url,
+        f"REFERRAL_WEBHOOK_SECRET_{SECOND_TEAM_TRIAL}": SECOND_TEAM_SECRET})
     running = RunningStack(settings, process, output)
     try:
         wait_running(process, output)

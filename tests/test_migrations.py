@@ -62,6 +62,7 @@ def test_a_database_from_before_migrations_is_adopted_with_its_rows(tmp_path):
         for index in ("ix_referrals_queue", "ix_referral_changes_activity", "ix_screenings_started_at",
                       "ix_screenings_verdict"):  # 0010
             connection.execute(text(f"DROP INDEX {index}"))
+        connection.execute(text("ALTER TABLE screenings DROP COLUMN trials"))  # 0011
         connection.execute(text("ALTER TABLE referrals DROP COLUMN language"))
         connection.execute(text("ALTER TABLE referrals DROP COLUMN status_reason"))
         connection.execute(text("ALTER TABLE referral_changes DROP COLUMN reason"))

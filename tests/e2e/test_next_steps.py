@@ -46,9 +46,10 @@ def test_a_ruled_out_volunteer_gets_next_steps_and_other_trials_not_a_dead_end(c
     verdict = chat.last
     assert "would not qualify" in verdict[0]["text"] and not verdict[0].get("buttons")
     assert SEARCH in verdict[1]["text"].splitlines() and OTHER_TRIAL in verdict[1]["text"]
+    # the imported migraine trial (18 and over) is not ruled out by age: it can be checked (issue 18)
     assert [b["title"] for b in verdict[-1]["buttons"]] == ["Yes, you may contact me", "No, thanks",
-                                                            "Go back and change it"]
-    for question in ("what should I do now?", "are there other trials for me?"):
+                                                            "Go back and change it", "Check the site's other studies"]
+    for question in ("what should I do now?",):
         chat.say(question)
         assert "Talk to your own doctor" in chat.texts and "your age on the date the study would start" in chat.texts
         assert SEARCH in chat.texts and OTHER_TRIAL in chat.texts
@@ -60,6 +61,9 @@ def test_a_ruled_out_volunteer_gets_next_steps_and_other_trials_not_a_dead_end(c
     chat.say("/ask_what_happens")  # the button
     assert SEARCH in chat.texts and OTHER_TRIAL in chat.texts
     assert chat.slots()["contact_consent"] is False and chat.referrals() == []
+    chat.say("are there other trials for me?")  # checks the one other trial that age does not rule out
+    assert "check the site's other 3 studies with the answers you've already given" in chat.texts
+    assert chat.slots()["screening_catalogue"] == ["NCT00000102", "NCT04533620", "NCT06846450"]
 
 
 def test_the_consent_to_hear_about_other_studies_is_stored_shown_to_coordinators_and_erased(stack, chat,

@@ -55,12 +55,12 @@ def test_a_ruled_out_volunteer_gets_next_steps_and_the_separate_consent_with_its
     assert "The questions are finished" not in "".join(r.text for r in turn.replies)
     assert "its other studies" in offer.text and "separate from this trial" in offer.text
     assert "not your answers" in offer.text and "365 days at most" in offer.text
+    # (72 rules out the site's other open trials too, so checking them is not offered: issue 18)
     assert offer.buttons == (c.OTHER_STUDIES_YES, c.CONSENT_NO, c.GO_BACK)
     assert c.offered_choices(turn.replies) == ("/affirm", "/deny", "/go_back")  # "1" on SMS is the yes
 
 
-@pytest.mark.parametrize("text", ["what should I do now?", "are there other trials for me?", "what next",
-                                  "Where can I find other trials?", "我现在该怎么办", "还有别的试验吗"])
+@pytest.mark.parametrize("text", ["what should I do now?", "what next", "我现在该怎么办"])
 def test_what_should_i_do_now_after_ruled_out_gives_the_next_steps_not_the_trial(protocol, text):
     state = with_choices(ruled_out(protocol))
     turn = c.message(protocol, state, text, None)
@@ -68,6 +68,32 @@ def test_what_should_i_do_now_after_ruled_out_gives_the_next_steps_not_the_trial
     assert turn.state == state
     assert SEARCH in said and ("Talk to your own doctor" in said or "医生" in said)
     assert protocol.info.about not in said and "The questions are finished" not in said
+
+
+def ruled_out_by_a_second_course(protocol, language=None):
+    """45, no spread, and a second course of radiotherapy: ruled out of the first trial only."""
+    state = replace(consented(protocol).state, language=language)
+    for text in ("45", "no", "no", "yes"):  # age, distant spread, first IMRT (No rules out: read back), confirmed
+        state = c.message(protocol, state, text, None).state
+    return state
+
+
+@pytest.mark.parametrize("text", ["are there other trials for me?", "Where can I find other trials?", "还有别的试验吗"])
+def test_asking_for_other_trials_after_ruled_out_checks_the_site_s_other_trials(protocol, text):
+    state = ruled_out_by_a_second_course(protocol)
+    assert state.verdict == LIKELY_INELIGIBLE and state.current is None
+    turn = c.message(protocol, state, text, None)
+    # the first question is one both other trials ask, and not one already answered
+    assert turn.state.catalogue == ("NCT04533620", "NCT06846450") and turn.state.current == "ecog"
+    assert turn.state.verdict == LIKELY_INELIGIBLE and turn.state.answers == state.answers  # nothing lost
+    assert "other 2 studies" in turn.replies[0].text or "其他2项研究" in turn.replies[0].text
+
+
+def test_other_trials_the_answers_already_rule_out_are_not_offered_but_where_else_to_look(protocol):
+    state = with_choices(ruled_out(protocol))  # 72: every other open trial stops at 70
+    assert c.FIND_TRIALS not in state.choices and "/find_trials" not in state.choices
+    turn = c.message(protocol, state, "are there other trials for me?", None)
+    assert turn.state == state and SEARCH in "\n".join(r.text for r in turn.replies)
 
 
 def test_the_what_happens_intent_after_ruled_out_is_the_next_steps_and_the_button_says_so(protocol):
@@ -92,7 +118,7 @@ def test_a_volunteer_who_may_qualify_is_told_the_next_step_and_asked_again(proto
     turn = c.message(protocol, done, "what should I do now?", None)
     assert "The next step is yours" in turn.replies[0].text and turn.replies[-1] == c.contact_question(protocol, done)
     other = c.message(protocol, done, "are there other trials for me?", None)
-    assert SEARCH in other.replies[0].text and "may qualify for this trial" in other.replies[0].text
+    assert other.state.catalogue == ("NCT04533620", "NCT06846450") and other.state.current is not None
 
 
 def test_the_site_may_contact_a_ruled_out_volunteer_about_other_studies_only_on_yes(protocol):
