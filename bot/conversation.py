@@ -1009,8 +1009,10 @@ def _choose(protocol: Protocol, state: State, intent: str, entities: dict) -> Tu
         return erase_data(protocol, state)
     if intent == "stop":
         return stop(protocol, state)
-    if intent == "find_trials":
-        return find_trials(protocol, state)
+    if intent == "find_trials":  # the page's opening payload names the page's language
+        chosen = entities.get("language")
+        return find_trials(protocol, replace(state, language=chosen) if chosen in i18n.offered(protocol) and
+                           state.trial_id is None else state)
     if intent == "set_language":  # the language switch picked by its number: its language is in the payload
         return set_language(protocol, replace(state, pending=None), entities.get("language"))
     return message(protocol, state, f"/{intent}" + (json.dumps(entities) if entities else ""), intent, 1.0)

@@ -1,4 +1,6 @@
-"""The volunteer-facing page: the trial in plain words and the chat widget (rasa-webchat over socketio).
+"""The volunteers' pages: the site's open trials in plain words (/), each trial with its chat (/trials/<id>),
+and "find trials for me" (/find), whose chat screens for every open trial at once (bot/matching.py).
+The chat is the rasa-webchat widget over socketio.
 
 Served by Flask; Jinja2 escapes every value. The widget's script is the
 pinned rasa-webchat bundle that `make setup` fetches from the npm registry
@@ -11,8 +13,8 @@ import os
 
 from flask import Flask, abort, g, render_template, request, send_file
 
-from bot import config, i18n
-from bot.protocol import default_trial_id, load_protocol
+from bot import config, i18n, trials
+from bot.protocol import ProtocolError, default_trial_id, load_protocol
 
 WEBCHAT_BUNDLE = config.PROJECT_DIR / "var" / "web" / "rasa-webchat.js"  # fetched by `make setup`
 
@@ -43,19 +45,48 @@ def create_app() -> Flask:
         return response
 
     @app.get("/")
-    def volunteer_page():
-        source = load_protocol(default_trial_id())
+    def landing_page():
+        """The site's open trials in plain words, each with its page, and "find trials for me"."""
+        studies = trials.open_protocols()
+        default = load_protocol(default_trial_id())
+        g.language = page_language(i18n.offered(default))
+        shown = [p.in_language(g.language) for p in studies]
+        return _with_language_cookie(app.make_response(render_template(
+            "landing.html", studies=shown, site=default.in_language(g.language).study_team,
+            language=g.language, html_lang=i18n.HTML_LANG[g.language], html_langs=i18n.HTML_LANG,
+            languages=[(code, i18n.NAMES[code]) for code in i18n.offered(default)])))
+
+    @app.get("/trials/<trial_id>")
+    def trial_page(trial_id: str):
+        """One trial in plain words, and its prescreening chat."""
+        if trial_id not in {p.trial_id for p in trials.open_protocols()}:
+            abort(404)
+        return _chat_page(load_protocol(trial_id), "/greet")
+
+    @app.get("/find")
+    def find_page():
+        """The chat that checks which of the site's open trials might suit the volunteer."""
+        return _chat_page(load_protocol(default_trial_id()), "/find_trials", studies=trials.open_protocols())
+
+    def _chat_page(source, opening: str, studies=()):
         g.language = page_language(i18n.offered(source))
         protocol = source.in_language(g.language)
-        init_payload = "/greet" + json.dumps({"trial_id": protocol.trial_id, "language": g.language})
-        response = app.make_response(render_template(
+        init_payload = opening + json.dumps({"trial_id": protocol.trial_id, "language": g.language})
+        return _with_language_cookie(app.make_response(render_template(
             "volunteer.html", protocol=protocol, rasa_port=rasa_port, init_payload=init_payload,
             set_language_payload="/set_language" + json.dumps({"language": g.language}),
+            studies=[p.in_language(g.language) for p in studies],
             language=g.language, html_lang=i18n.HTML_LANG[g.language], html_langs=i18n.HTML_LANG,
-            languages=[(code, i18n.NAMES[code]) for code in i18n.offered(source)]))
+            languages=[(code, i18n.NAMES[code]) for code in i18n.offered(source)])))
+
+    def _with_language_cookie(response):
         if request.args.get("lang") == g.language:
             response.set_cookie("lang", g.language, max_age=365 * 24 * 3600, samesite="Lax")
         return response
+
+    @app.errorhandler(ProtocolError)
+    def _no_trial(_error):
+        return "", 404
 
     def page_language(offered) -> str:
         """?lang= (the switch), else the cookie it left, else the browser's first choice we offer."""

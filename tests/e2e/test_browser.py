@@ -23,7 +23,7 @@ def session_id_of(page):
 
 def consent_and_type_age(stack, page, typed):
     """Open the page, consent with the button, type the age: the page then shows question 2. Returns the URL."""
-    url = f"http://localhost:{stack.settings.web_port}/"
+    url = f"http://localhost:{stack.settings.web_port}/trials/NCT04143984"
     page.goto(url)
     expect(page.locator(".rw-message").first).to_contain_text("prescreen", timeout=20000)
     click_reply(page, "Yes, let's start")
@@ -35,7 +35,7 @@ def consent_and_type_age(stack, page, typed):
 
 
 def test_volunteer_completes_questions_in_the_browser_and_keeps_them_across_reload(stack, page):
-    url = f"http://localhost:{stack.settings.web_port}/"
+    url = f"http://localhost:{stack.settings.web_port}/trials/NCT04143984"
     response = page.goto(url)
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert page.locator("html").get_attribute("lang") == "en"
@@ -81,7 +81,7 @@ def test_volunteer_completes_questions_in_the_browser_and_keeps_them_across_relo
 
 
 def test_volunteer_text_is_shown_as_text_never_html(stack, page):
-    page.goto(f"http://localhost:{stack.settings.web_port}/")
+    page.goto(f"http://localhost:{stack.settings.web_port}/trials/NCT04143984")
     expect(page.locator(".rw-message").first).to_contain_text("prescreen", timeout=20000)
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -68,7 +68,7 @@ def eligible_title(criterion_id):
 
 
 def test_no_jump_no_focus_at_load_names_live_region_and_axe_at_load_mid_screening_and_verdict(stack, page):
-    url = f"http://localhost:{stack.settings.web_port}/"
+    url = f"http://localhost:{stack.settings.web_port}/trials/NCT04143984"
     # At load, on a desktop and on a phone: the page stays at its top and nothing has the focus (a focused
     # text box opens a phone's keyboard over the title).
     for viewport in ({"width": 1280, "height": 900}, {"width": 390, "height": 844}):
@@ -145,7 +145,7 @@ def test_no_jump_no_focus_at_load_names_live_region_and_axe_at_load_mid_screenin
 
 def test_a_whole_screening_by_keyboard_alone(stack, page):
     """Tab, Shift+Tab, Enter, Space and typing only: no click, from the page's top to the verdict."""
-    page.goto(f"http://localhost:{stack.settings.web_port}/")
+    page.goto(f"http://localhost:{stack.settings.web_port}/trials/NCT04143984")
     expect(page.locator(".rw-reply", has_text="Yes, let's start")).to_be_visible(timeout=20000)
 
     def tab_to(title, backwards=False, limit=12):
