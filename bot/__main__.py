@@ -122,8 +122,17 @@ def _ask_password(args: argparse.Namespace) -> str:
 def _users_add(args: argparse.Namespace) -> int:
     from bot.review import add_user
 
-    add_user(args.name, _ask_password(args), role=args.role)
-    print(f"added {args.name} as {args.role}")
+    add_user(args.name, _ask_password(args), role=args.role, trials=args.trials or None)
+    print(f"added {args.name} as {args.role}" + (f" for {', '.join(args.trials)}" if args.trials else ""))
+    return 0
+
+
+def _users_trials(args: argparse.Namespace) -> int:
+    from bot.review import COMMAND_LINE
+    from bot.review.admin import set_trials
+
+    set_trials(args.name, args.trials, by=COMMAND_LINE)
+    print(f"{args.name} now sees {', '.join(args.trials) if args.trials else 'every trial'}")
     return 0
 
 
@@ -276,7 +285,13 @@ def main(argv=None) -> int:
     add.add_argument("--role", choices=("coordinator", "admin"), default="coordinator",
                      help="coordinator (the default) works referrals; admin also manages users and reads the audit log")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.add_argument("--trials", nargs="+", metavar="NCT_ID",
+                     help="a coordinator sees only these trials' referrals and screenings (default: every trial)")
     add.set_defaults(func=_users_add)
+    limit = user_commands.add_parser("trials", help="limit a coordinator to some trials (none given: every trial)")
+    limit.add_argument("name")
+    limit.add_argument("trials", nargs="*", metavar="NCT_ID")
+    limit.set_defaults(func=_users_trials)
     passwd = user_commands.add_parser("passwd", help="set a coordinator's password; asks for it, ends their sessions")
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")

@@ -216,6 +216,9 @@ class StaffUser(Base):
     role = Column(String(16), nullable=False, default="coordinator", server_default="coordinator")  # ROLES
     # A temporary password an admin had the app make (bot/review/admin.py): it must be replaced at the next login.
     must_change_password = Column(Boolean, nullable=False, default=False, server_default=false())
+    # The trials whose referrals and screenings a coordinator sees (a list of trial ids); null: every trial.
+    # Admins see every trial. (issue 18: a study team's coordinator never sees another team's referrals)
+    trials = Column(JSON)
 
 
 class LoginThrottle(Base):

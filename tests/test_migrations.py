@@ -63,6 +63,7 @@ def test_a_database_from_before_migrations_is_adopted_with_its_rows(tmp_path):
                       "ix_screenings_verdict"):  # 0010
             connection.execute(text(f"DROP INDEX {index}"))
         connection.execute(text("ALTER TABLE screenings DROP COLUMN trials"))  # 0011
+        connection.execute(text("ALTER TABLE staff_users DROP COLUMN trials"))  # 0012
         connection.execute(text("ALTER TABLE referrals DROP COLUMN language"))
         connection.execute(text("ALTER TABLE referrals DROP COLUMN status_reason"))
         connection.execute(text("ALTER TABLE referral_changes DROP COLUMN reason"))

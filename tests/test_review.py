@@ -791,7 +791,7 @@ def test_an_admin_adds_a_user_whose_temporary_password_is_shown_once_and_must_be
     assert temporary not in admin.get("/admin/users").get_data(as_text=True)  # only that once
     listed = admin.get("/admin/users").get_data(as_text=True)
     assert re.search(r"<td>li<br><span class=\"meta\">temporary password, not yet changed</span></td>\s*"
-                     r"<td>Coordinator</td>\s*<td>No</td>", listed)
+                     r"<td>Coordinator</td>\s*<td>Every trial.*?</td>\s*<td>No</td>", listed, re.S)
     # the same name again, or no name, is refused
     again = admin.post("/admin/users", data={"username": "li", "role": "admin", "csrf_token": csrf(admin, "/")})
     assert again.status_code == 400 and "exists already" in again.get_data(as_text=True)
@@ -1278,3 +1278,70 @@ def test_the_screenings_page_pages_and_says_everything_in_plain_words(app, proto
     save_screenings(protocol, 2, {"age": 80}, verdict="likely_ineligible", prefix="older")
     page = client.get("/screenings").get_data(as_text=True)
     assert f"most often ends a screening: <strong>{protocol.by_id['age'].short}</strong> (4)" in page
+
+
+def two_teams_referrals():
+    """A conversation referred to both recurrent-NPC trials (issue 18): one referral per trial."""
+    from bot.protocol import load_protocol
+
+    protocol = load_protocol("NCT04143984")
+    answers = {**referral_state().answers, "one_radiotherapy_course": RecordedAnswer("yes", "yes"),
+               "npc_who_type": RecordedAnswer("not_sure", "no idea"),
+               "severe_organ_dysfunction": RecordedAnswer("no", "no")}
+    state = referral_state(answers=answers, catalogue=("NCT04533620",), teams=("NCT04143984", "NCT04533620"),
+                           trial_verdicts={"NCT04143984": "needs_review", "NCT04533620": "needs_review"})
+    made = referrals.create_referrals("volunteer-two-teams", protocol, state)
+    other = referrals.create_referral("volunteer-first-only", protocol, referral_state())
+    return made, other
+
+
+def test_a_coordinator_limited_to_one_trial_never_sees_another_team_s_referrals(app):
+    made, other = two_teams_referrals()
+    assert users_command("trials", "maria", "NCT04533620") == 0
+    client = logged_in(app)
+    inbox = client.get("/").get_data(as_text=True)
+    assert made["NCT04533620"] in inbox and made["NCT04143984"] not in inbox and other not in inbox
+    own = client.get(f"/referrals/{made['NCT04533620']}").get_data(as_text=True)
+    # the conversation also screened NCT04143984: its transcript (that trial's answers too) is not shown here
+    assert "shown only to staff who see all of them" in own and "NCT04143984" in own
+    assert "shown only to staff" not in logged_in(app, "ada").get(f"/referrals/{made['NCT04533620']}").get_data(
+        as_text=True)
+    token = csrf(client, "/")
+    for reference in (made["NCT04143984"], other):
+        assert client.get(f"/referrals/{reference}").status_code == 404
+        assert client.post(f"/referrals/{reference}", data={"status": "contacted", "csrf_token": token}
+                           ).status_code == 404
+        assert client.post(f"/referrals/{reference}/attempts", data={
+            "channel": "phone", "outcome": "no_answer", "csrf_token": token}).status_code == 404
+        assert status_of(reference) == ("new", None) and attempts_of(reference) == []
+    assert ("maria", "refused_other_trial", f"referral {other}") in audit_rows()
+    exported = client.get("/referrals.csv").get_data(as_text=True)
+    assert made["NCT04533620"] in exported and made["NCT04143984"] not in exported and other not in exported
+    assert client.get("/screenings").status_code == 200 and client.get("/report").status_code == 200
+    # the referral carries only the answers its own trial asks
+    with store.unit_of_work() as db:
+        sent = db.execute(select(store.Referral).where(store.Referral.reference == made["NCT04533620"])).scalar_one()
+        assert {a["criterion_id"] for a in sent.answers} == {
+            "age", "npc_who_type", "recurrence_interval", "one_radiotherapy_course", "ecog", "blood_counts",
+            "organ_function", "contraception", "consent_capacity", "distant_metastasis", "measurable_lesion",
+            "prior_malignancy", "severe_organ_dysfunction"}
+    # an admin sees every trial; a coordinator set back to every trial too
+    admin_inbox = logged_in(app, "ada").get("/").get_data(as_text=True)
+    assert all(r in admin_inbox for r in (*made.values(), other))
+    assert users_command("trials", "maria") == 0
+    again = logged_in(app).get("/").get_data(as_text=True)
+    assert all(r in again for r in (*made.values(), other))
+
+
+def test_trials_are_set_on_the_users_page_and_unknown_ids_refused(app):
+    admin = logged_in(app, "ada")
+    token = csrf(admin, "/admin/users")
+    done = admin.post("/admin/users/trials", data={"username": "maria", "trials": "NCT04533620, NCT06846450",
+                                                   "csrf_token": token})
+    assert done.status_code == 302
+    page = admin.get("/admin/users").get_data(as_text=True)
+    assert "NCT04533620, NCT06846450" in page
+    refused = admin.post("/admin/users/trials", data={"username": "maria", "trials": "NCT00000000",
+                                                      "csrf_token": token}, follow_redirects=True)
+    assert "no such trial: NCT00000000" in refused.get_data(as_text=True)
+    assert ("ada", "trials_changed", "user maria: NCT04533620, NCT06846450") in audit_rows()

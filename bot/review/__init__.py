@@ -15,7 +15,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional
+from typing import List, Optional, Sequence, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -28,7 +28,7 @@ from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot import config, i18n, other_studies, outbox, sitetime, store, transcripts
-from bot.protocol import CRITERION_TEXTS, ProtocolError, default_trial_id, load_protocol
+from bot.protocol import CRITERION_TEXTS, ProtocolError, default_trial_id, load_protocol, trial_ids
 from bot.review import attempts, display, labels, queue, report, screening_list, spreadsheet, workflow
 from bot.store import (AuditEntry, CallbackReply, LoginThrottle, Referral, ReferralChange, Screening, SmsOptOut,
                        StaffUser)
@@ -51,14 +51,24 @@ def login_settings() -> dict:
 class Coordinator(UserMixin):
     """A logged-in member of the study team: a coordinator, or an admin (store.ROLES)."""
 
-    def __init__(self, username: str, role: str = "coordinator", must_change_password: bool = False):
+    def __init__(self, username: str, role: str = "coordinator", must_change_password: bool = False,
+                 trials: Optional[Sequence[str]] = None):
         self.id = username
         self.role = role
         self.must_change_password = must_change_password
+        self.trials = tuple(trials) if trials is not None else None
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def scope(self) -> Optional[Tuple[str, ...]]:
+        """The trials whose referrals and screenings this user sees; None: every trial (admins always)."""
+        return None if self.is_admin else self.trials
+
+    def sees(self, trial_id: Optional[str]) -> bool:
+        return self.scope is None or trial_id in self.scope
 
 
 def _password_ok(password: str) -> None:
@@ -70,8 +80,19 @@ def _log(db, who: str, action: str, record: str = "") -> None:
     db.add(AuditEntry(username=who[:NAME_LENGTH], action=action, record=record[:80]))
 
 
+def check_trials(trials: Optional[Sequence[str]]) -> Optional[List[str]]:
+    """A user's trials as stored: trial ids of the site's protocol files, or None for every trial."""
+    if trials is None:
+        return None
+    known = set(trial_ids())
+    unknown = sorted(set(trials) - known)
+    if unknown:
+        raise ValueError(f"no such trial: {', '.join(unknown)} (the site's trials: {', '.join(sorted(known))})")
+    return sorted(set(trials))
+
+
 def add_user(username: str, password: str, role: str = "coordinator", must_change_password: bool = False,
-             by: str = COMMAND_LINE) -> None:
+             by: str = COMMAND_LINE, trials: Optional[Sequence[str]] = None) -> None:
     """A new user of the review app (`python -m bot users add NAME [--role admin]`, or an admin's Users page)."""
     if not username or len(password) < 12:
         raise ValueError("a user needs a name and a password of at least 12 characters")
@@ -83,8 +104,8 @@ def add_user(username: str, password: str, role: str = "coordinator", must_chang
         if db.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none():
             raise ValueError(f"user {username!r} exists already")
         db.add(StaffUser(username=username, password_hash=hasher.hash(password), role=role,
-                         must_change_password=must_change_password))
-        _log(db, by, "user_added", f"user {username} as {role}")
+                         must_change_password=must_change_password, trials=check_trials(trials)))
+        _log(db, by, "user_added", f"user {username} as {role}" + (f" for {', '.join(trials)}" if trials else ""))
 
 
 def _change_user(username: str, action: str, by: str = COMMAND_LINE, **values) -> int:
@@ -223,6 +244,13 @@ def _criterion_rows(referral: Referral):
     return rows
 
 
+def _screened_trials(sender_id: str) -> List[str]:
+    """Every trial the conversation screened: the one it was started for, and the others it checked."""
+    with store.unit_of_work() as db:
+        row = db.execute(select(Screening.trial_id, Screening.trials).where(Screening.sender_id == sender_id)).first()
+    return [] if row is None else [row.trial_id] + [t for t in (row.trials or {}) if t != row.trial_id]
+
+
 def _trial_of(reference: str) -> Optional[str]:
     with store.unit_of_work() as db:
         return db.execute(select(Referral.trial_id).where(Referral.reference == reference)).scalar_one_or_none()
@@ -266,11 +294,11 @@ def create_app() -> Flask:
         generation (log-out, a new password and disabling start a new one)."""
         with store.unit_of_work() as db:
             found = db.execute(select(StaffUser.disabled, StaffUser.session_generation, StaffUser.role,
-                                      StaffUser.must_change_password)
+                                      StaffUser.must_change_password, StaffUser.trials)
                                .where(StaffUser.username == username)).first()
         if found is None or found.disabled or session.get("generation") != found.session_generation:
             return None
-        return Coordinator(username, found.role, found.must_change_password)
+        return Coordinator(username, found.role, found.must_change_password, found.trials)
 
     @app.after_request
     def _headers(response):
@@ -330,6 +358,15 @@ def create_app() -> Flask:
         session.clear()
         return redirect(url_for("login_page"))
 
+    @app.before_request
+    def _own_trials_only():
+        """A coordinator limited to some trials gets a 404 for any other trial's referral (every route that
+        names a referral), as if it did not exist; the refusal is audited."""
+        reference = (request.view_args or {}).get("reference")
+        if reference and current_user.is_authenticated and not current_user.sees(_trial_of(reference)):
+            audit("refused_other_trial", f"referral {reference}")
+            abort(404)
+
     @app.get("/")
     @login_required
     def inbox():
@@ -338,7 +375,7 @@ def create_app() -> Flask:
         if view.since and queue.since_date(view.since) is None:
             flash("The date must look like 2026-11-25.")
         with store.unit_of_work() as db:
-            listed = queue.page(db, view, store.now())
+            listed = queue.page(db, view, store.now(), current_user.scope)
         audit("view_inbox")
         return render_template("inbox.html", view=view, sorts=queue.SORTS, channels=labels.CHANNELS,
                                verdicts={k: labels.VERDICTS[k] for k in ("likely_eligible", "needs_review")},
@@ -360,6 +397,9 @@ def create_app() -> Flask:
         timezone = display.site_timezone(referral.trial_id)
         criteria = _criteria(referral.trial_id)
         so_far = attempts.summary(logged)
+        # the transcript holds every trial's answers of a conversation that screened several: only for staff
+        # who see all of those trials (the volunteer was told each team gets only what its own study needs)
+        others = [t for t in _screened_trials(referral.sender_id) if not current_user.sees(t)]
         needed = app.config["REVIEW_NOT_REACHABLE_AFTER"]
         audit("view_referral", f"referral {reference}")
         return render_template(
@@ -373,7 +413,7 @@ def create_app() -> Flask:
             channel=transcripts.referral_channel(referral.sender_id), ways=display.WAYS,
             channels=attempts.CHANNELS, outcomes=attempts.OUTCOMES,
             now_input=f"{sitetime.local(store.now(), timezone):%Y-%m-%dT%H:%M}",
-            transcript=transcripts.transcript(referral.sender_id))
+            transcript=None if others else transcripts.transcript(referral.sender_id), others=others)
 
     @app.post("/referrals/<reference>")
     @login_required
@@ -462,7 +502,7 @@ def create_app() -> Flask:
         """Every screening, a page at a time, filters in the URL (bot/review/screening_list.py)."""
         view = screening_list.View.from_args(request.args)
         with store.unit_of_work() as db:
-            listed = screening_list.page(db, view)
+            listed = screening_list.page(db, view, current_user.scope)
         audit("view_screenings")
         return render_template("screenings.html", view=view, statuses=labels.SCREENING_STATUSES,
                                verdicts_offered={**labels.VERDICTS, screening_list.OPEN: labels.NO_VERDICT}, **listed)
@@ -473,7 +513,7 @@ def create_app() -> Flask:
         """The funnel: referrals → contacted → booked → enrolled, by week, channel, language and verdict, drawn as
         SVG on the server (no script), with the median time to first contact and where screenings end."""
         with store.unit_of_work() as db:
-            built = report.build(db)
+            built = report.build(db, current_user.scope)
         audit("view_report")
         return render_template("report.html", report=built, stages=report.STAGES)
 
@@ -513,7 +553,7 @@ def create_app() -> Flask:
     def export_csv():
         """Every referral for a spreadsheet (bot/review/spreadsheet.py): coordinators may export, and each export
         is in the audit log with who, when and how many referrals."""
-        text, count = spreadsheet.referrals_csv()
+        text, count = spreadsheet.referrals_csv(current_user.scope)
         audit("export_csv", f"{count} referrals")
         return Response(text, mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=referrals.csv"})

@@ -52,7 +52,19 @@ def list_users() -> list:
     with store.unit_of_work() as db:
         rows = db.execute(select(StaffUser).order_by(StaffUser.username)).scalars().all()
     return [{"name": u.username, "role": u.role, "disabled": u.disabled, "created_at": u.created_at,
-             "temporary": u.must_change_password} for u in rows]
+             "temporary": u.must_change_password, "trials": u.trials} for u in rows]
+
+
+def set_trials(username: str, trials, by: str) -> None:
+    """Limit a coordinator to these trials' referrals and screenings (None or empty: every trial). Their open
+    sessions end, so the new limit holds from their next request."""
+    from bot.review import check_trials
+
+    stored = check_trials(list(trials)) if trials else None
+    _change_user(username, "", by, trials=stored)
+    with store.unit_of_work() as db:
+        db.add(store.AuditEntry(username=by[:NAME_LENGTH], action="trials_changed",
+                                record=f"user {username}: {', '.join(stored) if stored else 'every trial'}"[:80]))
 
 
 def reset_password(username: str, by: str) -> str:
@@ -194,6 +206,14 @@ def register(app, limiter) -> None:
         role = request.form.get("role", "")
         return _act_on(lambda name: set_role(name, role, by=current_user.id),
                        "{name} is now " + ROLE_LABELS.get(role, role).lower() + ".")
+
+    @app.post("/admin/users/trials")
+    @admin_required
+    def admin_set_trials():
+        chosen = [t.strip() for t in request.form.get("trials", "").replace(",", " ").split() if t.strip()]
+        return _act_on(lambda name: set_trials(name, chosen, by=current_user.id),
+                       "{name} now sees " + (", ".join(sorted(set(chosen))) if chosen else "every trial") + ".",
+                       self_allowed=True)
 
     @app.route("/account/password", methods=["GET", "POST"])
     @limiter.limit(lambda: app.config["REVIEW_LOGIN_RATE"], methods=["POST"])

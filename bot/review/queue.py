@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass, replace
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
@@ -149,11 +149,13 @@ def since_date(text: str) -> Optional[dt.datetime]:
         return None
 
 
-def page(db: Session, view: View, now: dt.datetime) -> dict:
-    """One page of the inbox, with the counts: everything the template shows."""
-    trials = db.execute(select(Referral.trial_id).distinct().order_by(Referral.trial_id)).scalars().all()
+def page(db: Session, view: View, now: dt.datetime, allowed: Optional[Sequence[str]] = None) -> dict:
+    """One page of the inbox, with the counts: everything the template shows. `allowed`: the only trials whose
+    referrals the coordinator sees (None: every trial)."""
+    scope = [Referral.trial_id.in_(allowed)] if allowed is not None else []
+    trials = db.execute(select(Referral.trial_id).where(*scope).distinct().order_by(Referral.trial_id)).scalars().all()
     late = overdue(trials, now)
-    conditions = []
+    conditions = list(scope)
     if view.q:
         conditions.append(search(view.q))
     if view.status:
@@ -196,8 +198,8 @@ def page(db: Session, view: View, now: dt.datetime) -> dict:
                OutboxMessage.last_error)
         .outerjoin(OutboxMessage, OutboxMessage.referral_id == Referral.id).where(Referral.id.in_(ids))).all()}
     rows = [found[i] for i in ids if i in found]
-    counts = dict(db.execute(select(Referral.status, func.count()).group_by(Referral.status)).all())
-    overdue_count = db.execute(select(func.count()).select_from(Referral).where(late)).scalar_one()
+    counts = dict(db.execute(select(Referral.status, func.count()).where(*scope).group_by(Referral.status)).all())
+    overdue_count = db.execute(select(func.count()).select_from(Referral).where(late, *scope)).scalar_one()
     return {"rows": [_row(r, now) for r in rows], "total": total, "page": number, "pages": pages,
             "first": (number - 1) * PAGE_SIZE + 1 if total else 0, "last": min(number * PAGE_SIZE, total),
             "counts": counts, "overdue_count": overdue_count, "trials": trials}

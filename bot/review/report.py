@@ -11,7 +11,7 @@ import datetime as dt
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
@@ -74,7 +74,9 @@ def _stage_of(db: Session) -> Dict[int, int]:
     return reached
 
 
-def build(db: Session) -> Report:
+def build(db: Session, allowed: Optional[Sequence[str]] = None) -> Report:
+    """The funnel; `allowed`: the only trials the coordinator sees (None: every trial)."""
+    scope = [Referral.trial_id.in_(allowed)] if allowed is not None else []
     stages = _stage_of(db)
     first = dict(db.execute(select(ContactAttempt.referral_id, func.min(ContactAttempt.at))
                             .group_by(ContactAttempt.referral_id)).all())
@@ -83,7 +85,7 @@ def build(db: Session) -> Report:
     waits = []
     for referral_id, created_at, sender_id, language, verdict, trial_id in db.execute(select(
             Referral.id, Referral.created_at, Referral.sender_id, Referral.language, Referral.verdict,
-            Referral.trial_id)):
+            Referral.trial_id).where(*scope)):
         here = sitetime.local(created_at, display.site_timezone(trial_id))
         monday = (here - dt.timedelta(days=here.weekday())).date()
         keys = {"Week": f"Week of {monday:%d %b %Y}", "Channel": referral_channel(sender_id),
@@ -95,10 +97,15 @@ def build(db: Session) -> Report:
             waits.append((first[referral_id] - created_at).total_seconds() / 3600)
     groupings = {name: sorted(rows.values(), key=_ordering(name)) for name, rows in groups.items()}
     enders, screenings = _enders(db)
+    if allowed is not None:
+        enders = Counter({key: n for key, n in enders.items() if key[0] in allowed})
+        screenings = db.execute(select(func.count()).select_from(Screening).where(
+            Screening.trial_id.in_(allowed))).scalar_one()
     not_sure = Counter({(trial, criterion): count for trial, criterion, count in db.execute(
         select(Screening.trial_id, ScreeningAnswer.criterion_id, func.count())
         .join(ScreeningAnswer, ScreeningAnswer.screening_id == Screening.id)
-        .where(cast(ScreeningAnswer.answer, String) == '"not_sure"')
+        .where(cast(ScreeningAnswer.answer, String) == '"not_sure"',
+               *([Screening.trial_id.in_(allowed)] if allowed is not None else []))
         .group_by(Screening.trial_id, ScreeningAnswer.criterion_id))})
     return Report(total, groupings, statistics.median(waits) if waits else None, len(waits),
                   [(_short(*key), n) for key, n in enders.most_common(TOP)],

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
-from typing import Mapping
+from typing import Mapping, Optional, Sequence
 
 from sqlalchemy import Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -49,8 +49,10 @@ class View:
         return bool(self.status or self.verdict or self.trial)
 
 
-def page(db: Session, view: View) -> dict:
-    conditions = []
+def page(db: Session, view: View, allowed: Optional[Sequence[str]] = None) -> dict:
+    """One page of screenings; `allowed`: the only trials the coordinator sees (None: every trial)."""
+    scope = [Screening.trial_id.in_(allowed)] if allowed is not None else []
+    conditions = list(scope)
     if view.status:
         conditions.append(Screening.status == view.status)
     if view.verdict:
@@ -64,9 +66,10 @@ def page(db: Session, view: View) -> dict:
                       .order_by(Screening.started_at.desc(), Screening.id.desc())
                       .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).scalars().all()
     verdicts = Counter({labels.verdict(v): n for v, n in
-                        db.execute(select(Screening.verdict, func.count()).group_by(Screening.verdict)).all()})
-    trials = db.execute(select(Screening.trial_id).distinct().order_by(Screening.trial_id)).scalars().all()
-    enders = _enders(db)
+                        db.execute(select(Screening.verdict, func.count()).where(*scope)
+                                   .group_by(Screening.verdict)).all()})
+    trials = db.execute(select(Screening.trial_id).where(*scope).distinct().order_by(Screening.trial_id)).scalars().all()
+    enders = Counter({key: n for key, n in _enders(db).items() if allowed is None or key[0] in allowed})
     top = enders.most_common(1)[0] if enders else None
     return {"screenings": [_row(row) for row in rows], "total": total, "page": number, "pages": pages,
             "first": (number - 1) * PAGE_SIZE + 1 if total else 0, "last": min(number * PAGE_SIZE, total),

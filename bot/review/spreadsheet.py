@@ -120,13 +120,15 @@ def _note(change: ReferralChange, timezone: str) -> str:
     return f"{when} {change.by}: {said}"
 
 
-def referrals_csv() -> Tuple[str, int]:
-    """The CSV text (with its byte-order mark) of every referral, newest first, and how many there are."""
+def referrals_csv(allowed: Optional[Sequence[str]] = None) -> Tuple[str, int]:
+    """The CSV text (with its byte-order mark) of every referral, newest first, and how many there are;
+    `allowed`: the only trials whose referrals the coordinator sees (None: every trial)."""
     site = _protocol(default_trial_id())
     timezone = site.study_team.timezone if site else "UTC"
     with store.unit_of_work() as db:
-        referrals = db.execute(select(Referral).order_by(Referral.created_at.desc(), Referral.id.desc())
-                               ).scalars().all()
+        referrals = db.execute(select(Referral).where(
+            *([Referral.trial_id.in_(allowed)] if allowed is not None else []))
+            .order_by(Referral.created_at.desc(), Referral.id.desc())).scalars().all()
         notes: Dict[int, List[str]] = {}
         for change in db.execute(select(ReferralChange).order_by(ReferralChange.at, ReferralChange.id)).scalars():
             notes.setdefault(change.referral_id, []).append(_note(change, timezone))
