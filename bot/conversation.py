@@ -952,8 +952,7 @@ def catalogue_results(protocol: Protocol, state: State) -> Reply:
         result = screening.evaluate(trial, state.answers)
         verdict = state.trial_verdicts.get(trial.trial_id, result.verdict)
         if verdict == screening.LIKELY_INELIGIBLE:
-            ruled_out_by = result.ruled_out_by or screening.evaluate(trial, state.answers).ruled_out_by
-            criterion = trial.by_id[ruled_out_by]
+            criterion = trial.by_id[result.ruled_out_by]
             lines.append(_("- {study}: likely not, because of your answer about {topic}. {reason}").format(
                 study=trial.title, topic=criterion.short, reason=criterion.ruled_out))
             brief.append(_("{study}: likely not ({topic})").format(study=trial.short_title, topic=criterion.short))

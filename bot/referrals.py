@@ -159,10 +159,10 @@ def sent_state(sender_id: str, language: Optional[str] = None) -> Optional[State
                      verdict=referral.verdict, contact_consent=True,
                      contact={f: v for f, v in contact.items() if v is not None}, referral=referral.reference,
                      language=language or referral.language,
-                     references={r.trial_id: r.reference for r in sent} if len(sent) > 1 else {},
-                     teams=tuple(r.trial_id for r in sent) if len(sent) > 1 else (),
-                     catalogue=tuple(r.trial_id for r in sent) if len(sent) > 1 else (),
-                     trial_verdicts={r.trial_id: r.verdict for r in sent} if len(sent) > 1 else {})
+                     # several trials' referrals (issue 18): which ones, each reference and verdict
+                     **({"references": {r.trial_id: r.reference for r in sent},
+                         "teams": tuple(r.trial_id for r in sent), "catalogue": tuple(r.trial_id for r in sent),
+                         "trial_verdicts": {r.trial_id: r.verdict for r in sent}} if len(sent) > 1 else {}))
 
 
 def list_referrals() -> List[dict]:
