@@ -183,7 +183,10 @@ _OTHER_TRIALS = re.compile(
     r"more )?(?:clinical )?(?:trials?|studies|study)\b|"
     r"\b(?:find|look for|search for) (?:me )?(?:a |an |another |other |more |a different )?(?:clinical )?"
     r"(?:trials?|studies)\b|\bwhat (?:other|else) (?:trials?|studies)\b|\bclinicaltrials(?:\.gov)?\b|"
-    r"\btrials? (?:that |which )?(?:would |might |could )?(?:suit|fit) me\b")
+    r"\b(?:trials?|studies|study) (?:that |which )?(?:would |might |could )?(?:suit|fit) me\b|"
+    r"\b(?:check|look at|try) (?:the |your |all the )?(?:other|another|site'?s other) (?:clinical )?(?:trials?|studies|study)\b|"
+    r"\b(?:show me|tell me about|list) (?:the |your |all the )?(?:other |another )?(?:clinical )?(?:trials|studies)\b|"
+    r"\bwhat (?:clinical )?(?:trials?|studies) (?:could|can|might) i (?:join|do|take part in|be in)\b")
 _TOPICS = (
     (NEXT_STEPS, _NEXT_STEPS),
     (OTHER_TRIALS, _OTHER_TRIALS),

@@ -64,6 +64,8 @@ def read_as_meant(expected: str, text: str, intent: str, confidence: float) -> b
         return intent == "change_contact"
     if expected == "set_language":  # the core reads a request for a language itself (bot/i18n.py)
         return i18n.requested(text) is not None or intent == "set_language"
+    if expected == "find_trials":  # the core reads a request for the site's other trials itself (bot/answers.py)
+        return answers.question_topic(text, intent) == answers.OTHER_TRIALS or intent == "find_trials"
     # a yes/no question without a concept of its own, so only the yes / no / hedge words and the model count
     # (the dose question, for "I had 70 Gy"); the age question for a number
     criterion = PROTOCOL.by_id["age"] if expected == "inform_number" else PROTOCOL.by_id["prior_imrt"].copy(
