@@ -270,6 +270,13 @@ def ask(protocol: Protocol, state: State, criterion: Criterion, lead: str = "", 
 def consent_prompt(protocol: Protocol, state: State) -> Reply:
     other = OTHER_LANGUAGE[state.lang]
     offer = (language_button(other),) if other in i18n.offered(protocol) else ()
+    if protocol.trial_id in state.catalogue:  # "find trials for me": the trial's own length and count do not apply
+        _ = _tr(state)
+        return _reply(state, _("Would you like to start the prescreening questions? You can answer Yes, No or Not "
+                               "sure to each one, and your answers will be kept as described above."),
+                      (CONSENT_YES, CONSENT_NO) + offer, _("It is not enrollment: each study team decides. I keep "
+                                                           "your answers only if you agree; DELETE MY DATA erases "
+                                                           "them. Start?"))
     return _reply(state, protocol.consent_question, (CONSENT_YES, CONSENT_NO) + offer, protocol.brief_consent_question)
 
 

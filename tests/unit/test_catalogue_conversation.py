@@ -80,6 +80,8 @@ def test_find_trials_for_me_before_anything_else_asks_consent_first_and_stores_n
     assert opened.state.catalogue == ("NCT04143984",) + OTHERS and opened.state.consent is None
     assert "which of its 3 studies might suit you" in opened.replies[0].text
     assert all((p.headline or p.title) in opened.replies[0].text for p in site.values())
+    consent = opened.replies[-1]  # not the first trial's "25 questions, 5 min"
+    assert "25" not in consent.text + consent.brief and "each study team decides" in consent.brief
     started = say(protocol, opened, "/affirm", "affirm")
     assert started.state.consent and started.state.current == "age" and not started.state.answers
     done = click_through(protocol, site, started, {"recurrence": "/deny", "recurrence_interval": "/deny"})
