@@ -139,11 +139,7 @@ def test_the_inbox_and_screenings_fit_a_phone_375_px_wide(stack, page, stored_re
     add_user("phone-user", PASSWORD)
 
     page.set_viewport_size({"width": 375, "height": 812})
-    base = f"http://localhost:{stack.settings.review_port}"
-    page.goto(f"{base}/login")
-    page.get_by_label("User name").fill("phone-user")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    base = log_in(page, stack, "phone-user")
     expect(page.get_by_role("heading", name="Referrals")).to_be_visible()
 
     first = page.locator("table.queue tbody tr").first
@@ -171,6 +167,16 @@ def test_the_inbox_and_screenings_fit_a_phone_375_px_wide(stack, page, stored_re
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # the table scrolls in its own box
     page.screenshot(path=str(ARTIFACTS / "screenings-375.png"), full_page=True)
     assert page.console_errors == []
+
+
+def log_in(page, stack, username):
+    """Log in through the review app's own form; returns the app's base address."""
+    base = f"http://localhost:{stack.settings.review_port}"
+    page.goto(f"{base}/login")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    return base
 
 
 def funnel_counts(page, base):
@@ -202,11 +208,7 @@ def test_a_coordinator_works_the_overdue_referral_from_the_queue_to_a_booked_vis
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     page.set_viewport_size({"width": 1280, "height": 900})
-    base = f"http://localhost:{stack.settings.review_port}"
-    page.goto(f"{base}/login")
-    page.get_by_label("User name").fill("li-coordinator")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    base = log_in(page, stack, "li-coordinator")
     first = page.locator("table.queue tbody tr").first
     expect(first).to_contain_text(waiting)
     expect(first.get_by_text("Overdue", exact=True)).to_be_visible()
